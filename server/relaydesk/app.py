@@ -1,0 +1,92 @@
+"""Build the Relaydesk Flask application."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, abort, request
+from flask_sock import Sock
+
+from . import auth, pages
+from .relay import Relay
+from .store import Store
+
+mimetypes.add_type("application/wasm", ".wasm")
+mimetypes.add_type("text/javascript", ".mjs")
+
+REPO_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+
+DEFAULTS = {
+    "DATA_DIR": None,  # None: the instance folder
+    "WEB_DIR": str(REPO_WEB_DIR),
+    "ALLOWED_ORIGINS": [],
+    "DB_SYNCHRONOUS": "FULL",
+    "SESSION_COOKIE_NAME": "relaydesk_session",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    # A hard cap that closes the connection; the protocol's own cap answers
+    # with an error well before it.
+    "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024 * 1024},
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the app: defaults, then ``relaydesk.cfg`` in the data folder, then
+    ``RELAYDESK_*`` environment variables, then ``config``."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("RELAYDESK_INSTANCE", str(Path.cwd() / "instance")),
+        template_folder=str(REPO_WEB_DIR / "templates"),
+        static_folder=str(REPO_WEB_DIR / "static"),
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("RELAYDESK")
+    app.config.update(config or {})
+    data_dir = Path(app.config["DATA_DIR"] or app.instance_path)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    app.config.from_pyfile(str(data_dir / "relaydesk.cfg"), silent=True)
+    app.config.update(config or {})
+    app.config["DATA_DIR"] = str(data_dir)
+    app.secret_key = app.config.get("SECRET_KEY") or _secret_key(data_dir)
+
+    store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"])
+    app.extensions["relaydesk"] = Relay(store)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    _add_sockets(app)
+    return app
+
+
+def _secret_key(data_dir: Path) -> str:
+    """Return the data folder's cookie-signing key, made on first use."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def _add_sockets(app: Flask) -> None:
+    sock = Sock(app)
+
+    @app.before_request
+    def guard_handshakes():
+        """Refuse a handshake before it is accepted: foreign origins, and reps not signed in."""
+        if request.path.startswith("/ws/") and not auth.same_origin():
+            abort(403)
+        if request.path == "/ws/rep" and auth.current_rep() is None:
+            abort(401)
+
+    @sock.route("/ws/customer")
+    def customer_socket(ws):
+        app.extensions["relaydesk"].serve(ws, "customer")
+
+    @sock.route("/ws/rep")
+    def rep_socket(ws):
+        app.extensions["relaydesk"].serve(ws, "rep", auth.current_rep())

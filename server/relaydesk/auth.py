@@ -1,0 +1,60 @@
+"""Sign reps in and out, and refuse requests from other origins."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+
+from .store import Rep
+
+bp = Blueprint("auth", __name__)
+
+
+def store():
+    return current_app.extensions["relaydesk"].store
+
+
+def current_rep() -> Rep | None:
+    """Return the signed-in rep of this request, else None."""
+    rep_id = session.get("rep_id")
+    return store().get_rep(rep_id) if isinstance(rep_id, int) else None
+
+
+def same_origin() -> bool:
+    """Tell whether the request's Origin header names this server (or an allowed one).
+
+    Browsers always send Origin on websocket handshakes and on POSTs, so a
+    missing header means a non-browser client, which carries no victim's
+    cookie; a foreign one is a cross-site request and is refused.
+    """
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return request.method != "GET"  # websocket handshakes are GETs and must name their origin
+    if origin in current_app.config["ALLOWED_ORIGINS"]:
+        return True
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc == request.host
+
+
+@bp.post("/rep/sign-in")
+def sign_in():
+    if not same_origin():
+        abort(403)
+    username = request.form.get("username", "")
+    rep = store().authenticate(username, request.form.get("password", ""))
+    if rep is None:
+        current_app.logger.info("failed sign-in for %r from %s", username[:40], request.remote_addr)
+        return render_template("sign-in.html", error="Wrong username or password.", username=username), 401
+    session.clear()
+    session["rep_id"] = rep.id
+    session.permanent = True
+    return redirect(url_for("pages.console"))
+
+
+@bp.post("/rep/sign-out")
+def sign_out():
+    if not same_origin():
+        abort(403)
+    session.clear()
+    return redirect(url_for("pages.console"))

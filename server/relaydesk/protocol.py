@@ -1,0 +1,177 @@
+"""Define the wire protocol spoken between the relay and both browser apps.
+
+This one file is imported by the server (CPython 3.11+) and loaded, byte for
+byte, by the browser (Pyodide's Python 3.14), so it uses the standard library
+only.  Every frame is a JSON object with a ``type``; client frames that change
+anything carry a client-made ``id`` so that a resend is recognised.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+MAX_FRAME_BYTES = 64 * 1024
+MAX_TEXT = 4000
+MAX_NAME = 80
+MAX_ISSUE = 2000
+MAX_DETAIL = 200
+
+# Event kinds as they appear in the chat log (``data-kind`` in the DOM).
+MESSAGE = "message"
+STATUS = "status"
+
+# Who may see an event.  The relay filters on this per recipient.
+AUDIENCE_ALL = "all"
+AUDIENCE_REPS = "reps"
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_PORTAL = re.compile(r"^/[a-z0-9/-]{0,63}$")
+
+
+class ProtocolError(ValueError):
+    """A frame that cannot be accepted; ``message`` is meant for a person."""
+
+    def __init__(self, code: str, message: str, id: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.id = id
+
+
+def encode(type: str, **fields: object) -> str:
+    """Return the JSON text of a frame of ``type`` with ``fields``."""
+    return json.dumps({"type": type, **fields}, separators=(",", ":"), ensure_ascii=False)
+
+
+def error_frame(error: ProtocolError) -> str:
+    """Return the frame that tells a client why its frame was refused."""
+    fields = {"code": error.code, "message": error.message}
+    if error.id is not None:
+        fields["id"] = error.id
+    return encode("error", **fields)
+
+
+# --- field checks -----------------------------------------------------------
+
+
+def _client_id(value: object) -> str:
+    if not isinstance(value, str) or not _ID.match(value):
+        raise ProtocolError("bad-id", "Every change needs an id of 8 to 64 letters, digits, - or _.")
+    return value
+
+
+def _text(limit: int, label: str, required: bool = True):
+    def check(value: object) -> str:
+        if not isinstance(value, str):
+            raise ProtocolError("bad-field", f"{label} must be text.")
+        value = value.strip()
+        if required and not value:
+            raise ProtocolError("empty", f"{label} cannot be empty.")
+        if len(value) > limit:
+            raise ProtocolError("too-long", f"{label} is too long ({limit:,} characters at most).")
+        return value
+
+    return check
+
+
+def _session_id(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ProtocolError("bad-session", "That session does not exist.")
+    return value
+
+
+def _seq(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ProtocolError("bad-field", "A sequence number must be a whole number, 0 or more.")
+    return value
+
+
+def _since_map(value: object) -> dict[int, int]:
+    if not isinstance(value, dict) or len(value) > 500:
+        raise ProtocolError("bad-field", "since must map session ids to sequence numbers.")
+    try:
+        return {_session_id(int(key)): _seq(seq) for key, seq in value.items()}
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, ProtocolError):
+            raise
+        raise ProtocolError("bad-field", "since must map session ids to sequence numbers.") from None
+
+
+def _token(value: object) -> str:
+    if not isinstance(value, str) or not 32 <= len(value) <= 100:
+        raise ProtocolError("bad-token", "This support session link is not valid any more.")
+    return value
+
+
+def _portal(value: object) -> str:
+    if not isinstance(value, str) or not _PORTAL.match(value):
+        raise ProtocolError("bad-portal", "This help page does not exist.")
+    return value
+
+
+def _details(value: object) -> dict[str, str]:
+    """Keep the few browser facts the customer's page reports about itself."""
+    if not isinstance(value, dict):
+        raise ProtocolError("bad-field", "details must be an object.")
+    check = _text(MAX_DETAIL, "A detail", required=False)
+    return {key: check(value[key]) for key in CLIENT_DETAILS if key in value and value[key] is not None}
+
+
+CLIENT_DETAILS = ("os", "browser", "language", "timezone", "screen")
+
+# type -> {field: check}; every field listed is required.  The customer's
+# token is made by their own page (crypto-random), so a request resent after a
+# lost reply finds its session again without the token ever crossing twice.
+CUSTOMER_FRAMES = {
+    "request": {
+        "id": _client_id,
+        "token": _token,
+        "portal": _portal,
+        "name": _text(MAX_NAME, "Your name"),
+        "issue": _text(MAX_ISSUE, "The description of your issue"),
+        "details": _details,
+    },
+    "hello": {"token": _token, "since": _seq},
+    "say": {"id": _client_id, "text": _text(MAX_TEXT, "A message")},
+}
+
+REP_FRAMES = {
+    "hello": {"since": _since_map},
+    "say": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A message")},
+    "accept": {"id": _client_id, "session": _session_id},
+}
+
+ROLES = {"customer": CUSTOMER_FRAMES, "rep": REP_FRAMES}
+
+
+def decode(frame: str | bytes, role: str) -> dict:
+    """Parse and check one frame sent by a client of ``role``.
+
+    Return a dict holding ``type`` and the checked fields; raise
+    ``ProtocolError`` with a message for a person when the frame is refused.
+    """
+    if isinstance(frame, bytes):
+        raise ProtocolError("binary", "This connection does not accept binary frames.")
+    if len(frame.encode("utf-8")) > MAX_FRAME_BYTES:
+        raise ProtocolError("too-large", f"That was too large to send ({MAX_FRAME_BYTES // 1024} KB at most).")
+    try:
+        data = json.loads(frame)
+    except ValueError:
+        raise ProtocolError("bad-json", "That frame was not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("bad-frame", "A frame must be a JSON object.")
+    frame_id = data.get("id") if isinstance(data.get("id"), str) else None
+    schema = ROLES[role].get(data.get("type"))
+    if schema is None:
+        raise ProtocolError("unknown-type", f"Unknown frame type: {str(data.get('type'))[:40]!r}.", frame_id)
+    checked = {"type": data["type"]}
+    for field, check in schema.items():
+        if field not in data:
+            raise ProtocolError("missing-field", f"The frame lacks {field!r}.", frame_id)
+        try:
+            checked[field] = check(data[field])
+        except ProtocolError as exc:
+            exc.id = frame_id
+            raise
+    return checked

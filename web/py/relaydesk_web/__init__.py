@@ -1,0 +1,3 @@
+"""Relaydesk's browser code: a pure core (``state``, ``chat``, ``link``, ``text``,
+``agent``) and thin adapters that touch the page (``dom``, ``runtime``) under
+the two entry scripts, ``customer`` and ``console``."""

@@ -1,0 +1,64 @@
+"""The customer window: ask for help, wait in the queue, chat.  Loaded by the portal page."""
+
+from pyscript import document, window
+
+from relaydesk_web import dom
+from relaydesk_web.agent import browser_name, system_name
+from relaydesk_web.runtime import Runtime, Storage
+from relaydesk_web.state import CustomerCore, Position, ShowEntry, ShowView
+
+portal = document.querySelector("main").dataset.portal
+storage = Storage(f"relaydesk:{portal}:")
+core = CustomerCore(saved={"token": storage.get("token"), "request": storage.get("request")})
+log = dom.ChatLog()
+
+
+def page_details() -> dict:
+    """Describe this browser for the rep: what the customer sees before sending it."""
+    navigator = window.navigator
+    hints = getattr(navigator, "userAgentData", None)
+    return {
+        "os": system_name(navigator.userAgent, getattr(hints, "platform", "") or ""),
+        "browser": browser_name(navigator.userAgent),
+        "language": navigator.language,
+        "timezone": window.Intl.DateTimeFormat.new().resolvedOptions().timeZone,
+        "screen": f"{window.screen.width}×{window.screen.height}",
+    }
+
+
+details = page_details()
+dom.by_id("ask-details").textContent = "We will share with the representative: " + " · ".join(details.values())
+
+
+def render(effect) -> None:
+    match effect:
+        case ShowView(view):
+            dom.show("ask", view == "form")
+            dom.show("waiting", view == "waiting")
+            dom.show("chat", view in ("waiting", "chat"))
+            dom.by_id("ask-name" if view == "form" else "message").focus()
+        case Position(position):
+            ahead = "You are next." if position == 1 else f"You are number {position} in the queue."
+            dom.by_id("position-text").textContent = f"{ahead} A representative will be with you shortly."
+        case ShowEntry(_session, placement):
+            log.show(placement)
+
+
+app = Runtime(core, "/ws/customer", render, storage)
+
+
+def ask(event) -> None:
+    event.preventDefault()
+    name, issue = dom.by_id("ask-name").value.strip(), dom.by_id("ask-issue").value.strip()
+    if not name or not issue:
+        dom.notice("Please enter your name and describe your issue.")
+        dom.by_id("ask-issue" if name else "ask-name").focus()
+        return
+    dom.notice("")
+    app.dispatch({"type": "ask", "portal": portal, "name": name, "issue": issue, "details": details})
+
+
+dom.listen(dom.by_id("ask"), "submit", ask)
+if not (core.token or core.request):
+    render(ShowView("form"))
+app.start()

@@ -1,0 +1,137 @@
+"""Draw on the page: the status badge, notices, and the chat log both apps share.
+
+An adapter: the only module besides ``runtime`` and the entry scripts that
+touches the DOM.  Entries are inserted one at a time; nothing re-renders the
+whole log except switching to another session.
+"""
+
+from __future__ import annotations
+
+import js
+from pyodide.ffi import create_proxy
+from pyscript import document
+
+from .chat import Entry, Placement
+from .state import CONNECTED, RECONNECTING
+from .text import segments
+
+_STATES = {CONNECTED: "connected", RECONNECTING: "reconnecting"}
+_proxies: list = []  # listeners live as long as the page
+
+
+def by_id(element_id: str):
+    return document.getElementById(element_id)
+
+
+def listen(element, event: str, handler) -> None:
+    """Call ``handler(event)`` for each ``event`` on ``element``, for the page's lifetime."""
+    proxy = create_proxy(handler)
+    _proxies.append(proxy)
+    element.addEventListener(event, proxy)
+
+
+def element(tag: str, text: str = "", **attributes: str):
+    node = document.createElement(tag)
+    if text:
+        node.textContent = text
+    for name, value in attributes.items():
+        node.setAttribute(name.replace("_", "-"), value)
+    return node
+
+
+def show(element_id: str, visible: bool) -> None:
+    by_id(element_id).hidden = not visible
+
+
+def set_status(text: str) -> None:
+    badge = by_id("app-status")
+    badge.textContent = text
+    badge.dataset.state = _STATES.get(text, "loading")
+    by_id("boot-progress").textContent = ""
+
+
+def notice(text: str) -> None:
+    box = by_id("notice")
+    box.textContent = text
+    box.hidden = not text
+
+
+def clock(at: int) -> tuple[str, str]:
+    """Return the local ``HH:MM`` of a timestamp and its full local date and time."""
+    moment = js.Date.new(at)
+    return f"{moment.getHours():02}:{moment.getMinutes():02}", moment.toLocaleString()
+
+
+def entry_node(entry: Entry):
+    """Build the ``li`` of one log entry; its text is only ever text or safe links."""
+    node = element("li", **{"class": "entry", "data_kind": entry.kind, "data_key": entry.id,
+                            "data_mine": "true" if entry.mine else "false", "data_state": entry.state})
+    meta = element("div", **{"class": "meta"})
+    meta.append(element("span", entry.author_name, **{"class": "who"}))
+    if entry.at is not None:
+        short, full = clock(entry.at)
+        meta.append(element("time", short, datetime=js.Date.new(entry.at).toISOString(), title=full))
+    meta.append(element("span", **{"class": "delivery"}))
+    body = element("p", **{"class": "text"})
+    for kind, value in segments(entry.text):
+        if kind == "link":
+            body.append(element("a", value, href=value, target="_blank", rel="noopener noreferrer"))
+        else:
+            body.append(document.createTextNode(value))
+    node.append(meta, body)
+    return node
+
+
+class ChatLog:
+    """The ``log`` element of the chat box."""
+
+    def __init__(self, element_id: str = "chat-log") -> None:
+        self.node = by_id(element_id)
+
+    def show(self, placement: Placement) -> None:
+        """Insert or move one entry where it belongs, keeping the view pinned to the bottom."""
+        pinned = self.node.scrollHeight - self.node.scrollTop - self.node.clientHeight < 40
+        old = self._find(placement.entry.id)
+        if old:
+            old.remove()
+        before = self._find(placement.before) if placement.before else None
+        node = entry_node(placement.entry)
+        if before:
+            self.node.insertBefore(node, before)
+        else:
+            self.node.append(node)
+        if pinned or placement.entry.mine:
+            self.node.scrollTop = self.node.scrollHeight
+
+    def reset(self, entries: list[Entry]) -> None:
+        fragment = document.createDocumentFragment()
+        for entry in entries:
+            fragment.append(entry_node(entry))
+        self.node.replaceChildren(fragment)
+        self.node.scrollTop = self.node.scrollHeight
+
+    def _find(self, key: str):
+        # Keys are protocol ids: letters, digits, - and _ only, so safe in a selector.
+        return self.node.querySelector(f'[data-key="{key}"]')
+
+
+class Composer:
+    """The Message field and Send: Enter sends, Shift+Enter starts a new line."""
+
+    def __init__(self, on_send) -> None:
+        self.form, self.field = by_id("composer"), by_id("message")
+
+        def submit(event) -> None:
+            event.preventDefault()
+            on_send(self.field.value)
+
+        def keydown(event) -> None:
+            if event.key == "Enter" and not (event.shiftKey or event.isComposing):
+                submit(event)
+
+        listen(self.form, "submit", submit)
+        listen(self.field, "keydown", keydown)
+
+    def clear(self) -> None:
+        self.field.value = ""
+        self.field.focus()

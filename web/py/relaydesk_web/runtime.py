@@ -1,0 +1,90 @@
+"""Run a core in the page: feed it socket frames and clicks, carry out its effects.
+
+The one place that owns the WebSocket and the timers.  Effects the two apps
+handle alike are carried out here; the rest go to the app's own ``render``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import js
+from pyodide.ffi import create_proxy
+from pyscript import window
+
+from relaydesk import protocol
+
+from . import dom
+from .state import ClearDraft, Notice, Reconnect, Remember, Status, Transmit
+
+OPEN = 1
+
+
+class Storage:
+    """Values kept in this tab across reloads (``sessionStorage``), as JSON."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def get(self, key: str):
+        raw = window.sessionStorage.getItem(self.prefix + key)
+        return json.loads(raw) if raw else None
+
+    def put(self, key: str, value) -> None:
+        if value is None:
+            window.sessionStorage.removeItem(self.prefix + key)
+        else:
+            window.sessionStorage.setItem(self.prefix + key, json.dumps(value))
+
+
+class Runtime:
+    def __init__(self, core, path: str, render, storage: Storage | None = None) -> None:
+        self.core, self.render, self.storage = core, render, storage
+        scheme = "wss" if window.location.protocol == "https:" else "ws"
+        self.url = f"{scheme}://{window.location.host}{path}"
+        self.socket = None
+        self.composer = dom.Composer(lambda text: self.dispatch({"type": "send", "text": text}))
+        self._handlers = [
+            create_proxy(lambda event: self.dispatch({"type": "connected"})),
+            create_proxy(self._on_message),
+            create_proxy(self._on_close),
+        ]
+
+    def start(self) -> None:
+        self.connect()
+
+    def connect(self) -> None:
+        self.socket = js.WebSocket.new(self.url)
+        self.socket.onopen, self.socket.onmessage, self.socket.onclose = self._handlers
+
+    def dispatch(self, event: dict) -> None:
+        for effect in self.core.update(event):
+            self.apply(effect)
+
+    def apply(self, effect) -> None:
+        match effect:
+            case Transmit(frame):
+                if self.socket is not None and self.socket.readyState == OPEN:
+                    self.socket.send(protocol.encode(**frame))
+            case Reconnect(delay):
+                asyncio.get_event_loop().call_later(delay, self.connect)
+            case Status(text):
+                dom.set_status(text)
+            case Notice(text):
+                dom.notice(text)
+            case Remember(key, value):
+                self.storage.put(key, value)
+            case ClearDraft():
+                dom.notice("")
+                self.composer.clear()
+            case _:
+                self.render(effect)
+
+    def _on_message(self, event) -> None:
+        if isinstance(event.data, str):
+            self.dispatch(json.loads(event.data))
+
+    def _on_close(self, event) -> None:
+        self.socket = None
+        self.dispatch({"type": "disconnected"})

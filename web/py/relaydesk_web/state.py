@@ -1,0 +1,330 @@
+"""Hold the state of the customer window and the rep console, and decide what to do.
+
+``core.update(event)`` takes one event, a frame from the relay or something
+the person did, changes the state and returns the effects for the adapters
+to carry out (send a frame, draw an entry, show a view).  Nothing here touches
+the browser, so all of it runs, and is tested, under CPython.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Callable
+
+from relaydesk import protocol
+
+from .chat import Conversation, Entry, Placement, entry_from_event
+from .link import Link
+
+CONNECTED = "Connected"
+RECONNECTING = "Reconnecting…"
+
+
+def new_id() -> str:
+    """Return a fresh client-made id (Pyodide's ``secrets`` draws on the browser's crypto)."""
+    return secrets.token_urlsafe(12)
+
+
+def new_token() -> str:
+    """Return a fresh customer token: unguessable, and never sent to anyone else."""
+    return secrets.token_urlsafe(32)
+
+
+# --- effects ------------------------------------------------------------------
+
+
+@dataclass
+class Transmit:
+    frame: dict
+
+
+@dataclass
+class Reconnect:
+    delay: float
+
+
+@dataclass
+class Status:
+    text: str
+
+
+@dataclass
+class Notice:
+    """A message for the person: an error, or why something did not happen."""
+
+    text: str
+
+
+@dataclass
+class ShowEntry:
+    session: int
+    placement: Placement
+
+
+@dataclass
+class ClearDraft:
+    pass
+
+
+@dataclass
+class Remember:
+    """Keep a value across reloads of this tab (``None`` forgets it)."""
+
+    key: str
+    value: object
+
+
+@dataclass
+class ShowView:
+    """Customer window: ``form``, ``waiting`` or ``chat``."""
+
+    view: str
+
+
+@dataclass
+class Position:
+    position: int
+
+
+@dataclass
+class Queue:
+    waiting: list[dict]
+
+
+@dataclass
+class OpenSession:
+    """Rep console: a session is ours; give it a tab."""
+
+    summary: dict
+
+
+@dataclass
+class SelectSession:
+    session: int
+    entries: list[Entry]
+
+
+Effect = object
+
+
+# --- what both apps share -------------------------------------------------------
+
+
+class ChatCore:
+    """Route events to handlers named ``on_<type>``; deliver and show chat entries."""
+
+    role = ""
+
+    def __init__(self, new_id: Callable[[], str] = new_id) -> None:
+        self.new_id = new_id
+        self.link = Link()
+        self.conversations: dict[int, Conversation] = {}
+
+    def update(self, event: dict) -> list[Effect]:
+        handler = getattr(self, f"on_{event.get('type')}", None)
+        return handler(event) if handler else []
+
+    def on_connected(self, event: dict) -> list[Effect]:
+        self.link.opened()
+        return [Transmit(frame) for frame in self.greeting()] + [Transmit(f) for f in self.link.outbox]
+
+    def on_disconnected(self, event: dict) -> list[Effect]:
+        return [Status(RECONNECTING), Reconnect(self.link.closed())]
+
+    def greeting(self) -> list[dict]:
+        """Return the frames that open a (re)connection, before the outbox."""
+        return []
+
+    def is_mine(self, event: dict) -> bool:
+        raise NotImplementedError
+
+    def on_event(self, event: dict) -> list[Effect]:
+        conversation = self.conversations.get(event["session"])
+        if conversation is None:
+            return []
+        self.link.settle(event["id"])
+        placement = conversation.receive(entry_from_event(event, self.is_mine(event)))
+        return [ShowEntry(conversation.id, placement)] if placement else []
+
+    def on_ack(self, event: dict) -> list[Effect]:
+        self.link.settle(event["id"])
+        conversation = self.conversations.get(event.get("session"))
+        if conversation is None or "seq" not in event:
+            return []
+        placement = conversation.confirm(event["id"], event["seq"], event["at"])
+        return [ShowEntry(conversation.id, placement)] if placement else []
+
+    def on_error(self, event: dict) -> list[Effect]:
+        frame = self.link.settle(event["id"]) if "id" in event else None
+        effects: list[Effect] = [Notice(event["message"])]
+        if frame and frame["type"] == "say":
+            conversation = self.conversations.get(frame.get("session", self.customer_session()))
+            failed = conversation.fail(frame["id"]) if conversation else None
+            if failed:
+                effects.append(ShowEntry(conversation.id, Placement(failed, None)))
+        return effects
+
+    def customer_session(self) -> int | None:
+        return None
+
+    def say(self, session: int, text: str, author_name: str, author_kind: str, frame: dict) -> list[Effect]:
+        """Send a chat message: show it at once as pending, deliver it when online."""
+        text = text.strip()
+        if not text:
+            return []
+        if len(text) > protocol.MAX_TEXT:
+            return [Notice(f"That message is too long ({protocol.MAX_TEXT:,} characters at most).")]
+        entry = Entry(frame["id"], protocol.MESSAGE, text, author_name, author_kind, mine=True)
+        frame["text"] = text
+        placement = self.conversations[session].add_pending(entry)
+        return [ShowEntry(session, placement), ClearDraft()] + [Transmit(f) for f in self.link.submit(frame)]
+
+
+# --- the customer window --------------------------------------------------------
+
+
+class CustomerCore(ChatCore):
+    """The customer's tab: ask for help, wait in the queue, chat."""
+
+    role = "customer"
+
+    def __init__(
+        self,
+        new_id: Callable[[], str] = new_id,
+        new_token: Callable[[], str] = new_token,
+        saved: dict | None = None,
+    ) -> None:
+        super().__init__(new_id)
+        saved = saved or {}
+        self.token: str | None = saved.get("token")
+        self.request: dict | None = saved.get("request")  # sent, not yet acknowledged
+        self.session: dict | None = None
+        self.new_token = new_token
+        self.name = ""
+
+    def customer_session(self) -> int | None:
+        return self.session["id"] if self.session else None
+
+    def greeting(self) -> list[dict]:
+        if self.request:
+            return [self.request]
+        if self.token:
+            conversation = self.conversations.get(self.customer_session())
+            return [{"type": "hello", "token": self.token, "since": conversation.last_seq if conversation else 0}]
+        return []
+
+    def on_connected(self, event: dict) -> list[Effect]:
+        effects = super().on_connected(event)
+        return effects if (self.request or self.token) else [Status(CONNECTED), *effects]
+
+    def is_mine(self, event: dict) -> bool:
+        return event["author"]["kind"] == "customer"
+
+    def on_ask(self, event: dict) -> list[Effect]:
+        """The portal form was sent: name, issue and the page's own details."""
+        if self.request or self.session:
+            return []
+        self.token = self.new_token()
+        self.name = event["name"].strip()
+        self.request = {
+            "type": "request", "id": self.new_id(), "token": self.token, "portal": event["portal"],
+            "name": self.name, "issue": event["issue"].strip(), "details": event["details"],
+        }
+        effects: list[Effect] = [Remember("token", self.token), Remember("request", self.request)]
+        return effects + ([Transmit(self.request)] if self.link.online else [])
+
+    def on_welcome(self, event: dict) -> list[Effect]:
+        self.link.welcomed()
+        return [Status(CONNECTED), *self._session_changed(event["session"])]
+
+    def on_session(self, event: dict) -> list[Effect]:
+        return self._session_changed(event["session"])
+
+    def _session_changed(self, summary: dict) -> list[Effect]:
+        self.session = summary
+        self.name = summary["customer"]
+        self.conversations.setdefault(summary["id"], Conversation(summary)).summary = summary
+        return [ShowView("waiting" if summary["status"] == "waiting" else "chat")]
+
+    def on_ack(self, event: dict) -> list[Effect]:
+        if self.request and event["id"] == self.request["id"]:
+            self.request = None
+            return [Remember("request", None)]
+        return super().on_ack(event)
+
+    def on_error(self, event: dict) -> list[Effect]:
+        if self.request and event.get("id") == self.request["id"]:
+            self.request = self.token = None  # the form still holds what they typed
+            return [Remember("request", None), Remember("token", None), ShowView("form"), Notice(event["message"])]
+        if event.get("code") == "bad-token":
+            self.token = self.session = None
+            return [Remember("token", None), ShowView("form"), Notice(event["message"])]
+        return super().on_error(event)
+
+    def on_position(self, event: dict) -> list[Effect]:
+        return [Position(event["position"])]
+
+    def on_send(self, event: dict) -> list[Effect]:
+        if self.session is None:
+            return [Notice("Wait until your request is received.")]
+        frame = {"type": "say", "id": self.new_id()}
+        return self.say(self.session["id"], event["text"], self.name, "customer", frame)
+
+
+# --- the rep console ------------------------------------------------------------
+
+
+class RepCore(ChatCore):
+    """A rep's console: the queue, and every session the rep is in."""
+
+    role = "rep"
+
+    def __init__(self, new_id: Callable[[], str] = new_id) -> None:
+        super().__init__(new_id)
+        self.me: dict = {}
+        self.current: int | None = None
+
+    def greeting(self) -> list[dict]:
+        since = {str(sid): conversation.last_seq for sid, conversation in self.conversations.items()}
+        return [{"type": "hello", "since": since}]
+
+    def is_mine(self, event: dict) -> bool:
+        return event["author"].get("id") == self.me.get("id") and event["author"]["kind"] == "rep"
+
+    def on_welcome(self, event: dict) -> list[Effect]:
+        self.link.welcomed()
+        self.me = event["me"]
+        effects: list[Effect] = [Status(CONNECTED), Queue(event["queue"])]
+        for summary in event["sessions"]:
+            effects += self._open(summary, select=self.current is None)
+        return effects
+
+    def on_queue(self, event: dict) -> list[Effect]:
+        return [Queue(event["waiting"])]
+
+    def on_opened(self, event: dict) -> list[Effect]:
+        return self._open(event["session"], select=True)
+
+    def _open(self, summary: dict, select: bool) -> list[Effect]:
+        known = summary["id"] in self.conversations
+        self.conversations.setdefault(summary["id"], Conversation(summary)).summary = summary
+        effects: list[Effect] = [] if known else [OpenSession(summary)]
+        return effects + (self._select(summary["id"]) if select else [])
+
+    def _select(self, session: int) -> list[Effect]:
+        self.current = session
+        return [SelectSession(session, self.conversations[session].entries)]
+
+    def on_select(self, event: dict) -> list[Effect]:
+        return self._select(event["session"]) if event["session"] in self.conversations else []
+
+    def on_accept(self, event: dict) -> list[Effect]:
+        frame = {"type": "accept", "id": self.new_id(), "session": event["session"]}
+        return [Transmit(f) for f in self.link.submit(frame)]
+
+    def on_send(self, event: dict) -> list[Effect]:
+        if self.current is None:
+            return [Notice("Accept a customer first.")]
+        frame = {"type": "say", "id": self.new_id(), "session": self.current}
+        return self.say(self.current, event["text"], self.me.get("name", ""), "rep", frame)
