@@ -30,6 +30,10 @@ def _imports(wheel: Path) -> list[str]:
     return sorted(top for top in tops if not top.endswith((".dist-info", ".data")))
 
 
+def _cached(cache: Path, name: str, version: str) -> bool:
+    return any(cache.glob(f"{name.replace('-', '_')}-{version}-*.whl"))
+
+
 def _download(requirements: list[str], into: Path) -> None:
     into.mkdir(parents=True, exist_ok=True)
     subprocess.run(
@@ -51,7 +55,7 @@ def build(web_dir: Path) -> Path:
               if line.strip() and not line.startswith("#")]
     wanted = [f"{name}=={packages[name]['version']}" for name in FROM_LOCK] + pinned
     cache = web_dir / "build" / "wheels"
-    missing = [req for req in wanted if not list(cache.glob(req.split("==")[0].replace("-", "_") + "-" + req.split("==")[1] + "-*.whl"))]
+    missing = [req for req in wanted if not _cached(cache, *req.split("=="))]
     if missing:
         _download(missing, cache)
 

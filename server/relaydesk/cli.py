@@ -51,7 +51,7 @@ def serve(host: str, port: int, data: str | None) -> None:
 
 
 @main.command()
-@click.option("--web", type=click.Path(file_okay=False, exists=True), help="The web folder (default: the repository's).")
+@click.option("--web", type=click.Path(file_okay=False, exists=True), help="The web folder (default: ours).")
 def assets(web: str | None) -> None:
     """Build the browser runtime served from our own origin (run by the set-up)."""
     from pathlib import Path

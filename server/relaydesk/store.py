@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import sqlite3
 import threading
@@ -159,7 +160,7 @@ class Store:
     def add_rep(self, username: str, display_name: str, password: str, admin: bool = False) -> Rep:
         """Create a rep; raise ``ValueError`` with a readable reason on bad input."""
         username, display_name = username.strip(), display_name.strip()
-        if not username or len(username) > 40 or not username.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", username):
             raise ValueError("A username is 1 to 40 letters, digits, '.', '-' or '_'.")
         if not display_name or len(display_name) > 80:
             raise ValueError("A display name is 1 to 80 characters.")

@@ -9,8 +9,8 @@ the browser, so all of it runs, and is tested, under CPython.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from relaydesk import protocol
 

@@ -1,0 +1,192 @@
+"""Fixtures for the e2e suite: Debian's Chromium, one context per person, and a watch on every page.
+
+Every page made here is watched (``PageWatch``): a console error, an uncaught
+page error, a Python traceback printed by Pyodide, a JavaScript dialog (say, an
+injected ``alert``) or a request to any host but this machine fails the test.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, Request, WebSocket, expect
+
+from e2e.pages import CustomerPage, RepConsole
+from tests.liveserver import LiveServer, live_server  # noqa: F401
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+NETWORK_SCHEMES = {"http", "https", "ws", "wss"}
+LOCAL_ONLY_SCHEMES = NETWORK_SCHEMES | {"data", "blob", "about"}
+
+REP_PASSWORD = "correct horse battery"
+
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """Launch Debian's Chromium (Playwright's own download is unavailable here), headless and offline."""
+    return {
+        "headless": True,
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+# --- watching pages -------------------------------------------------------------
+
+
+class PageWatch:
+    """Record what one page logs, throws and requests, and name what went wrong."""
+
+    def __init__(self, label: str, page: Page) -> None:
+        self.label = label
+        self.problems: list[str] = []
+        self.allowed: list[re.Pattern[str]] = []
+        page.on("console", self._on_console)
+        page.on("pageerror", self._on_page_error)
+        page.on("request", self._on_request)
+        page.on("websocket", self._on_websocket)
+        page.on("dialog", self._on_dialog)
+
+    def allow_console_error(self, pattern: str) -> None:
+        """Tolerate console errors matching ``pattern`` (a regex) that a test provokes on purpose."""
+        self.allowed.append(re.compile(pattern))
+
+    def _on_console(self, message: ConsoleMessage) -> None:
+        text = message.text
+        if "Traceback" in text:
+            self.problems.append(f"Python traceback in the console: {text}")
+        elif message.type == "error" and not any(pattern.search(text) for pattern in self.allowed):
+            self.problems.append(f"console error: {text} (at {message.location.get('url')})")
+
+    def _on_page_error(self, error: Exception) -> None:
+        self.problems.append(f"uncaught page error: {error}")
+
+    def _check_url(self, url: str, what: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in LOCAL_ONLY_SCHEMES:
+            self.problems.append(f"{what} with an unexpected scheme: {url}")
+        elif parts.scheme in NETWORK_SCHEMES and parts.hostname not in LOCAL_HOSTS:
+            self.problems.append(f"{what} to a foreign host: {url}")
+
+    def _on_request(self, request: Request) -> None:
+        self._check_url(request.url, f"{request.method} request")
+
+    def _on_websocket(self, socket: WebSocket) -> None:
+        self._check_url(socket.url, "websocket")
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        self.problems.append(f"unexpected {dialog.type} dialog: {dialog.message!r}")
+        dialog.dismiss()
+
+
+class Actors:
+    """The people in a test: each in a separate browser context, each page watched."""
+
+    def __init__(self, browser: Browser, server: LiveServer) -> None:
+        self.browser = browser
+        self.server = server
+        self.contexts: list[BrowserContext] = []
+        self.watches: list[PageWatch] = []
+        self._reported = 0
+
+    def new_page(self, label: str) -> tuple[Page, PageWatch]:
+        context = self.browser.new_context()
+        context.set_default_timeout(15_000)
+        self.contexts.append(context)
+        page = context.new_page()
+        watch = PageWatch(label, page)
+        self.watches.append(watch)
+        return page, watch
+
+    def customer(self) -> CustomerPage:
+        page, watch = self.new_page("customer")
+        customer = CustomerPage(page, self.server.url)
+        customer.watch = watch
+        return customer
+
+    def rep(self, username: str = "alice", name: str = "Alice") -> RepConsole:
+        """A rep made through the real command line, with a console page in its own context."""
+        self.server.add_rep(username, name, REP_PASSWORD)
+        page, watch = self.new_page(f"rep {username}")
+        rep = RepConsole(page, self.server.url, username, name, REP_PASSWORD)
+        rep.watch = watch
+        return rep
+
+    def problems(self) -> list[str]:
+        return [f"[{watch.label}] {problem}" for watch in self.watches for problem in watch.problems]
+
+    def assert_clean(self) -> None:
+        """Fail on every problem any page recorded that was not reported yet."""
+        problems = self.problems()
+        fresh, self._reported = problems[self._reported :], len(problems)
+        assert not fresh, "the pages reported problems:\n" + "\n".join(fresh)
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def actors(browser: Browser, live_server: LiveServer):  # noqa: F811  (the fixture imported above)
+    """Separate contexts per person; closed before the server stops, then checked once more."""
+    actors = Actors(browser, live_server)
+    yield actors
+    actors.close()
+    actors.assert_clean()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Turn what the pages reported during a passing test into that test's failure."""
+    result = yield
+    actors = getattr(item, "funcargs", {}).get("actors")
+    if isinstance(actors, Actors):
+        actors.assert_clean()
+    return result
+
+
+# --- people and a conversation ------------------------------------------------------
+
+
+@pytest.fixture
+def customer(actors: Actors) -> CustomerPage:
+    return actors.customer()
+
+
+@pytest.fixture
+def rep(actors: Actors) -> RepConsole:
+    return actors.rep()
+
+
+CUSTOMER_NAME = "Carol Customer"
+ISSUE = "My printer says it is offline"
+
+
+@pytest.fixture
+def chatting(customer: CustomerPage, rep: RepConsole) -> tuple[CustomerPage, RepConsole]:
+    """A customer who asked for help and a rep who accepted them, both in the chat."""
+    customer.goto()
+    rep.goto()
+    rep.sign_in(rep.username, rep.password)
+    customer.expect_connected()
+    rep.expect_connected()
+    customer.ask_for_help(CUSTOMER_NAME, ISSUE)
+    customer.expect_waiting_first_in_line()
+    rep.accept(CUSTOMER_NAME)
+    rep.expect_chat_visible()
+    customer.expect_in_chat()
+    return customer, rep

@@ -1,0 +1,170 @@
+"""Page objects: the customer window and the rep console, as a person sees them.
+
+Locators follow the names in ``shared/design/ui-contract.md`` (roles and
+accessible names); the chat log's entries are read through the attributes the
+contract gives them (``data-kind``, ``data-state``, ``.who``, ``time``, ``.text``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from playwright.sync_api import Locator, Page, expect
+
+CONNECTED = "Connected"
+RECONNECTING = "Reconnecting…"
+# Pyodide boots in ~3-5 s cold in a fresh context; a reconnect backs off up to 5 s.
+BOOT_TIMEOUT = 30_000
+SHORT_TIME = re.compile(r"^\d{2}:\d{2}$")
+
+
+class ChatBox:
+    """The chat box both apps share: the log, the Message field and Send."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.watch = None  # the conftest's PageWatch, when the page was made there
+        self.status = page.get_by_test_id("app-status")
+        self.log = page.get_by_role("log", name="Chat log")
+        self.message_box = page.get_by_role("textbox", name="Message")
+        self.send_button = page.get_by_role("button", name="Send", exact=True)
+
+    # --- connection ---------------------------------------------------------
+
+    def expect_connected(self, timeout: float = BOOT_TIMEOUT) -> None:
+        expect(self.status).to_have_text(CONNECTED, timeout=timeout)
+
+    def expect_reconnecting(self, timeout: float = 15_000) -> None:
+        expect(self.status).to_have_text(RECONNECTING, timeout=timeout)
+
+    # --- sending --------------------------------------------------------------
+
+    def send(self, text: str, via: Literal["button", "enter"] = "button") -> None:
+        """Type ``text`` in Message and send it with the Send button or the Enter key."""
+        self.message_box.fill(text)
+        if via == "enter":
+            self.message_box.press("Enter")
+        else:
+            self.send_button.click()
+        expect(self.message_box).to_have_value("")
+
+    # --- reading the log ------------------------------------------------------
+
+    @property
+    def messages(self) -> Locator:
+        return self.log.locator('li[data-kind="message"]')
+
+    def message(self, text: str) -> Locator:
+        """The message entries whose text is exactly ``text`` (expected: one)."""
+        exactly = re.compile("^" + re.escape(text) + "$")
+        return self.messages.filter(has=self.page.locator(".text", has_text=exactly))
+
+    def expect_chat_visible(self) -> None:
+        expect(self.log).to_be_visible()
+        expect(self.message_box).to_be_visible()
+        expect(self.send_button).to_be_visible()
+
+    def expect_message(self, text: str, sender: str, state: str = "sent") -> Locator:
+        """Expect exactly one message ``text`` from ``sender``, with a time, in ``state``."""
+        entry = self.message(text)
+        expect(entry).to_have_count(1)
+        expect(entry.locator(".who")).to_have_text(sender)
+        expect(entry.locator(".text")).to_have_text(text)
+        expect(entry).to_have_attribute("data-state", state)
+        if state == "sent":
+            expect(entry.locator("time")).to_have_text(SHORT_TIME)
+        return entry
+
+    def expect_messages_in_order(self, texts: list[str]) -> None:
+        """Expect the log's messages to be exactly ``texts``, each once, in this order."""
+        expect(self.messages.locator(".text")).to_have_text(texts)
+
+
+class CustomerPage(ChatBox):
+    """The customer portal at ``/``: ask for help, wait in the queue, chat."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        super().__init__(page)
+        self.base_url = base_url
+        self.name_box = page.get_by_role("textbox", name="Your name")
+        self.issue_box = page.get_by_role("textbox", name="Describe your issue")
+        self.get_help_button = page.get_by_role("button", name="Get help")
+        self.details = page.locator("#ask-details")
+        self.position = page.locator("#position-text")
+
+    def goto(self) -> CustomerPage:
+        """Navigate without waiting for Python to boot (so several pages can boot at once)."""
+        self.page.goto(self.base_url + "/")
+        return self
+
+    def open(self) -> CustomerPage:
+        self.goto()
+        self.expect_connected()
+        return self
+
+    def ask_for_help(self, name: str, issue: str) -> None:
+        self.name_box.fill(name)
+        self.issue_box.fill(issue)
+        self.get_help_button.click()
+
+    def expect_waiting_first_in_line(self) -> None:
+        expect(self.page.get_by_text("You are next.")).to_be_visible()
+
+    def expect_in_chat(self) -> None:
+        """The waiting card is gone and the chat box is what the customer sees."""
+        expect(self.page.locator("#waiting")).to_be_hidden()
+        expect(self.name_box).to_be_hidden()
+        self.expect_chat_visible()
+
+    def reload(self) -> None:
+        self.page.reload()
+        self.expect_connected()
+
+
+class RepConsole(ChatBox):
+    """The rep console at ``/rep``: sign in, the queue, the chat box."""
+
+    def __init__(self, page: Page, base_url: str, username: str = "", name: str = "", password: str = "") -> None:
+        super().__init__(page)
+        self.base_url = base_url
+        self.username, self.name, self.password = username, name, password
+        self.username_box = page.get_by_role("textbox", name="Username")
+        self.password_box = page.get_by_label("Password")
+        self.sign_in_button = page.get_by_role("button", name="Sign in")
+        self.queue = page.get_by_role("region", name="Queue")
+
+    def goto(self) -> RepConsole:
+        self.page.goto(self.base_url + "/rep")
+        return self
+
+    def sign_in(self, username: str, password: str) -> None:
+        """Submit the sign-in form (without waiting for the console to boot)."""
+        self.username_box.fill(username)
+        self.password_box.fill(password)
+        self.sign_in_button.click()
+
+    def open(self) -> RepConsole:
+        """Sign in with this rep's own credentials and wait for the console to connect."""
+        self.goto()
+        self.sign_in(self.username, self.password)
+        self.expect_connected()
+        return self
+
+    def expect_sign_in_error(self, text: str) -> None:
+        expect(self.page.get_by_role("alert")).to_have_text(text)
+        expect(self.sign_in_button).to_be_visible()
+        expect(self.status).to_have_count(0)
+
+    def waiting(self, customer: str) -> Locator:
+        """The queue's list items for ``customer``."""
+        return self.queue.get_by_role("listitem").filter(has_text=customer)
+
+    def accept(self, customer: str) -> None:
+        item = self.waiting(customer)
+        expect(item).to_have_count(1)
+        item.get_by_role("button", name="Accept").click()
+
+    def reload(self) -> None:
+        self.page.reload()
+        self.expect_connected()

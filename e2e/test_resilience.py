@@ -1,0 +1,36 @@
+"""A server killed mid-conversation: both pages reconnect by themselves and nothing is lost or doubled."""
+
+import re
+
+from playwright.sync_api import expect
+
+from e2e.conftest import Actors
+from e2e.pages import CustomerPage, RepConsole
+from tests.liveserver import LiveServer
+
+
+def test_server_killed_mid_conversation_both_sides_reconnect_and_deliver_the_pending_message_once(
+    chatting: tuple[CustomerPage, RepConsole], live_server: LiveServer, actors: Actors
+):
+    customer, rep = chatting
+    customer.send("Before the crash, from the customer", via="enter")
+    rep.send("Before the crash, from the rep", via="button")
+    before = ["Before the crash, from the customer", "Before the crash, from the rep"]
+    customer.expect_messages_in_order(before)
+    rep.expect_messages_in_order(before)
+
+    live_server.kill()
+
+    customer.expect_reconnecting()
+    rep.expect_reconnecting()
+    customer.send("Typed while the server was down", via="enter")
+    customer.expect_message("Typed while the server was down", sender=customer.message("Before the crash, from the customer").locator(".who").inner_text(), state="pending")
+
+    live_server.start()
+
+    customer.expect_connected()
+    rep.expect_connected()
+    after = [*before, "Typed while the server was down"]
+    for side in (customer, rep):
+        side.expect_message("Typed while the server was down", sender="Carol Customer")
+        side.expect_messages_in_order(after)

@@ -1,0 +1,85 @@
+"""Run a real Relaydesk server in a subprocess, on a real port, with a real SQLite file.
+
+Shared by the integration tests and the e2e suite.  ``kill()`` sends SIGKILL,
+like a crash; ``start()`` brings the same data folder back on the same port.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+READY = re.compile(r"Relaydesk is serving (http://\S+)")
+
+
+class LiveServer:
+    def __init__(self, data: Path) -> None:
+        self.data = data
+        self.port = 0
+        self.url = ""
+        self.process: subprocess.Popen | None = None
+        self.log = data / "server.log"
+
+    def start(self) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        command = [sys.executable, "-m", "relaydesk", "serve", "--port", str(self.port), "--data", str(self.data)]
+        with open(self.log, "a") as log:
+            self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            match = READY.search(line or "")
+            if match:
+                self.url = match.group(1)
+                self.port = int(self.url.rsplit(":", 1)[1])
+                return
+            if self.process.poll() is not None:
+                break
+        raise RuntimeError(f"the server did not start: {self.log.read_text()[-2000:]}")
+
+    def kill(self) -> None:
+        """End the server the hard way: no chance to flush or close anything."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.process.stdout.close()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+                self.process.stdout.close()
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://", 1)
+
+    def add_rep(self, username: str, name: str, password: str = "correct horse", admin: bool = False) -> None:
+        """Create a rep through the real command line."""
+        command = [sys.executable, "-m", "relaydesk", "rep", "add", username, "--name", name, "--data", str(self.data)]
+        if admin:
+            command.append("--admin")
+        subprocess.run(command, check=True, capture_output=True, env={**os.environ, "RELAYDESK_PASSWORD": password})
+
+    def server_errors(self) -> list[str]:
+        """Return the tracebacks the server logged."""
+        return [line for line in self.log.read_text().splitlines() if "Traceback" in line]
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    server = LiveServer(tmp_path / "data")
+    server.data.mkdir()
+    server.start()
+    yield server
+    server.stop()
+    assert server.server_errors() == [], server.log.read_text()[-3000:]

@@ -1,0 +1,86 @@
+import json
+
+import pytest
+from relaydesk import protocol
+from relaydesk.protocol import ProtocolError, decode
+
+TOKEN = "t" * 43
+
+
+def frame(**fields) -> str:
+    return json.dumps(fields)
+
+
+def test_decode_accepts_a_rep_message_and_strips_it():
+    message = decode(frame(type="say", id="abcdefgh", session=3, text="  hi  "), "rep")
+    assert message == {"type": "say", "id": "abcdefgh", "session": 3, "text": "hi"}
+
+
+def test_encode_round_trips_through_json():
+    assert json.loads(protocol.encode("ack", id="abcdefgh", seq=4)) == {"type": "ack", "id": "abcdefgh", "seq": 4}
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("not json", "bad-json"),
+        ("[1, 2]", "bad-frame"),
+        (frame(type="teleport"), "unknown-type"),
+        (frame(type="say", id="abcdefgh", session=1), "missing-field"),
+        (frame(type="say", id="no", session=1, text="x"), "bad-id"),
+        (frame(type="say", id="abcdefgh", session="1", text="x"), "bad-session"),
+        (frame(type="say", id="abcdefgh", session=True, text="x"), "bad-session"),
+        (frame(type="say", id="abcdefgh", session=1, text="   "), "empty"),
+        (frame(type="say", id="abcdefgh", session=1, text="x" * (protocol.MAX_TEXT + 1)), "too-long"),
+        (frame(type="hello", since={"x": 1}), "bad-field"),
+        (frame(type="hello", since={"1": -1}), "bad-field"),
+    ],
+)
+def test_decode_refuses_bad_rep_frames_with_a_code(raw, code):
+    with pytest.raises(ProtocolError) as caught:
+        decode(raw, "rep")
+    assert caught.value.code == code
+    assert caught.value.message
+
+
+def test_a_refusal_names_the_frame_it_refuses():
+    with pytest.raises(ProtocolError) as caught:
+        decode(frame(type="say", id="abcdefgh", session=1, text=""), "rep")
+    assert json.loads(protocol.error_frame(caught.value))["id"] == "abcdefgh"
+
+
+def test_frames_over_the_size_cap_are_refused_before_parsing():
+    with pytest.raises(ProtocolError) as caught:
+        decode("x" * (protocol.MAX_FRAME_BYTES + 1), "customer")
+    assert caught.value.code == "too-large"
+
+
+def test_binary_frames_are_refused():
+    with pytest.raises(ProtocolError, match="binary"):
+        decode(b"\x00", "rep")
+
+
+def test_customers_cannot_use_rep_frames():
+    with pytest.raises(ProtocolError) as caught:
+        decode(frame(type="accept", id="abcdefgh", session=1), "customer")
+    assert caught.value.code == "unknown-type"
+
+
+def test_a_customer_request_keeps_only_known_details():
+    message = decode(frame(type="request", id="abcdefgh", token=TOKEN, portal="/", name="Carol", issue="Help",
+                           details={"os": "Linux", "evil": "x" * 9999}), "customer")
+    assert message["details"] == {"os": "Linux"}
+
+
+@pytest.mark.parametrize("portal", ["billing", "/../etc", "/" + "a" * 80, 7])
+def test_a_request_from_an_unknown_kind_of_portal_path_is_refused(portal):
+    with pytest.raises(ProtocolError) as caught:
+        decode(frame(type="request", id="abcdefgh", token=TOKEN, portal=portal, name="C", issue="I", details={}),
+               "customer")
+    assert caught.value.code == "bad-portal"
+
+
+def test_a_short_token_is_refused():
+    with pytest.raises(ProtocolError) as caught:
+        decode(frame(type="hello", token="guessable", since=0), "customer")
+    assert caught.value.code == "bad-token"

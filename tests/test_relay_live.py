@@ -1,0 +1,241 @@
+"""The relay, tried through a live server on a real port with real websocket clients."""
+
+import secrets
+
+import pytest
+import websocket
+from relaydesk.protocol import MAX_FRAME_BYTES
+
+from tests.wsclient import Client, post_form, sign_in
+
+
+def new_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+@pytest.fixture
+def server(live_server):
+    live_server.add_rep("alice", "Alice")
+    live_server.add_rep("bob", "Bob")
+    return live_server
+
+
+@pytest.fixture
+def clients():
+    opened = []
+    yield opened
+    for client in opened:
+        client.close()
+
+
+@pytest.fixture
+def connect(server, clients):
+    def connect(role, username=None, **kwargs):
+        cookie = sign_in(server, username) if username else None
+        client = Client(server, role, cookie=cookie, **kwargs)
+        clients.append(client)
+        return client
+
+    return connect
+
+
+def ask(customer, name="Carol", token=None, request_id=None):
+    token = token or secrets.token_urlsafe(32)
+    request_id = request_id or new_id()
+    customer.send(type="request", id=request_id, token=token, portal="/", name=name, issue="Printer on fire",
+                  details={"os": "Linux", "browser": "Chrome 131"})
+    welcome = customer.expect("welcome")
+    customer.expect("ack", id=request_id)
+    return welcome["session"]["id"], token
+
+
+def rep_hello(rep, since=None):
+    rep.send(type="hello", since=since or {})
+    return rep.expect("welcome")
+
+
+def accept(rep, session_id):
+    frame_id = new_id()
+    rep.send(type="accept", id=frame_id, session=session_id)
+    rep.expect("ack", id=frame_id)
+
+
+@pytest.fixture
+def chat(connect):
+    """A customer and Alice, in an accepted session."""
+    customer, alice = connect("customer"), connect("rep", "alice")
+    rep_hello(alice)
+    session_id, token = ask(customer)
+    accept(alice, session_id)
+    customer.expect("event", kind="status")
+    return customer, alice, session_id, token
+
+
+def test_a_new_customer_waits_and_reps_see_them_in_the_queue(connect):
+    alice = connect("rep", "alice")
+    assert rep_hello(alice)["queue"] == []
+    customer = connect("customer")
+    session_id, _ = ask(customer)
+    assert customer.expect("position") == {"type": "position", "position": 1}
+    (waiting,) = alice.expect("queue")["waiting"]
+    assert (waiting["id"], waiting["customer"], waiting["details"]["os"]) == (session_id, "Carol", "Linux")
+
+
+def test_accepting_opens_the_session_for_the_rep_and_tells_the_customer(connect):
+    customer, alice = connect("customer"), connect("rep", "alice")
+    rep_hello(alice)
+    session_id, _ = ask(customer)
+    accept_id = new_id()
+    alice.send(type="accept", id=accept_id, session=session_id)
+    assert alice.expect("opened")["session"]["status"] == "active"
+    assert alice.expect("event", kind="status")["text"] == "Alice joined the chat"
+    assert customer.expect("session")["session"]["status"] == "active"
+    assert alice.expect("queue")["waiting"] == []
+
+
+def test_messages_are_acked_with_a_sequence_number_then_fanned_out(chat):
+    customer, alice, session_id, _ = chat
+    customer.send(type="say", id="from-carol-1", text="hello")
+    ack = customer.expect("ack", id="from-carol-1")
+    event = alice.expect("event", id="from-carol-1")
+    assert (event["seq"], event["text"], event["author"]["name"]) == (ack["seq"], "hello", "Carol")
+    alice.send(type="say", id="from-alice-1", session=session_id, text="<img src=x onerror=alert(1)>")
+    assert customer.expect("event", id="from-alice-1")["text"] == "<img src=x onerror=alert(1)>"
+
+
+def test_a_resent_message_is_acked_again_and_stored_once(chat, connect):
+    customer, alice, session_id, token = chat
+    customer.send(type="say", id="twice-sent", text="once only")
+    first = customer.expect("ack", id="twice-sent")
+    customer.send(type="say", id="twice-sent", text="once only")
+    assert customer.expect("ack", id="twice-sent")["seq"] == first["seq"]
+    again = connect("customer")
+    again.send(type="hello", token=token, since=0)
+    again.expect("welcome")
+    texts = [again.expect("event")["text"] for _ in range(first["seq"])]
+    assert texts.count("once only") == 1
+
+
+def test_a_reconnecting_customer_gets_only_what_it_missed(chat, connect):
+    customer, alice, session_id, token = chat
+    customer.send(type="say", id="seen-before", text="seen")
+    seen = customer.expect("ack", id="seen-before")["seq"]
+    alice.send(type="say", id="missed-one", session=session_id, text="missed")
+    again = connect("customer")
+    again.send(type="hello", token=token, since=seen)
+    again.expect("welcome")
+    assert again.recv()["id"] == "missed-one"
+
+
+def test_a_reconnecting_rep_gets_only_what_it_missed(chat, connect):
+    customer, alice, session_id, _ = chat
+    customer.send(type="say", id="carol-says-1", text="one")
+    seq = customer.expect("ack", id="carol-says-1")["seq"]
+    customer.send(type="say", id="carol-says-2", text="two")
+    customer.expect("ack", id="carol-says-2")
+    again = connect("rep", "alice")
+    assert [s["id"] for s in rep_hello(again, {str(session_id): seq})["sessions"]] == [session_id]
+    assert again.expect("event")["id"] == "carol-says-2"
+
+
+def test_acknowledged_messages_survive_the_server_being_killed(chat, server):
+    customer, alice, session_id, token = chat
+    customer.send(type="say", id="before-kill", text="survives SIGKILL")
+    customer.expect("ack", id="before-kill")
+    server.kill()
+    server.start()
+    again = Client(server, "customer")
+    again.send(type="hello", token=token, since=0)
+    again.expect("welcome")
+    assert again.expect("event", id="before-kill")["text"] == "survives SIGKILL"
+    again.close()
+
+
+def test_only_one_of_two_reps_gets_the_customer(connect):
+    customer, alice, bob = connect("customer"), connect("rep", "alice"), connect("rep", "bob")
+    rep_hello(alice)
+    rep_hello(bob)
+    session_id, _ = ask(customer)
+    accept(alice, session_id)
+    bob.send(type="accept", id="bob-accepts", session=session_id)
+    error = bob.expect("error", id="bob-accepts")
+    assert error["code"] == "taken" and "already accepted" in error["message"]
+
+
+def test_a_rep_outside_a_session_can_neither_write_nor_read_it(chat, connect):
+    customer, alice, session_id, _ = chat
+    bob = connect("rep", "bob")
+    assert rep_hello(bob)["sessions"] == []
+    bob.send(type="say", id="bob-intrudes", session=session_id, text="hi")
+    assert bob.expect("error", id="bob-intrudes")["code"] == "bad-session"
+    customer.send(type="say", id="private-to-alice", text="secret")
+    customer.expect("ack", id="private-to-alice")
+    bob.send(type="say", id="bob-probe-1", session=999999, text="hi")  # a frame to sync on
+    bob.expect("error", id="bob-probe-1")
+    assert not any("secret" in raw for raw in bob.frames)
+
+
+def test_a_forged_token_is_refused(connect):
+    customer = connect("customer")
+    customer.send(type="hello", token=secrets.token_urlsafe(32), since=0)
+    assert customer.expect("error")["code"] == "bad-token"
+
+
+def test_a_customer_cannot_speak_before_joining(connect):
+    customer = connect("customer")
+    customer.send(type="say", id="too-early1", text="hi")
+    assert customer.expect("error", id="too-early1")["code"] == "not-joined"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [("not json", "bad-json"), ('{"type": "teleport"}', "unknown-type"), (b"\x00\x01", "binary"),
+     ("x" * (MAX_FRAME_BYTES + 10), "too-large")],
+)
+def test_bad_frames_get_an_error_and_the_connection_stays_up(chat, raw, code):
+    customer, *_ = chat
+    customer.send_raw(raw)
+    assert customer.expect("error")["code"] == code
+    customer.send(type="say", id="still-here", text="still connected")
+    assert customer.expect("ack", id="still-here")
+
+
+def test_an_overlong_message_gets_a_clear_error(chat):
+    customer, *_ = chat
+    customer.send(type="say", id="too-long-1", text="x" * 5000)
+    assert "too long" in customer.expect("error", id="too-long-1")["message"]
+
+
+def test_handshakes_from_another_origin_are_refused(server):
+    with pytest.raises(websocket.WebSocketBadStatusException) as caught:
+        Client(server, "customer", origin="http://evil.example")
+    assert caught.value.status_code == 403
+
+
+def test_the_rep_socket_needs_a_signed_in_rep(server):
+    with pytest.raises(websocket.WebSocketBadStatusException) as caught:
+        Client(server, "rep")
+    assert caught.value.status_code == 401
+
+
+def test_a_wrong_password_gets_a_clear_message(server):
+    status, _, body = post_form(server, "/rep/sign-in", {"username": "alice", "password": "nope"})
+    assert status == 401 and "Wrong username or password." in body
+
+
+def test_the_session_cookie_is_http_only_and_same_site(server):
+    _, headers, _ = post_form(server, "/rep/sign-in", {"username": "alice", "password": "correct horse"})
+    cookie = headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_sign_in_posted_from_another_site_is_refused(server):
+    status, _, _ = post_form(server, "/rep/sign-in", {"username": "alice", "password": "correct horse"},
+                             origin="http://evil.example")
+    assert status == 403
+
+
+def test_handshakes_without_an_origin_are_refused(server):
+    with pytest.raises(websocket.WebSocketBadStatusException) as caught:
+        websocket.create_connection(f"{server.ws_url}/ws/customer", suppress_origin=True, timeout=5)
+    assert caught.value.status_code == 403

@@ -1,0 +1,259 @@
+import itertools
+
+import pytest
+from relaydesk_web.chat import FAILED, PENDING
+from relaydesk_web.state import (
+    CONNECTED,
+    RECONNECTING,
+    ClearDraft,
+    CustomerCore,
+    Notice,
+    OpenSession,
+    Queue,
+    Reconnect,
+    Remember,
+    RepCore,
+    SelectSession,
+    ShowEntry,
+    ShowView,
+    Status,
+    Transmit,
+)
+
+TOKEN = "t" * 43
+
+
+def ids():
+    counter = itertools.count(1)
+    return lambda: f"id-{next(counter):05}"
+
+
+def of(effects, kind):
+    return [effect for effect in effects if isinstance(effect, kind)]
+
+
+def sent(effects):
+    return [effect.frame for effect in of(effects, Transmit)]
+
+
+def event(session, seq, text, kind="customer", name="Carol", id=None, author_id=None):
+    author = {"kind": kind, "name": name} | ({"id": author_id} if author_id else {})
+    return {"type": "event", "session": session, "seq": seq, "id": id or f"ev-{seq:05}", "kind": "message",
+            "at": 1000 + seq, "text": text, "author": author}
+
+
+# --- the customer window ---------------------------------------------------------
+
+
+@pytest.fixture
+def customer():
+    core = CustomerCore(new_id=ids(), new_token=lambda: TOKEN)
+    core.update({"type": "connected"})
+    return core
+
+
+def ask(core):
+    details = {"os": "Linux"}
+    return core.update({"type": "ask", "portal": "/", "name": " Carol ", "issue": "Printer", "details": details})
+
+
+def welcome(core, status="waiting"):
+    return core.update({"type": "welcome", "session": {"id": 7, "status": status, "customer": "Carol"}})
+
+
+def test_a_customer_is_connected_as_soon_as_the_socket_opens():
+    assert Status(CONNECTED) in CustomerCore().update({"type": "connected"})
+
+
+def test_asking_for_help_sends_a_request_and_remembers_the_token(customer):
+    effects = ask(customer)
+    (request,) = sent(effects)
+    assert (request["type"], request["name"], request["token"]) == ("request", "Carol", TOKEN)
+    assert Remember("token", TOKEN) in effects and Remember("request", request) in effects
+
+
+def test_asking_twice_sends_one_request(customer):
+    ask(customer)
+    assert ask(customer) == []
+
+
+def test_the_acknowledged_request_is_forgotten(customer):
+    request = sent(ask(customer))[0]
+    assert customer.update({"type": "ack", "id": request["id"], "session": 7}) == [Remember("request", None)]
+    assert customer.request is None
+
+
+def test_a_waiting_customer_sees_the_queue_then_the_chat(customer):
+    ask(customer)
+    assert ShowView("waiting") in welcome(customer)
+    effects = customer.update({"type": "session", "session": {"id": 7, "status": "active", "customer": "Carol"}})
+    assert effects == [ShowView("chat")]
+
+
+def test_a_refused_request_returns_to_the_form_with_the_reason(customer):
+    request = sent(ask(customer))[0]
+    effects = customer.update({"type": "error", "id": request["id"], "code": "bad-portal", "message": "No such page."})
+    assert ShowView("form") in effects and Notice("No such page.") in effects
+    assert customer.token is None
+
+
+def test_a_message_shows_at_once_as_pending_and_is_sent(customer):
+    ask(customer)
+    welcome(customer, "active")
+    effects = customer.update({"type": "send", "text": " hello "})
+    (shown,) = of(effects, ShowEntry)
+    assert (shown.placement.entry.text, shown.placement.entry.state) == ("hello", PENDING)
+    assert ClearDraft() in effects
+    assert sent(effects)[0] == {"type": "say", "id": shown.placement.entry.id, "text": "hello"}
+
+
+def test_an_empty_message_does_nothing(customer):
+    ask(customer)
+    welcome(customer, "active")
+    assert customer.update({"type": "send", "text": "   "}) == []
+
+
+def test_an_overlong_message_is_refused_and_the_draft_kept(customer):
+    ask(customer)
+    welcome(customer, "active")
+    effects = customer.update({"type": "send", "text": "x" * 5000})
+    assert of(effects, Notice) and not of(effects, ClearDraft) and not sent(effects)
+
+
+def test_losing_the_link_shows_reconnecting_and_schedules_a_retry(customer):
+    effects = customer.update({"type": "disconnected"})
+    assert Status(RECONNECTING) in effects and of(effects, Reconnect)
+
+
+def test_messages_typed_offline_go_out_in_order_after_the_hello(customer):
+    request = sent(ask(customer))[0]
+    customer.update({"type": "ack", "id": request["id"], "session": 7})
+    welcome(customer, "active")
+    customer.update(event(7, 1, "hi", kind="rep", name="Alice"))
+    customer.update({"type": "disconnected"})
+    assert sent(customer.update({"type": "send", "text": "one"})) == []
+    customer.update({"type": "send", "text": "two"})
+    frames = sent(customer.update({"type": "connected"}))
+    assert frames[0] == {"type": "hello", "token": TOKEN, "since": 1}
+    assert [f["text"] for f in frames[1:]] == ["one", "two"]
+
+
+def test_an_unacknowledged_request_is_resent_on_reconnect(customer):
+    request = sent(ask(customer))[0]
+    customer.update({"type": "disconnected"})
+    assert sent(customer.update({"type": "connected"})) == [request]
+
+
+def test_a_reloaded_page_resumes_with_its_saved_token():
+    core = CustomerCore(saved={"token": TOKEN})
+    assert sent(core.update({"type": "connected"})) == [{"type": "hello", "token": TOKEN, "since": 0}]
+
+
+def test_an_invalid_saved_token_is_forgotten():
+    core = CustomerCore(saved={"token": TOKEN})
+    effects = core.update({"type": "error", "code": "bad-token", "message": "Not valid."})
+    assert Remember("token", None) in effects and ShowView("form") in effects
+
+
+def test_a_refused_message_stays_on_screen_marked_failed(customer):
+    ask(customer)
+    welcome(customer, "active")
+    entry = of(customer.update({"type": "send", "text": "hello"}), ShowEntry)[0].placement.entry
+    effects = customer.update({"type": "error", "id": entry.id, "code": "ended", "message": "Ended."})
+    assert Notice("Ended.") in effects
+    assert of(effects, ShowEntry)[0].placement.entry.state == FAILED
+    assert customer.link.outbox == []
+
+
+def test_the_customers_own_messages_are_marked_mine(customer):
+    ask(customer)
+    welcome(customer, "active")
+    mine = of(customer.update(event(7, 1, "hi")), ShowEntry)[0]
+    theirs = of(customer.update(event(7, 2, "hello", kind="rep", name="Alice")), ShowEntry)[0]
+    assert mine.placement.entry.mine and not theirs.placement.entry.mine
+
+
+# --- the rep console -------------------------------------------------------------
+
+
+@pytest.fixture
+def rep():
+    core = RepCore(new_id=ids())
+    core.update({"type": "connected"})
+    return core
+
+
+def summary(session_id, customer="Carol"):
+    return {"id": session_id, "customer": customer, "issue": "Help", "status": "active"}
+
+
+def rep_welcome(core, sessions=(), queue=()):
+    return core.update({"type": "welcome", "me": {"id": 1, "name": "Alice"}, "sessions": list(sessions),
+                        "queue": list(queue)})
+
+
+def test_a_rep_says_hello_with_what_it_has_seen(rep):
+    rep_welcome(rep, [summary(3)])
+    rep.update(event(3, 1, "hi"))
+    rep.update(event(3, 2, "there"))
+    assert sent(rep.update({"type": "connected"}))[0] == {"type": "hello", "since": {"3": 2}}
+
+
+def test_the_welcome_shows_the_queue_and_opens_the_reps_sessions(rep):
+    effects = rep_welcome(rep, [summary(3), summary(4, "Dan")], [summary(9, "Eve")])
+    assert Status(CONNECTED) in effects and Queue([summary(9, "Eve")]) in effects
+    assert [e.summary["id"] for e in of(effects, OpenSession)] == [3, 4]
+    assert [e.session for e in of(effects, SelectSession)] == [3]
+
+
+def test_a_second_welcome_opens_nothing_twice(rep):
+    rep_welcome(rep, [summary(3)])
+    assert of(rep_welcome(rep, [summary(3)]), OpenSession) == []
+
+
+def test_accepting_sends_an_accept(rep):
+    rep_welcome(rep)
+    assert sent(rep.update({"type": "accept", "session": 9}))[0]["type"] == "accept"
+
+
+def test_an_accepted_session_opens_and_comes_to_the_front(rep):
+    rep_welcome(rep, [summary(3)])
+    effects = rep.update({"type": "opened", "session": summary(9, "Eve")})
+    assert of(effects, OpenSession) and of(effects, SelectSession)[0].session == 9
+    assert rep.current == 9
+
+
+def test_a_lost_accept_race_is_told_to_the_rep(rep):
+    rep_welcome(rep)
+    frame = sent(rep.update({"type": "accept", "session": 9}))[0]
+    effects = rep.update({"type": "error", "id": frame["id"], "code": "taken", "message": "Already accepted."})
+    assert effects == [Notice("Already accepted.")]
+
+
+def test_a_rep_sends_to_the_session_in_front(rep):
+    rep_welcome(rep, [summary(3), summary(4)])
+    rep.update({"type": "select", "session": 4})
+    assert sent(rep.update({"type": "send", "text": "hello"}))[0]["session"] == 4
+
+
+def test_a_rep_without_a_session_is_told_to_accept_first(rep):
+    rep_welcome(rep)
+    assert rep.update({"type": "send", "text": "hello"}) == [Notice("Accept a customer first.")]
+
+
+def test_switching_sessions_hands_over_that_sessions_log(rep):
+    rep_welcome(rep, [summary(3), summary(4)])
+    rep.update(event(4, 1, "in four"))
+    (selected,) = of(rep.update({"type": "select", "session": 4}), SelectSession)
+    assert [e.text for e in selected.entries] == ["in four"]
+
+
+def test_a_reps_own_messages_are_known_by_author_id(rep):
+    rep_welcome(rep, [summary(3)])
+    mine = of(rep.update(event(3, 1, "hi", kind="rep", name="Alice", author_id=1)), ShowEntry)[0]
+    other = of(rep.update(event(3, 2, "hi", kind="rep", name="Bob", author_id=2)), ShowEntry)[0]
+    assert mine.placement.entry.mine and not other.placement.entry.mine
+
+
+def test_unknown_frames_are_ignored(rep):
+    assert rep.update({"type": "from-the-future"}) == []

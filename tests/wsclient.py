@@ -1,0 +1,69 @@
+"""A plain websocket client for the integration tests: the relay sees it as a browser would."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import websocket
+
+
+class Client:
+    def __init__(self, server, role: str, cookie: str | None = None, origin: str | None = None) -> None:
+        self.ws = websocket.create_connection(
+            f"{server.ws_url}/ws/{role}", origin=origin or server.url, cookie=cookie, timeout=5
+        )
+        self.frames: list[str] = []  # every frame received, raw, for leak checks
+
+    def send(self, **frame) -> None:
+        self.ws.send(json.dumps(frame))
+
+    def send_raw(self, data: str | bytes) -> None:
+        if isinstance(data, bytes):
+            self.ws.send_binary(data)
+        else:
+            self.ws.send(data)
+
+    def recv(self) -> dict:
+        raw = self.ws.recv()
+        self.frames.append(raw)
+        return json.loads(raw)
+
+    def expect(self, type: str, **match) -> dict:
+        """Return the next frame of ``type`` whose fields match, skipping others."""
+        for _ in range(50):
+            frame = self.recv()
+            if frame["type"] == type and all(frame.get(k) == v for k, v in match.items()):
+                return frame
+        raise AssertionError(f"no {type} frame matching {match}")
+
+    def close(self) -> None:
+        self.ws.close()
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def post_form(server, path: str, fields: dict, origin: str | None = None):
+    """POST a form without following redirects; return (status, headers, body)."""
+    request = urllib.request.Request(
+        server.url + path, data=urllib.parse.urlencode(fields).encode(),
+        headers={"Origin": origin or server.url}, method="POST",
+    )
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def sign_in(server, username: str, password: str = "correct horse") -> str:
+    """Sign a rep in; return the session cookie as ``name=value``."""
+    status, headers, _ = post_form(server, "/rep/sign-in", {"username": username, "password": password})
+    assert status == 302, status
+    return headers["Set-Cookie"].split(";", 1)[0]
