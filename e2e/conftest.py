@@ -62,15 +62,19 @@ class PageWatch:
         page.on("dialog", self._on_dialog)
 
     def allow_console_error(self, pattern: str) -> None:
-        """Tolerate console errors matching ``pattern`` (a regex) that a test provokes on purpose."""
+        """Tolerate console errors that a test provokes on purpose.
+
+        ``pattern`` is a regex searched in ``"<text> (at <url>)"``: keep it as
+        narrow as the one error the test expects.  Tracebacks are never tolerated.
+        """
         self.allowed.append(re.compile(pattern))
 
     def _on_console(self, message: ConsoleMessage) -> None:
-        text = message.text
-        if "Traceback" in text:
-            self.problems.append(f"Python traceback in the console: {text}")
-        elif message.type == "error" and not any(pattern.search(text) for pattern in self.allowed):
-            self.problems.append(f"console error: {text} (at {message.location.get('url')})")
+        line = f"{message.text} (at {message.location.get('url')})"
+        if "Traceback" in message.text:
+            self.problems.append(f"Python traceback in the console: {line}")
+        elif message.type == "error" and not any(pattern.search(line) for pattern in self.allowed):
+            self.problems.append(f"console error: {line}")
 
     def _on_page_error(self, error: Exception) -> None:
         self.problems.append(f"uncaught page error: {error}")
