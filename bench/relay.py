@@ -50,7 +50,7 @@ def open_chat(server, rep_cookie: str) -> tuple[Client, Client]:
     session = customer.expect("welcome")["session"]["id"]
     rep.send(type="accept", id=secrets.token_urlsafe(12), session=session)
     rep.expect("opened")
-    customer.expect("event", kind="status")
+    customer.expect("session")
     return customer, rep
 
 

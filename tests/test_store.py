@@ -1,7 +1,7 @@
 import threading
 
 import pytest
-from relaydesk.store import Store
+from relaydesk.store import Refused, Store
 
 TOKEN = "k" * 43
 
@@ -53,12 +53,12 @@ def test_a_resent_request_finds_its_session_instead_of_opening_another(store):
 
 def test_a_resent_request_with_another_token_is_refused(store):
     new_session(store)
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         new_session(store, token="x" * 43)
 
 
 def test_an_unknown_portal_is_refused(store):
-    with pytest.raises(LookupError):
+    with pytest.raises(Refused):
         store.create_session("request-1", TOKEN, "/nowhere", "C", "I", {})
 
 

@@ -25,6 +25,10 @@ DEFAULTS = {
     "WEB_DIR": str(REPO_WEB_DIR),
     "ALLOWED_ORIGINS": [],
     "DB_SYNCHRONOUS": "FULL",
+    "KEY_LIFETIME_S": 20 * 60,  # how long a session key stays valid
+    "QUEUE_TIMEOUT_S": 30 * 60,  # how long a customer may wait before the request times out
+    "CUSTOMER_GONE_S": 20,  # how long a customer may be disconnected before they count as gone
+    "HOUSEKEEPING_S": 1.0,  # how often the queue and presence are swept
     "SESSION_COOKIE_NAME": "relaydesk_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -55,7 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.secret_key = app.config.get("SECRET_KEY") or _secret_key(data_dir)
 
     store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"])
-    app.extensions["relaydesk"] = Relay(store)
+    app.extensions["relaydesk"] = Relay(store, app.config)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     _add_sockets(app)

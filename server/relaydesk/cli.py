@@ -36,6 +36,7 @@ def serve(host: str, port: int, data: str | None) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = _app(data)
+    app.extensions["relaydesk"].run_housekeeping(app.config["HOUSEKEEPING_S"])
     server = WSGIServer((host, port), app, log=None, error_log=logging.getLogger("relaydesk.http"))
     server.init_socket()
     base = f"http://{host}:{server.server_port}"

@@ -118,7 +118,30 @@ def _details(value: object) -> dict[str, str]:
     return {key: check(value[key]) for key in CLIENT_DETAILS if key in value and value[key] is not None}
 
 
+def _key(value: object) -> str | None:
+    """Accept a 9-digit session key, forgiving the spaces and dashes people type."""
+    if value is None or value == "":
+        return None
+    digits = value.replace(" ", "").replace("-", "") if isinstance(value, str) else ""
+    if not (len(digits) == 9 and digits.isascii() and digits.isdigit()):
+        raise ProtocolError("bad-key", "A session key is 9 digits, like 123 456 789.")
+    return digits
+
+
+def _outcome(value: object) -> str:
+    if value not in OUTCOMES:
+        raise ProtocolError("bad-field", "The outcome is Resolved, Unresolved or Unknown.")
+    return value
+
+
+def optional(check):
+    """Mark a field check as optional: a missing field becomes None."""
+    check.optional = True
+    return check
+
+
 CLIENT_DETAILS = ("os", "browser", "language", "timezone", "screen")
+OUTCOMES = ("resolved", "unresolved", "unknown")
 
 # type -> {field: check}; every field listed is required.  The customer's
 # token is made by their own page (crypto-random), so a request resent after a
@@ -131,6 +154,7 @@ CUSTOMER_FRAMES = {
         "name": _text(MAX_NAME, "Your name"),
         "issue": _text(MAX_ISSUE, "The description of your issue"),
         "details": _details,
+        "key": optional(_key),
     },
     "hello": {"token": _token, "since": _seq},
     "say": {"id": _client_id, "text": _text(MAX_TEXT, "A message")},
@@ -140,6 +164,8 @@ REP_FRAMES = {
     "hello": {"since": _since_map},
     "say": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A message")},
     "accept": {"id": _client_id, "session": _session_id},
+    "make-key": {"id": _client_id},
+    "end": {"id": _client_id, "session": _session_id, "outcome": _outcome},
 }
 
 ROLES = {"customer": CUSTOMER_FRAMES, "rep": REP_FRAMES}
@@ -168,6 +194,9 @@ def decode(frame: str | bytes, role: str) -> dict:
     checked = {"type": data["type"]}
     for field, check in schema.items():
         if field not in data:
+            if getattr(check, "optional", False):
+                checked[field] = None
+                continue
             raise ProtocolError("missing-field", f"The frame lacks {field!r}.", frame_id)
         try:
             checked[field] = check(data[field])

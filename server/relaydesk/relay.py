@@ -9,14 +9,16 @@ session's lock, so each connection receives a session's events in order.
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
+import time
 from collections import defaultdict
 
 from simple_websocket import ConnectionClosed
 
 from . import protocol
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
-from .store import Event, Rep, Session, Store
+from .store import Event, Refused, Rep, Session, Store, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -55,24 +57,36 @@ def rep_summary(session: Session) -> dict:
     return {
         "id": session.id, "customer": session.customer_name, "issue": session.issue,
         "portal": session.portal_name, "status": session.status, "created_at": session.created_at,
-        "accepted_at": session.accepted_at, "details": session.details,
+        "accepted_at": session.accepted_at, "ended_at": session.ended_at, "outcome": session.outcome,
+        "details": session.details,
     }
 
 
 def customer_summary(session: Session) -> dict:
     """Return what the customer's window is told about its own session."""
-    return {"id": session.id, "status": session.status, "customer": session.customer_name}
+    return {"id": session.id, "status": session.status, "customer": session.customer_name,
+            "ended": session.status == "ended"}
+
+
+OUTCOME_NAMES = {"resolved": "Resolved", "unresolved": "Unresolved", "unknown": "Unknown",
+                 "left": "Customer left", "timed-out": "Timed out"}
 
 
 class Relay:
     """Hold the open connections of one server and route between them."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, config: dict | None = None) -> None:
+        config = config or {}
         self.store = store
+        self.key_lifetime_s = config.get("KEY_LIFETIME_S", 20 * 60)
+        self.queue_timeout_s = config.get("QUEUE_TIMEOUT_S", 30 * 60)
+        self.gone_after_s = config.get("CUSTOMER_GONE_S", 20)
+        self._gone_since: dict[int, float] = {}  # session -> when its customer's last socket closed
+        self._gone_noted: set[int] = set()
         self._lock = threading.Lock()
         self._reps: dict[int, set[Connection]] = defaultdict(set)
         self._customers: dict[int, set[Connection]] = defaultdict(set)
-        self._session_locks: dict[int, threading.Lock] = defaultdict(threading.Lock)
+        self._session_locks: dict[int, threading.RLock] = defaultdict(threading.RLock)
 
     # --- connection life --------------------------------------------------
 
@@ -106,6 +120,8 @@ class Relay:
                 self._reps[conn.rep.id].discard(conn)
             if conn.session_id is not None:
                 self._customers[conn.session_id].discard(conn)
+                if not self._customers[conn.session_id]:
+                    self._gone_since[conn.session_id] = time.monotonic()
 
     def _rep_conns(self, rep_id: int) -> list[Connection]:
         with self._lock:
@@ -127,15 +143,19 @@ class Relay:
         try:
             session = self.store.create_session(
                 message["id"], message["token"], message["portal"], message["name"],
-                message["issue"], message["details"],
+                message["issue"], message["details"], message["key"],
             )
-        except LookupError as exc:
-            raise ProtocolError("bad-portal", str(exc), message["id"]) from None
-        except PermissionError as exc:
-            raise ProtocolError("bad-token", str(exc), message["id"]) from None
+        except Refused as exc:
+            raise ProtocolError("refused", str(exc), message["id"]) from None
         self._join_customer(conn, session, since=0)
         conn.send(protocol.encode("ack", id=message["id"], session=session.id))
-        self._queue_changed()
+        # Status ids derive from the request id, so a resent request adds nothing twice.
+        if session.status == "waiting":
+            self.status(session, f"asked-{message['id']}", f"{session.customer_name} asked for help")
+            self._queue_changed()
+        else:
+            self.status(session, f"asked-{message['id']}", f"{session.customer_name} joined with a session key")
+            self._opened(session, self.store.get_rep(session.owner_rep_id), f"keyed-{message['id']}")
 
     def _customer_hello(self, conn: Connection, message: dict) -> None:
         session = self.store.session_for_token(message["token"])
@@ -150,9 +170,14 @@ class Relay:
         with self._session_locks[session.id]:
             with self._lock:
                 self._customers[session.id].add(conn)
+                self._gone_since.pop(session.id, None)
+                came_back = session.id in self._gone_noted
+                self._gone_noted.discard(session.id)
             conn.send(protocol.encode("welcome", role="customer", session=customer_summary(session)))
             for event in self.store.events_since(session.id, since, (AUDIENCE_ALL,)):
                 conn.send(protocol.encode("event", **event_view(event, for_rep=False)))
+        if came_back and session.status == "active":
+            self.status(session, f"back-{secrets.token_urlsafe(9)}", f"{session.customer_name} is back")
 
     def _customer_say(self, conn: Connection, message: dict) -> None:
         session = self._customer_session(conn, message["id"])
@@ -181,6 +206,7 @@ class Relay:
             me={"id": rep.id, "name": rep.display_name, "admin": rep.is_admin},
             sessions=[rep_summary(session) for session in sessions],
             queue=self._queue_view(),
+            keys=self.store.rep_keys(rep.id),
         ))
         for session in sessions:
             self._replay_to_rep(conn, session.id, message["since"].get(session.id, 0))
@@ -209,25 +235,56 @@ class Relay:
     def _rep_accept(self, conn: Connection, message: dict) -> None:
         rep, session_id = conn.rep, message["session"]
         session = self.store.get_session(session_id)
-        if session is None:
-            raise ProtocolError("bad-session", "That customer is no longer waiting.", message["id"])
-        if not self.store.accept(session_id, rep):
-            if session.owner_rep_id == rep.id:  # a resend of an accept that went through
-                conn.send(protocol.encode("ack", id=message["id"], session=session_id))
-                return
-            raise ProtocolError(
-                "taken", f"{session.customer_name} was already accepted by another representative.",
-                message["id"],
-            )
-        session = self.store.get_session(session_id)
+        if session is None or session.status == "ended":
+            raise ProtocolError("taken", "That customer is no longer waiting.", message["id"])
+        if self.store.accept(session_id, rep):
+            self._opened(self.store.get_session(session_id), rep, f"accept-{message['id']}")
+            self._queue_changed()
+        elif self.store.get_session(session_id).owner_rep_id != rep.id:  # not a resend of our own accept
+            raise ProtocolError("taken", f"{session.customer_name} was already accepted by another representative.",
+                                message["id"])
+        conn.send(protocol.encode("ack", id=message["id"], session=session_id))
+
+    def _opened(self, session: Session, rep: Rep, note_id: str) -> None:
+        """Show a session that just became ``rep``'s: open it on their console by itself."""
         for rep_conn in self._rep_conns(rep.id):
             rep_conn.send(protocol.encode("opened", session=rep_summary(session)))
-            self._replay_to_rep(rep_conn, session_id, 0)
-        for customer_conn in self._customer_conns(session_id):
+            self._replay_to_rep(rep_conn, session.id, 0)
+        for customer_conn in self._customer_conns(session.id):
             customer_conn.send(protocol.encode("session", session=customer_summary(session)))
-        self.status(session, f"accept-{message['id']}", f"{rep.display_name} joined the chat")
-        conn.send(protocol.encode("ack", id=message["id"], session=session_id))
-        self._queue_changed()
+        self.status(session, note_id, f"{rep.display_name} joined the chat")
+        greeting = self.store.setting("team_greeting")
+        if greeting:
+            text = greeting.replace("{customer}", session.customer_name).replace("{rep}", rep.display_name)
+            self._record(None, session, f"greeting-{session.id}", protocol.MESSAGE, text[: protocol.MAX_TEXT],
+                         "rep", rep.display_name, rep.id)
+
+    def _rep_make_key(self, conn: Connection, message: dict) -> None:
+        self.store.make_key(conn.rep, self.key_lifetime_s)
+        keys = protocol.encode("keys", keys=self.store.rep_keys(conn.rep.id))
+        for rep_conn in self._rep_conns(conn.rep.id):
+            rep_conn.send(keys)
+        conn.send(protocol.encode("ack", id=message["id"]))
+
+    def _rep_end(self, conn: Connection, message: dict) -> None:
+        session = self._rep_session(conn, message["session"], message["id"])
+        self.end(session, message["outcome"], f"{conn.rep.display_name} ended the session", message["id"])
+        conn.send(protocol.encode("ack", id=message["id"], session=session.id))
+
+    def end(self, session: Session, outcome: str, why: str, note_id: str) -> None:
+        """End a session with an outcome; tell everyone in it."""
+        with self._session_locks[session.id]:
+            if self.store.get_session(session.id).status == "ended":
+                return
+            self.status(session, f"end-{note_id}", f"{why} ({OUTCOME_NAMES[outcome]})")
+            self.store.end_session(session.id, outcome)
+        session = self.store.get_session(session.id)
+        for customer_conn in self._customer_conns(session.id):
+            customer_conn.send(protocol.encode("session", session=customer_summary(session)))
+        frame = protocol.encode("session", session=rep_summary(session))
+        for rep_id in self.store.participant_ids(session.id):
+            for rep_conn in self._rep_conns(rep_id):
+                rep_conn.send(frame)
 
     # --- the one path every event takes -------------------------------------
 
@@ -270,6 +327,45 @@ class Relay:
         for conn in self._all_rep_conns():
             conn.send(frame)
         self._send_positions()
+
+    # --- housekeeping -------------------------------------------------------
+
+    def sweep(self) -> None:
+        """Time out the queue and notice customers who left (a closed tab sends nothing)."""
+        now, queue_changed = time.monotonic(), False
+        for session in self.store.open_sessions():
+            with self._lock:
+                online = bool(self._customers.get(session.id))
+                if not online:
+                    self._gone_since.setdefault(session.id, now)  # e.g. after a restart
+                gone_for = 0 if online else now - self._gone_since[session.id]
+            waited_s = (now_ms() - session.created_at) / 1000
+            if session.status == "waiting" and waited_s > self.queue_timeout_s:
+                self.end(session, "timed-out", "No representative was free in time", "timeout")
+                queue_changed = True
+            elif session.status == "waiting" and gone_for > self.gone_after_s:
+                self.end(session, "left", f"{session.customer_name} left the queue", "left-queue")
+                queue_changed = True
+            elif session.status == "active" and gone_for > self.gone_after_s and session.id not in self._gone_noted:
+                self._gone_noted.add(session.id)
+                self.status(session, f"left-{secrets.token_urlsafe(9)}", f"{session.customer_name} left the chat")
+        if queue_changed:
+            self._queue_changed()
+
+    def run_housekeeping(self, every_s: float = 1.0) -> threading.Thread:
+        """Sweep in the background, for as long as the process lives."""
+
+        def loop() -> None:
+            while True:
+                time.sleep(every_s)
+                try:
+                    self.sweep()
+                except Exception:
+                    log.exception("housekeeping failed")
+
+        thread = threading.Thread(target=loop, name="relaydesk-housekeeping", daemon=True)
+        thread.start()
+        return thread
 
     def _send_positions(self) -> None:
         for position, session in enumerate(self.store.waiting_sessions(), start=1):

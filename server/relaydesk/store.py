@@ -14,6 +14,7 @@ import secrets
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +47,20 @@ CREATE TABLE IF NOT EXISTS sessions (
     status TEXT NOT NULL CHECK (status IN ('waiting', 'active', 'ended')),
     owner_rep_id INTEGER REFERENCES reps(id),
     created_at INTEGER NOT NULL,
-    accepted_at INTEGER
+    accepted_at INTEGER,
+    ended_at INTEGER,
+    outcome TEXT
+);
+CREATE TABLE IF NOT EXISTS session_keys (
+    key TEXT PRIMARY KEY,
+    rep_id INTEGER NOT NULL REFERENCES reps(id),
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    session_id INTEGER REFERENCES sessions(id)
+);
+CREATE TABLE IF NOT EXISTS settings (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sessions_by_status ON sessions(status, created_at);
 CREATE TABLE IF NOT EXISTS participants (
@@ -70,6 +84,14 @@ CREATE TABLE IF NOT EXISTS events (
     UNIQUE (session_id, id)
 );
 """
+
+
+# First path segments a portal cannot take: the server's own routes.
+RESERVED_PATHS = ("rep", "ws", "py", "assets", "static", "transcript")
+
+
+class Refused(Exception):
+    """A request the store turns down; the message is meant for the person who made it."""
 
 
 def now_ms() -> int:
@@ -106,6 +128,8 @@ class Session:
     owner_rep_id: int | None
     created_at: int
     accepted_at: int | None
+    ended_at: int | None = None
+    outcome: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +166,18 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @contextmanager
+    def _transaction(self):
+        """Run a block as one write transaction, taken at once (no upgrade deadlocks)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def _write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         with self._lock:
@@ -190,40 +226,122 @@ class Store:
     def _rep(row: sqlite3.Row) -> Rep:
         return Rep(row["id"], row["username"], row["display_name"], row["role"])
 
+    def reps(self) -> list[Rep]:
+        return [self._rep(row) for row in self._all("SELECT * FROM reps ORDER BY display_name")]
+
     # --- portals ----------------------------------------------------------
 
     def portal(self, path: str) -> sqlite3.Row | None:
         """Return the enabled portal at ``path``, else None."""
         return self._one("SELECT * FROM portals WHERE path = ? AND enabled = 1", (path,))
 
+    def portals(self) -> list[sqlite3.Row]:
+        return self._all("SELECT * FROM portals ORDER BY path")
+
+    def add_portal(self, path: str, name: str, greeting: str = "") -> None:
+        """Add a portal; raise ``Refused`` with a reason on bad input."""
+        path, name, greeting = path.strip().lower(), name.strip(), greeting.strip()
+        if not re.fullmatch(r"/[a-z0-9][a-z0-9-]{0,39}", path) or path.split("/")[1] in RESERVED_PATHS:
+            raise Refused("A portal path is / then up to 40 letters, digits or dashes, like /billing "
+                          f"(not {', '.join('/' + p for p in RESERVED_PATHS)}).")
+        if not 1 <= len(name) <= 80:
+            raise Refused("A portal name is 1 to 80 characters.")
+        if len(greeting) > 500:
+            raise Refused("A greeting is 500 characters at most.")
+        try:
+            self._write("INSERT INTO portals (path, name, greeting) VALUES (?, ?, ?)", (path, name, greeting))
+        except sqlite3.IntegrityError:
+            raise Refused(f"There is already a portal at {path}.") from None
+
+    def set_portal_enabled(self, path: str, enabled: bool) -> None:
+        if path == "/" and not enabled:
+            raise Refused("The default portal / cannot be disabled.")
+        self._write("UPDATE portals SET enabled = ? WHERE path = ?", (int(enabled), path))
+
+    # --- settings ---------------------------------------------------------
+
+    def setting(self, name: str, default: str = "") -> str:
+        row = self._one("SELECT value FROM settings WHERE name = ?", (name,))
+        return row["value"] if row else default
+
+    def set_setting(self, name: str, value: str) -> None:
+        self._write("INSERT INTO settings (name, value) VALUES (?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+
     # --- sessions ---------------------------------------------------------
 
     def create_session(
-        self, request_id: str, token: str, portal_path: str, name: str, issue: str, details: dict
+        self, request_id: str, token: str, portal_path: str, name: str, issue: str, details: dict,
+        key: str | None = None,
     ) -> Session:
-        """Open a waiting session bound to the customer's ``token``.
+        """Open a session bound to the customer's ``token``: waiting in the queue,
+        or, with a rep's session ``key``, active in that rep's hands.
 
         A request id seen before returns the session it made, provided the
         token matches: a resend after a lost reply must not open a second one.
+        Raise ``Refused`` with a reason for the customer.
         """
         with self._lock:
             known = self._one("SELECT id, token_hash FROM sessions WHERE request_id = ?", (request_id,))
             if known:
                 if not secrets.compare_digest(known["token_hash"], hash_token(token)):
-                    raise PermissionError("This request was already made from another page.")
+                    raise Refused("This request was already made from another page.")
                 return self.get_session(known["id"])
             portal = self.portal(portal_path)
             if portal is None:
-                raise LookupError("This help page does not exist.")
+                raise Refused("This help page does not exist.")
             try:
-                cur = self._write(
-                    "INSERT INTO sessions (portal_id, request_id, token_hash, customer_name, issue, details,"
-                    " status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'waiting', ?)",
-                    (portal["id"], request_id, hash_token(token), name, issue, json.dumps(details), now_ms()),
-                )
+                with self._transaction() as db:
+                    owner = self._take_key(db, key) if key else None
+                    at = now_ms()
+                    cur = db.execute(
+                        "INSERT INTO sessions (portal_id, request_id, token_hash, customer_name, issue, details,"
+                        " status, owner_rep_id, created_at, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (portal["id"], request_id, hash_token(token), name, issue, json.dumps(details),
+                         "active" if owner else "waiting", owner, at, at if owner else None),
+                    )
+                    if owner:
+                        db.execute("UPDATE session_keys SET session_id = ? WHERE key = ?", (cur.lastrowid, key))
+                        db.execute("INSERT INTO participants (session_id, rep_id, joined_at) VALUES (?, ?, ?)",
+                                   (cur.lastrowid, owner, at))
             except sqlite3.IntegrityError:
-                raise PermissionError("This page already holds another support session.") from None
+                raise Refused("This page already holds another support session.") from None
             return self.get_session(cur.lastrowid)
+
+    @staticmethod
+    def _take_key(db: sqlite3.Connection, key: str) -> int:
+        """Return the rep a valid session key belongs to; refuse it with a reason otherwise."""
+        row = db.execute("SELECT * FROM session_keys WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise Refused("No session key matches those digits. Check them with your representative.")
+        if row["session_id"] is not None:
+            raise Refused("That session key was already used. Ask your representative for a new one.")
+        if row["expires_at"] <= now_ms():
+            raise Refused("That session key has expired. Ask your representative for a new one.")
+        return row["rep_id"]
+
+    # --- session keys -----------------------------------------------------
+
+    def make_key(self, rep: Rep, lifetime_s: int) -> dict:
+        """Give ``rep`` a new one-time 9-digit key, valid ``lifetime_s`` seconds."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM session_keys WHERE session_id IS NULL AND expires_at <= ?", (now_ms(),))
+            while True:
+                key = f"{secrets.randbelow(10**9):09d}"
+                if db.execute("SELECT 1 FROM session_keys WHERE key = ?", (key,)).fetchone() is None:
+                    break
+            at = now_ms()
+            db.execute("INSERT INTO session_keys (key, rep_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                       (key, rep.id, at, at + lifetime_s * 1000))
+        return {"key": key, "expires_at": at + lifetime_s * 1000}
+
+    def rep_keys(self, rep_id: int) -> list[dict]:
+        """Return the rep's keys that can still be used, soonest to expire first."""
+        rows = self._all(
+            "SELECT key, expires_at FROM session_keys WHERE rep_id = ? AND session_id IS NULL AND expires_at > ?"
+            " ORDER BY expires_at", (rep_id, now_ms()),
+        )
+        return [dict(row) for row in rows]
 
     def session_for_token(self, token: str) -> Session | None:
         row = self._one("SELECT id FROM sessions WHERE token_hash = ?", (hash_token(token),))
@@ -240,6 +358,7 @@ class Store:
         return Session(
             row["id"], row["portal_path"], row["portal_name"], row["customer_name"], row["issue"],
             json.loads(row["details"]), row["status"], row["owner_rep_id"], row["created_at"], row["accepted_at"],
+            row["ended_at"], row["outcome"],
         )
 
     def waiting_sessions(self) -> list[Session]:
@@ -249,24 +368,53 @@ class Store:
 
     def accept(self, session_id: int, rep: Rep) -> bool:
         """Give a waiting session to ``rep``; False if someone else got it first."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cur = self._db.execute(
-                    "UPDATE sessions SET status = 'active', owner_rep_id = ?, accepted_at = ?"
-                    " WHERE id = ? AND status = 'waiting'",
-                    (rep.id, now_ms(), session_id),
+        with self._transaction() as db:
+            cur = db.execute(
+                "UPDATE sessions SET status = 'active', owner_rep_id = ?, accepted_at = ?"
+                " WHERE id = ? AND status = 'waiting'",
+                (rep.id, now_ms(), session_id),
+            )
+            if cur.rowcount == 1:
+                db.execute(
+                    "INSERT OR IGNORE INTO participants (session_id, rep_id, joined_at) VALUES (?, ?, ?)",
+                    (session_id, rep.id, now_ms()),
                 )
-                if cur.rowcount == 1:
-                    self._db.execute(
-                        "INSERT OR IGNORE INTO participants (session_id, rep_id, joined_at) VALUES (?, ?, ?)",
-                        (session_id, rep.id, now_ms()),
-                    )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            return cur.rowcount == 1
+        return cur.rowcount == 1
+
+    def end_session(self, session_id: int, outcome: str) -> bool:
+        """Close a session that is not closed yet; False if it already was."""
+        cur = self._write(
+            "UPDATE sessions SET status = 'ended', outcome = ?, ended_at = ? WHERE id = ? AND status != 'ended'",
+            (outcome, now_ms(), session_id),
+        )
+        return cur.rowcount == 1
+
+    def open_sessions(self) -> list[Session]:
+        """Return every session not ended, waiting or active."""
+        rows = self._all("SELECT id FROM sessions WHERE status != 'ended' ORDER BY id")
+        return [self.get_session(row["id"]) for row in rows]
+
+    def search_sessions(self, query: str, rep: Rep, limit: int = 50) -> list[Session]:
+        """Find sessions by id, customer name or words in their log, newest first.
+
+        Reps find the sessions they took part in; admins find every session.
+        """
+        query = query.strip()
+        like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        scope = "" if rep.is_admin else " AND s.id IN (SELECT session_id FROM participants WHERE rep_id = ?)"
+        params: tuple = (int(query) if query.isdigit() else -1, like, like, like)
+        rows = self._all(
+            "SELECT s.id FROM sessions s WHERE (s.id = ? OR s.customer_name LIKE ? ESCAPE '\\'"
+            " OR s.issue LIKE ? ESCAPE '\\'"
+            " OR s.id IN (SELECT session_id FROM events WHERE text LIKE ? ESCAPE '\\'))"
+            + scope + " ORDER BY s.created_at DESC, s.id DESC LIMIT ?",
+            params + ((rep.id,) if not rep.is_admin else ()) + (limit,),
+        )
+        return [self.get_session(row["id"]) for row in rows]
+
+    def may_read(self, session_id: int, rep: Rep) -> bool:
+        """Tell whether ``rep`` may read a session's log: its participants and admins."""
+        return rep.is_admin or self.is_participant(session_id, rep.id)
 
     def is_participant(self, session_id: int, rep_id: int) -> bool:
         return self._one(
@@ -308,21 +456,16 @@ class Store:
             known = self._one("SELECT * FROM events WHERE session_id = ? AND id = ?", (session_id, event_id))
             if known:
                 return self._event(known), False
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                seq = self._db.execute(
+            with self._transaction() as db:
+                seq = db.execute(
                     "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session_id = ?", (session_id,)
                 ).fetchone()[0]
                 at = now_ms()
-                self._db.execute(
+                db.execute(
                     "INSERT INTO events (session_id, seq, id, kind, audience, author_kind, author_id,"
                     " author_name, text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (session_id, seq, event_id, kind, audience, author_kind, author_id, author_name, text, at),
                 )
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
             return Event(session_id, seq, event_id, kind, audience, author_kind, author_id, author_name, text, at), True
 
     def events_since(self, session_id: int, seq: int, audiences: tuple[str, ...]) -> list[Event]:
