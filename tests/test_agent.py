@@ -1,4 +1,5 @@
 import pytest
+
 from relaydesk_web.agent import browser_name, system_name
 
 CHROME_LINUX = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+
 from relaydesk import protocol
 from relaydesk.protocol import ProtocolError, decode
 

@@ -4,8 +4,8 @@ import secrets
 
 import pytest
 import websocket
-from relaydesk.protocol import MAX_FRAME_BYTES
 
+from relaydesk.protocol import MAX_FRAME_BYTES
 from tests.wsclient import Client, post_form, sign_in
 
 

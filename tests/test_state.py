@@ -1,6 +1,7 @@
 import itertools
 
 import pytest
+
 from relaydesk_web.chat import FAILED, PENDING
 from relaydesk_web.state import (
     CONNECTED,
@@ -189,7 +190,7 @@ def summary(session_id, customer="Carol"):
 
 def rep_welcome(core, sessions=(), queue=()):
     return core.update({"type": "welcome", "me": {"id": 1, "name": "Alice"}, "sessions": list(sessions),
-                        "queue": list(queue)})
+                        "queue": list(queue), "keys": []})
 
 
 def test_a_rep_says_hello_with_what_it_has_seen(rep):

@@ -1,6 +1,7 @@
 import threading
 
 import pytest
+
 from relaydesk.store import Refused, Store
 
 TOKEN = "k" * 43

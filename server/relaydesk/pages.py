@@ -12,7 +12,7 @@ bp = Blueprint("pages", __name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The browser loads these server modules as they are: one protocol, two runtimes.
-SHARED_MODULES = ("__init__.py", "protocol.py")
+SHARED_MODULES = ("__init__.py", "protocol.py", "details.py")
 
 
 def web_dir() -> Path:
@@ -39,6 +39,14 @@ def portal():
     portal = current_app.extensions["relaydesk"].store.portal("/")
     if portal is None:
         abort(404)
+    return _app_page("portal.html", portal=portal)
+
+
+@bp.get("/<slug>")
+def other_portal(slug: str):
+    portal = current_app.extensions["relaydesk"].store.portal("/" + slug)
+    if portal is None:
+        return render_template("not-found.html", message="This help page does not exist."), 404
     return _app_page("portal.html", portal=portal)
 
 

@@ -17,6 +17,7 @@ from collections import defaultdict
 from simple_websocket import ConnectionClosed
 
 from . import protocol
+from .details import OUTCOME_NAMES
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .store import Event, Refused, Rep, Session, Store, now_ms
 
@@ -68,10 +69,6 @@ def customer_summary(session: Session) -> dict:
             "ended": session.status == "ended"}
 
 
-OUTCOME_NAMES = {"resolved": "Resolved", "unresolved": "Unresolved", "unknown": "Unknown",
-                 "left": "Customer left", "timed-out": "Timed out"}
-
-
 class Relay:
     """Hold the open connections of one server and route between them."""
 
@@ -107,7 +104,7 @@ class Relay:
         """Act on one frame; a refused frame gets an error, never a crash."""
         try:
             message = protocol.decode(frame, conn.role)
-            getattr(self, f"_{conn.role}_{message['type']}")(conn, message)
+            getattr(self, f"_{conn.role}_{message['type'].replace('-', '_')}")(conn, message)
         except ProtocolError as exc:
             conn.send(protocol.error_frame(exc))
         except Exception:  # a bug must cost one frame, not the connection
@@ -156,6 +153,7 @@ class Relay:
         else:
             self.status(session, f"asked-{message['id']}", f"{session.customer_name} joined with a session key")
             self._opened(session, self.store.get_rep(session.owner_rep_id), f"keyed-{message['id']}")
+            self._keys_changed(session.owner_rep_id)
 
     def _customer_hello(self, conn: Connection, message: dict) -> None:
         session = self.store.session_for_token(message["token"])
@@ -261,10 +259,13 @@ class Relay:
 
     def _rep_make_key(self, conn: Connection, message: dict) -> None:
         self.store.make_key(conn.rep, self.key_lifetime_s)
-        keys = protocol.encode("keys", keys=self.store.rep_keys(conn.rep.id))
-        for rep_conn in self._rep_conns(conn.rep.id):
-            rep_conn.send(keys)
+        self._keys_changed(conn.rep.id)
         conn.send(protocol.encode("ack", id=message["id"]))
+
+    def _keys_changed(self, rep_id: int) -> None:
+        keys = protocol.encode("keys", keys=self.store.rep_keys(rep_id))
+        for rep_conn in self._rep_conns(rep_id):
+            rep_conn.send(keys)
 
     def _rep_end(self, conn: Connection, message: dict) -> None:
         session = self._rep_session(conn, message["session"], message["id"])

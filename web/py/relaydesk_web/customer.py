@@ -5,7 +5,7 @@ from pyscript import document, window
 from relaydesk_web import dom
 from relaydesk_web.agent import browser_name, system_name
 from relaydesk_web.runtime import Runtime, Storage
-from relaydesk_web.state import CustomerCore, Position, ShowEntry, ShowView
+from relaydesk_web.state import CustomerCore, Position, ShowEntry, ShowView, StartOver
 
 portal = document.querySelector("main").dataset.portal
 storage = Storage(f"relaydesk:{portal}:")
@@ -21,7 +21,7 @@ def page_details() -> dict:
         "os": system_name(navigator.userAgent, getattr(hints, "platform", "") or ""),
         "browser": browser_name(navigator.userAgent),
         "language": navigator.language,
-        "timezone": window.Intl.DateTimeFormat.new().resolvedOptions().timeZone,
+        "timezone": dom.time_zone(),
         "screen": f"{window.screen.width}×{window.screen.height}",
     }
 
@@ -35,13 +35,19 @@ def render(effect) -> None:
         case ShowView(view):
             dom.show("ask", view == "form")
             dom.show("waiting", view == "waiting")
-            dom.show("chat", view in ("waiting", "chat"))
-            dom.by_id("ask-name" if view == "form" else "message").focus()
+            dom.show("ended", view == "ended")
+            dom.show("chat", view in ("waiting", "chat", "ended"))
+            dom.by_id("message").disabled = dom.by_id("send").disabled = view == "ended"
+            dom.by_id("transcript-token").value = core.token or ""
+            dom.by_id({"form": "ask-name", "ended": "download-transcript"}.get(view, "message")).focus()
         case Position(position):
             ahead = "You are next." if position == 1 else f"You are number {position} in the queue."
             dom.by_id("position-text").textContent = f"{ahead} A representative will be with you shortly."
         case ShowEntry(_session, placement):
             log.show(placement)
+        case StartOver():
+            log.reset([])
+            dom.by_id("ask-issue").value = dom.by_id("ask-key").value = ""
 
 
 app = Runtime(core, "/ws/customer", render, storage)
@@ -50,15 +56,18 @@ app = Runtime(core, "/ws/customer", render, storage)
 def ask(event) -> None:
     event.preventDefault()
     name, issue = dom.by_id("ask-name").value.strip(), dom.by_id("ask-issue").value.strip()
+    key = dom.by_id("ask-key").value.strip()
     if not name or not issue:
         dom.notice("Please enter your name and describe your issue.")
         dom.by_id("ask-issue" if name else "ask-name").focus()
         return
     dom.notice("")
-    app.dispatch({"type": "ask", "portal": portal, "name": name, "issue": issue, "details": details})
+    app.dispatch({"type": "ask", "portal": portal, "name": name, "issue": issue, "details": details, "key": key})
 
 
 dom.listen(dom.by_id("ask"), "submit", ask)
+dom.listen(dom.by_id("start-over"), "click", lambda event: app.dispatch({"type": "start_over"}))
+dom.by_id("transcript-tz").value = dom.time_zone()
 if not (core.token or core.request):
     render(ShowView("form"))
 app.start()

@@ -23,10 +23,14 @@ def by_id(element_id: str):
     return document.getElementById(element_id)
 
 
-def listen(element, event: str, handler) -> None:
-    """Call ``handler(event)`` for each ``event`` on ``element``, for the page's lifetime."""
+def listen(element, event: str, handler, keep: list | None = None) -> None:
+    """Call ``handler(event)`` for each ``event`` on ``element``.
+
+    The listener lives as long as the page, or until the proxies in ``keep``
+    are destroyed by whoever passed that list.
+    """
     proxy = create_proxy(handler)
-    _proxies.append(proxy)
+    (_proxies if keep is None else keep).append(proxy)
     element.addEventListener(event, proxy)
 
 
@@ -135,3 +139,104 @@ class Composer:
     def clear(self) -> None:
         self.field.value = ""
         self.field.focus()
+
+
+def time_zone() -> str:
+    return js.Intl.DateTimeFormat.new().resolvedOptions().timeZone
+
+
+def local_time(at: int) -> str:
+    """Return a timestamp as the browser's local date and time, with its time zone."""
+    return f"{js.Date.new(at).toLocaleString()} ({time_zone()})"
+
+
+def every(seconds: float, callback) -> None:
+    """Call ``callback()`` every ``seconds``, for the page's lifetime."""
+    proxy = create_proxy(lambda: callback())
+    _proxies.append(proxy)
+    js.setInterval(proxy, int(seconds * 1000))
+
+
+def open_dialog(template_id: str, on_submit) -> None:
+    """Open the modal dialog kept in ``<template id=template_id>``.
+
+    ``on_submit(form)`` runs when its form is sent; then, or on Cancel or
+    Escape, the dialog closes and leaves the page.
+    """
+    dialog = document.createElement("dialog")
+    dialog.append(by_id(template_id).content.cloneNode(True))
+    heading = dialog.querySelector("h2")
+    heading.id = f"{template_id}-heading"
+    dialog.setAttribute("aria-labelledby", heading.id)
+    form, kept = dialog.querySelector("form"), []
+
+    def submit(event) -> None:
+        event.preventDefault()
+        on_submit(form)
+        dialog.close()
+
+    def closed(event) -> None:
+        dialog.remove()
+        for proxy in kept:
+            proxy.destroy()
+
+    listen(form, "submit", submit, kept)
+    listen(dialog, "close", closed, kept)
+    for button in dialog.querySelectorAll("[data-close]"):
+        listen(button, "click", lambda event: dialog.close(), kept)
+    document.body.append(dialog)
+    dialog.showModal()
+
+
+def download(url: str) -> None:
+    """Fetch ``url`` as a download, leaving the page where it is."""
+    link = element("a", href=url, download="")
+    document.body.append(link)
+    link.click()
+    link.remove()
+
+
+class Menu:
+    """A menu button: click or Enter opens it, arrows move, Enter picks, Escape closes."""
+
+    def __init__(self, button_id: str, menu_id: str, on_pick) -> None:
+        self.button, self.menu, self.on_pick = by_id(button_id), by_id(menu_id), on_pick
+        listen(self.button, "click", lambda event: self.toggle(not self.is_open))
+        listen(self.menu, "click", lambda event: self.pick(event.target))
+        listen(self.menu, "keydown", self.keydown)
+        listen(document, "click", self.outside)
+
+    @property
+    def is_open(self) -> bool:
+        return not self.menu.hidden
+
+    def items(self) -> list:
+        return list(self.menu.querySelectorAll("[role=menuitem]"))
+
+    def toggle(self, open_: bool) -> None:
+        self.menu.hidden = not open_
+        self.button.setAttribute("aria-expanded", "true" if open_ else "false")
+        if open_:
+            self.items()[0].focus()
+
+    def pick(self, item) -> None:
+        if item.getAttribute("role") == "menuitem":
+            self.toggle(False)
+            self.on_pick(item)
+
+    def keydown(self, event) -> None:
+        items = self.items()
+        index = next((i for i, item in enumerate(items) if item.isSameNode(document.activeElement)), 0)
+        if event.key in ("ArrowDown", "ArrowUp"):
+            event.preventDefault()
+            items[(index + (1 if event.key == "ArrowDown" else -1)) % len(items)].focus()
+        elif event.key in ("Enter", " "):
+            event.preventDefault()
+            self.pick(items[index])
+        elif event.key == "Escape":
+            self.toggle(False)
+            self.button.focus()
+
+    def outside(self, event) -> None:
+        if self.is_open and not self.button.contains(event.target) and not self.menu.contains(event.target):
+            self.toggle(False)

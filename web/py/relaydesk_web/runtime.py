@@ -12,6 +12,7 @@ import json
 import js
 from pyodide.ffi import create_proxy
 from pyscript import window
+
 from relaydesk import protocol
 
 from . import dom

@@ -105,6 +105,32 @@ class SelectSession:
     entries: list[Entry]
 
 
+@dataclass
+class UpdateSession:
+    """Rep console: a session's summary changed (e.g. it ended)."""
+
+    summary: dict
+
+
+@dataclass
+class CloseSession:
+    """Rep console: an ended session's tab goes away."""
+
+    session: int
+
+
+@dataclass
+class Keys:
+    """Rep console: the rep's session keys still waiting for a customer."""
+
+    keys: list[dict]
+
+
+@dataclass
+class StartOver:
+    """Customer window: clear the finished session from the page."""
+
+
 Effect = object
 
 
@@ -230,6 +256,7 @@ class CustomerCore(ChatCore):
         self.request = {
             "type": "request", "id": self.new_id(), "token": self.token, "portal": event["portal"],
             "name": self.name, "issue": event["issue"].strip(), "details": event["details"],
+            "key": event.get("key") or None,
         }
         effects: list[Effect] = [Remember("token", self.token), Remember("request", self.request)]
         return effects + ([Transmit(self.request)] if self.link.online else [])
@@ -245,7 +272,7 @@ class CustomerCore(ChatCore):
         self.session = summary
         self.name = summary["customer"]
         self.conversations.setdefault(summary["id"], Conversation(summary)).summary = summary
-        return [ShowView("waiting" if summary["status"] == "waiting" else "chat")]
+        return [ShowView({"waiting": "waiting", "active": "chat"}.get(summary["status"], "ended"))]
 
     def on_ack(self, event: dict) -> list[Effect]:
         if self.request and event["id"] == self.request["id"]:
@@ -264,6 +291,14 @@ class CustomerCore(ChatCore):
 
     def on_position(self, event: dict) -> list[Effect]:
         return [Position(event["position"])]
+
+    def on_start_over(self, event: dict) -> list[Effect]:
+        """After the end, a new request may begin from the form."""
+        if not self.session or self.session["status"] != "ended":
+            return []
+        self.conversations.pop(self.session["id"], None)
+        self.token = self.session = None
+        return [Remember("token", None), StartOver(), ShowView("form")]
 
     def on_send(self, event: dict) -> list[Effect]:
         if self.session is None:
@@ -295,13 +330,43 @@ class RepCore(ChatCore):
     def on_welcome(self, event: dict) -> list[Effect]:
         self.link.welcomed()
         self.me = event["me"]
-        effects: list[Effect] = [Status(CONNECTED), Queue(event["queue"])]
+        effects: list[Effect] = [Status(CONNECTED), Queue(event["queue"]), Keys(event["keys"])]
         for summary in event["sessions"]:
             effects += self._open(summary, select=self.current is None)
         return effects
 
     def on_queue(self, event: dict) -> list[Effect]:
         return [Queue(event["waiting"])]
+
+    def on_keys(self, event: dict) -> list[Effect]:
+        return [Keys(event["keys"])]
+
+    def on_make_key(self, event: dict) -> list[Effect]:
+        return [Transmit(f) for f in self.link.submit({"type": "make-key", "id": self.new_id()})]
+
+    def on_session(self, event: dict) -> list[Effect]:
+        summary = event["session"]
+        if summary["id"] not in self.conversations:
+            return []
+        self.conversations[summary["id"]].summary = summary
+        return [UpdateSession(summary)]
+
+    def on_end(self, event: dict) -> list[Effect]:
+        frame = {"type": "end", "id": self.new_id(), "session": self.current, "outcome": event["outcome"]}
+        return [Transmit(f) for f in self.link.submit(frame)] if self.current else []
+
+    def on_close(self, event: dict) -> list[Effect]:
+        """Close an ended session's tab; the next session, if any, comes to the front."""
+        conversation = self.conversations.get(event["session"])
+        if conversation is None or conversation.summary["status"] != "ended":
+            return []
+        del self.conversations[event["session"]]
+        effects: list[Effect] = [CloseSession(event["session"])]
+        if self.current == event["session"]:
+            self.current = None
+            if self.conversations:
+                effects += self._select(next(iter(self.conversations)))
+        return effects
 
     def on_opened(self, event: dict) -> list[Effect]:
         return self._open(event["session"], select=True)

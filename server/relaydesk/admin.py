@@ -1,0 +1,72 @@
+"""Let admins manage reps, portals and team settings from the rep console."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from .auth import current_rep, same_origin, store
+from .store import Refused
+
+bp = Blueprint("admin", __name__, url_prefix="/rep/admin")
+
+
+@bp.before_request
+def admins_only():
+    rep = current_rep()
+    if rep is None:
+        abort(401)
+    if not rep.is_admin:
+        abort(403, "Only admins manage reps and portals.")
+    if request.method == "POST" and not same_origin():
+        abort(403)
+
+
+@bp.get("")
+def page():
+    return render_template("admin.html", rep=current_rep(), reps=store().reps(), portals=store().portals(),
+                           greeting=store().setting("team_greeting"))
+
+
+def _done(message: str, category: str = "ok"):
+    flash(message, category)
+    return redirect(url_for("admin.page"))
+
+
+@bp.post("/reps")
+def add_rep():
+    form = request.form
+    try:
+        rep = store().add_rep(form.get("username", ""), form.get("name", ""), form.get("password", ""),
+                              admin=form.get("admin") == "on")
+    except ValueError as exc:
+        return _done(str(exc), "error")
+    return _done(f"Added {rep.display_name} ({rep.username}).")
+
+
+@bp.post("/portals")
+def add_portal():
+    form = request.form
+    try:
+        store().add_portal(form.get("path", ""), form.get("name", ""), form.get("greeting", ""))
+    except Refused as exc:
+        return _done(str(exc), "error")
+    return _done(f"Added the portal {form.get('path', '').strip().lower()}.")
+
+
+@bp.post("/portals/enabled")
+def enable_portal():
+    path, enabled = request.form.get("path", ""), request.form.get("enabled") == "1"
+    try:
+        store().set_portal_enabled(path, enabled)
+    except Refused as exc:
+        return _done(str(exc), "error")
+    return _done(f"{'Enabled' if enabled else 'Disabled'} the portal {path}.")
+
+
+@bp.post("/settings")
+def settings():
+    greeting = request.form.get("greeting", "").strip()
+    if len(greeting) > 1000:
+        return _done("The team greeting is 1,000 characters at most.", "error")
+    store().set_setting("team_greeting", greeting)
+    return _done("Saved the team greeting." if greeting else "Team greeting turned off.")

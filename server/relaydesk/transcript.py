@@ -1,0 +1,74 @@
+"""Render a session's chat log for download: readable text, or a standalone HTML page.
+
+The session details come first, then every entry in order with its date,
+time and time zone.  Which entries are in is the caller's choice (the
+audiences it passes to the store); the customer's copy never holds rep-only ones.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from markupsafe import escape
+
+from .details import detail_rows
+from .store import Event, Session
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """Return the named time zone, or UTC when the name is missing or unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def timestamp(at: int, tz: ZoneInfo) -> str:
+    moment = datetime.fromtimestamp(at / 1000, tz)
+    return moment.strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")
+
+
+def file_name(session: Session, extension: str) -> str:
+    """Return e.g. ``relaydesk-session-12-carol-durand-2026-11-25.txt``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", session.customer_name.lower()).strip("-")[:40] or "customer"
+    day = datetime.fromtimestamp(session.created_at / 1000).strftime("%Y-%m-%d")
+    return f"relaydesk-session-{session.id}-{slug}-{day}.{extension}"
+
+
+def line(event: Event) -> str:
+    """Return how one entry reads, without its time."""
+    if event.kind == "status":
+        return f"* {event.text}"
+    if event.kind == "note":
+        return f"Note by {event.author_name}: {event.text}"
+    return f"{event.author_name}: {event.text}"
+
+
+def render_text(summary: dict, events: list[Event], tz: ZoneInfo) -> str:
+    rows = detail_rows(summary, lambda at: timestamp(at, tz))
+    width = max(len(label) for label, _ in rows)
+    header = [f"{label + ':':<{width + 1}} {value}" for label, value in rows]
+    body = [f"[{timestamp(event.at, tz)}] {line(event)}" for event in events]
+    return "\n".join(["Relaydesk chat log", "", *header, "", *body, ""])
+
+
+def render_html(summary: dict, events: list[Event], tz: ZoneInfo) -> str:
+    rows = "".join(f"<tr><th scope=row>{escape(label)}</th><td>{escape(value)}</td></tr>"
+                   for label, value in detail_rows(summary, lambda at: timestamp(at, tz)))
+    entries = "".join(
+        f'<li data-kind="{escape(event.kind)}"><time>{escape(timestamp(event.at, tz))}</time> '
+        f"<span>{escape(line(event))}</span></li>"
+        for event in events
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>Relaydesk chat log — session {summary['id']}</title>"
+        "<style>body{font:15px system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}"
+        "th{text-align:left;padding-right:1rem;vertical-align:top}ol{padding-left:1.2rem}"
+        "li{margin:.3rem 0;white-space:pre-wrap}time{color:#5b6575;font-size:.85em}"
+        "li[data-kind=status]{color:#5b6575}li[data-kind=note],li[data-kind=private]{background:#fff7db}</style>"
+        f"</head><body><h1>Relaydesk chat log</h1><table>{rows}</table>"
+        f'<h2>Log</h2><ol class="log">{entries}</ol></body></html>'
+    )
