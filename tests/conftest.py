@@ -2,7 +2,6 @@ import pytest
 
 from relaydesk.app import create_app
 from relaydesk.store import Store
-from tests.liveserver import live_server  # noqa: F401  (a fixture)
 
 
 @pytest.fixture

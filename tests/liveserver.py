@@ -20,15 +20,16 @@ READY = re.compile(r"Relaydesk is serving (http://\S+)")
 
 
 class LiveServer:
-    def __init__(self, data: Path) -> None:
+    def __init__(self, data: Path, settings: dict | None = None) -> None:
         self.data = data
+        self.settings = settings or {}  # RELAYDESK_* settings for this server
         self.port = 0
         self.url = ""
         self.process: subprocess.Popen | None = None
         self.log = data / "server.log"
 
     def start(self) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **{f"RELAYDESK_{k}": str(v) for k, v in self.settings.items()}}
         command = [sys.executable, "-m", "relaydesk", "serve", "--port", str(self.port), "--data", str(self.data)]
         with open(self.log, "a") as log:
             self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
@@ -76,10 +77,23 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path):
-    server = LiveServer(tmp_path / "data")
-    server.data.mkdir()
-    server.start()
-    yield server
-    server.stop()
-    assert server.server_errors() == [], server.log.read_text()[-3000:]
+def start_server(tmp_path):
+    """Start live servers with the given settings; stop them, and check their logs, afterwards."""
+    servers = []
+
+    def start(**settings) -> LiveServer:
+        server = LiveServer(tmp_path / f"data{len(servers)}", settings)
+        server.data.mkdir()
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+        assert server.server_errors() == [], server.log.read_text()[-3000:]
+
+
+@pytest.fixture
+def live_server(start_server):
+    return start_server()

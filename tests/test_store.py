@@ -102,3 +102,93 @@ def test_the_log_survives_reopening_the_file(tmp_path):
     store.append_event(session.id, "event-01", "message", "kept", "customer", "Carol")
     store.close()
     assert [e.text for e in Store(path).events_since(session.id, 0, ("all",))] == ["kept"]
+
+
+@pytest.fixture
+def alice(store):
+    return store.add_rep("alice", "Alice", "12345678")
+
+
+def test_a_key_opens_an_active_session_owned_by_its_rep(store, alice):
+    key = store.make_key(alice, 60)["key"]
+    session = store.create_session("request-1", TOKEN, "/", "Dana", "VPN", {}, key=key)
+    assert (session.status, session.owner_rep_id) == ("active", alice.id)
+    assert store.is_participant(session.id, alice.id)
+    assert store.rep_keys(alice.id) == []
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "uses", "reason"), [(60, 1, "already used"), (0, 0, "expired")],
+)
+def test_used_and_expired_keys_are_refused_with_a_reason(store, alice, lifetime, uses, reason):
+    key = store.make_key(alice, lifetime)["key"]
+    for use in range(uses):
+        store.create_session(f"request-{use}", "u" * 40 + str(use), "/", "Dana", "VPN", {}, key=key)
+    with pytest.raises(Refused, match=reason):
+        store.create_session("request-x", TOKEN, "/", "Eve", "VPN", {}, key=key)
+
+
+def test_an_unknown_key_is_refused_and_nothing_is_stored(store):
+    with pytest.raises(Refused, match="No session key"):
+        store.create_session("request-1", TOKEN, "/", "Eve", "VPN", {}, key="123456789")
+    assert store.waiting_sessions() == [] and store.session_for_token(TOKEN) is None
+
+
+def test_two_customers_racing_for_one_key_get_one_session(store, alice):
+    key = store.make_key(alice, 60)["key"]
+    outcomes = []
+
+    def join(index):
+        try:
+            store.create_session(f"request-{index}", f"{index}" * 40, "/", "C", "I", {}, key=key)
+            outcomes.append("joined")
+        except Refused:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=join, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["joined", "refused"]
+
+
+def test_keys_are_nine_digits_and_listed_with_their_expiry(store, alice):
+    first, second = store.make_key(alice, 60), store.make_key(alice, 120)
+    assert all(len(k["key"]) == 9 and k["key"].isdigit() for k in (first, second))
+    assert store.rep_keys(alice.id) == [first, second]
+
+
+def test_ending_a_session_records_its_outcome_once(store):
+    session = new_session(store)
+    assert store.end_session(session.id, "resolved")
+    assert not store.end_session(session.id, "unknown")
+    assert store.get_session(session.id).outcome == "resolved"
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"), [("billing", "portal path"), ("/rep", "portal path"), ("/Bad Path", "portal path"),
+                         ("/", "portal path")],
+)
+def test_bad_portal_paths_are_refused(store, path, reason):
+    with pytest.raises(Refused, match=reason):
+        store.add_portal(path, "Billing")
+
+
+def test_a_disabled_portal_takes_no_requests(store):
+    store.add_portal("/billing", "Billing", "Questions about your bill?")
+    store.set_portal_enabled("/billing", False)
+    with pytest.raises(Refused, match="does not exist"):
+        store.create_session("request-1", TOKEN, "/billing", "C", "I", {})
+
+
+def test_the_default_portal_cannot_be_disabled(store):
+    with pytest.raises(Refused):
+        store.set_portal_enabled("/", False)
+
+
+def test_search_escapes_like_wildcards(store, alice):
+    session = new_session(store)
+    store.accept(session.id, alice)
+    assert store.search_sessions("%", alice) == []
+    assert store.search_sessions("Caro", alice) == [store.get_session(session.id)]

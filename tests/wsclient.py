@@ -31,8 +31,9 @@ class Client:
         self.frames.append(raw)
         return json.loads(raw)
 
-    def expect(self, type: str, **match) -> dict:
+    def expect(self, type: str, timeout: float = 5, **match) -> dict:
         """Return the next frame of ``type`` whose fields match, skipping others."""
+        self.ws.settimeout(timeout)
         for _ in range(50):
             frame = self.recv()
             if frame["type"] == type and all(frame.get(k) == v for k, v in match.items()):
@@ -48,12 +49,12 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def post_form(server, path: str, fields: dict, origin: str | None = None):
-    """POST a form without following redirects; return (status, headers, body)."""
-    request = urllib.request.Request(
-        server.url + path, data=urllib.parse.urlencode(fields).encode(),
-        headers={"Origin": origin or server.url}, method="POST",
-    )
+def post_form(server, path: str, fields: dict | None, origin: str | None = None, cookie: str | None = None):
+    """POST a form (GET when ``fields`` is None) without following redirects; return (status, headers, body)."""
+    headers = {"Origin": origin or server.url} | ({"Cookie": cookie} if cookie else {})
+    data = urllib.parse.urlencode(fields).encode() if fields is not None else None
+    request = urllib.request.Request(server.url + path, data=data, headers=headers,
+                                     method="POST" if fields is not None else "GET")
     opener = urllib.request.build_opener(_NoRedirect)
     try:
         with opener.open(request) as response:
