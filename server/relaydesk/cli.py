@@ -84,3 +84,24 @@ def rep_add(username: str, display_name: str, admin: bool, data: str | None) -> 
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {created.role} {created.username!r} ({created.display_name}).")
+
+
+@main.group()
+def portal() -> None:
+    """Manage customer portals."""
+
+
+@portal.command("add")
+@click.argument("path")
+@click.option("--name", required=True, help="The portal's title, e.g. Billing.")
+@click.option("--greeting", default="", help="Text shown above the portal's form.")
+@click.option("--data", type=click.Path(file_okay=False), help=DATA_HELP)
+def portal_add(path: str, name: str, greeting: str, data: str | None) -> None:
+    """Add a portal at PATH (like /billing)."""
+    from .store import Refused
+
+    try:
+        _app(data).extensions["relaydesk"].store.add_portal(path, name, greeting)
+    except Refused as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Added the portal {path} ({name}).")
