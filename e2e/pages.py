@@ -8,6 +8,7 @@ contract gives them (``data-kind``, ``data-state``, ``.who``, ``time``, ``.text`
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Literal
 
 from playwright.sync_api import Locator, Page, expect
@@ -168,3 +169,54 @@ class RepConsole(ChatBox):
     def reload(self) -> None:
         self.page.reload()
         self.expect_connected()
+
+
+# --- sessions: keys, details, the end, exports ---------------------------------------
+
+
+def generate_key(rep: RepConsole) -> str:
+    """Click Generate session key and return the 9 digits shown to read out."""
+    rep.page.get_by_role("button", name="Generate session key").click()
+    key = rep.page.get_by_test_id("session-key")
+    expect(key).to_have_text(re.compile(r"^\d{9}$"))
+    return key.inner_text()
+
+
+def ask_with_key(customer: CustomerPage, name: str, issue: str, key: str) -> None:
+    customer.name_box.fill(name)
+    customer.issue_box.fill(issue)
+    customer.page.get_by_role("textbox", name="Session key").fill(key)
+    customer.get_help_button.click()
+
+
+def detail(rep: RepConsole, label: str) -> Locator:
+    """The value of one row of the Details region."""
+    region = rep.page.get_by_role("region", name="Details")
+    return region.locator("dt", has_text=re.compile(f"^{re.escape(label)}$")).locator("xpath=following-sibling::dd[1]")
+
+
+def end_session(rep: RepConsole, outcome: str) -> None:
+    """End the session in front through the Session tools menu."""
+    rep.page.get_by_role("button", name="Session tools").click()
+    rep.page.get_by_role("menuitem", name="End session").click()
+    dialog = rep.page.get_by_role("dialog", name="End session")
+    dialog.get_by_role("radio", name=outcome, exact=True).check()
+    dialog.get_by_role("button", name="End session").click()
+    expect(dialog).to_have_count(0)
+
+
+def export_log(rep: RepConsole, include_private: bool = False, format: str = "Text") -> tuple[str, str]:
+    """Download the chat log through the Export chat log dialog; return (file name, text)."""
+    rep.page.get_by_role("button", name="Export chat log").click()
+    dialog = rep.page.get_by_role("dialog", name="Export chat log")
+    dialog.get_by_role("radio", name=format, exact=True).check()
+    dialog.get_by_role("checkbox", name="Include private messages and notes").set_checked(include_private)
+    with rep.page.expect_download() as download:
+        dialog.get_by_role("button", name="Download").click()
+    return download.value.suggested_filename, Path(download.value.path()).read_text(encoding="utf-8")
+
+
+def download_transcript(customer: CustomerPage) -> tuple[str, str]:
+    with customer.page.expect_download() as download:
+        customer.page.get_by_role("button", name="Download transcript").click()
+    return download.value.suggested_filename, Path(download.value.path()).read_text(encoding="utf-8")
