@@ -34,16 +34,10 @@ def _app_page(template: str, **context):
     return render_template(template, py_files=browser_modules(), **context)
 
 
-@bp.get("/")
-def portal():
-    portal = current_app.extensions["relaydesk"].store.portal("/")
-    if portal is None:
-        abort(404)
-    return _app_page("portal.html", portal=portal)
-
-
+@bp.get("/", defaults={"slug": ""})
 @bp.get("/<slug>")
-def other_portal(slug: str):
+def portal(slug: str):
+    """Serve a customer portal: ``/`` is the default one, admins add others."""
     portal = current_app.extensions["relaydesk"].store.portal("/" + slug)
     if portal is None:
         return render_template("not-found.html", message="This help page does not exist."), 404
