@@ -14,7 +14,7 @@ def frame(**fields) -> str:
 
 def test_decode_accepts_a_rep_message_and_strips_it():
     message = decode(frame(type="say", id="abcdefgh", session=3, text="  hi  "), "rep")
-    assert message == {"type": "say", "id": "abcdefgh", "session": 3, "text": "hi"}
+    assert message == {"type": "say", "id": "abcdefgh", "session": 3, "text": "hi", "to": None}
 
 
 def test_encode_round_trips_through_json():

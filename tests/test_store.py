@@ -84,15 +84,19 @@ def test_events_get_consecutive_sequence_numbers_and_a_resend_is_stored_once(sto
     again, again_new = store.append_event(session.id, "event-01", "message", "hi", "customer", "Carol")
     assert (first.seq, second.seq, new) == (1, 2, True)
     assert (again, again_new) == (first, False)
-    assert [e.seq for e in store.events_since(session.id, 0, ("all",))] == [1, 2]
+    assert [e.seq for e in store.events_since(session.id, 0)] == [1, 2]
 
 
-def test_events_since_filters_by_audience(store):
+def test_events_since_shows_each_viewer_only_what_they_may_see(store):
     session = new_session(store)
     store.append_event(session.id, "event-01", "message", "for all", "customer", "Carol")
-    store.append_event(session.id, "event-02", "note", "reps only", "rep", "Alice", audience="reps")
-    assert [e.text for e in store.events_since(session.id, 0, ("all",))] == ["for all"]
-    assert [e.text for e in store.events_since(session.id, 1, ("all", "reps"))] == ["reps only"]
+    store.append_event(session.id, "event-02", "note", "reps only", "rep", "Alice", 1, audience="reps")
+    store.append_event(session.id, "event-03", "private", "to rep 2", "rep", "Alice", 1, audience="rep:2")
+    assert [e.text for e in store.events_since(session.id, 0)] == ["for all"]
+    assert [e.text for e in store.events_since(session.id, 1, rep_id=1)] == ["reps only", "to rep 2"]
+    assert [e.text for e in store.events_since(session.id, 0, rep_id=2)] == ["for all", "reps only", "to rep 2"]
+    assert [e.text for e in store.events_since(session.id, 0, rep_id=3)] == ["for all", "reps only"]
+    assert [e.text for e in store.events_since(session.id, 0, rep_id=2, public_only=True)] == ["for all"]
 
 
 def test_the_log_survives_reopening_the_file(tmp_path):
@@ -101,7 +105,7 @@ def test_the_log_survives_reopening_the_file(tmp_path):
     session = new_session(store)
     store.append_event(session.id, "event-01", "message", "kept", "customer", "Carol")
     store.close()
-    assert [e.text for e in Store(path).events_since(session.id, 0, ("all",))] == ["kept"]
+    assert [e.text for e in Store(path).events_since(session.id, 0)] == ["kept"]
 
 
 @pytest.fixture

@@ -16,10 +16,13 @@ MAX_TEXT = 4000
 MAX_NAME = 80
 MAX_ISSUE = 2000
 MAX_DETAIL = 200
+MAX_COMMENT = 500
 
 # Event kinds as they appear in the chat log (``data-kind`` in the DOM).
 MESSAGE = "message"
+PRIVATE = "private"
 STATUS = "status"
+NOTE = "note"
 
 # Who may see an event.  The relay filters on this per recipient.
 AUDIENCE_ALL = "all"
@@ -134,6 +137,25 @@ def _outcome(value: object) -> str:
     return value
 
 
+def _rep_ref(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ProtocolError("bad-rep", "Choose a representative.")
+    return value
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ProtocolError("bad-field", "A yes-or-no field must be true or false.")
+    return value
+
+
+def _recipient(value: object) -> str | int:
+    """Accept who a rep's message is for: everyone, all reps, or one rep's id."""
+    if value in ("all", "reps"):
+        return value
+    return _rep_ref(value)
+
+
 def optional(check):
     """Mark a field check as optional: a missing field becomes None."""
     check.optional = True
@@ -162,7 +184,14 @@ CUSTOMER_FRAMES = {
 
 REP_FRAMES = {
     "hello": {"since": _since_map},
-    "say": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A message")},
+    "say": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A message"),
+            "to": optional(_recipient)},
+    "invite": {"id": _client_id, "session": _session_id, "rep": _rep_ref, "hidden": _flag},
+    "join": {"id": _client_id, "session": _session_id},
+    "visibility": {"id": _client_id, "session": _session_id, "hidden": _flag},
+    "transfer": {"id": _client_id, "session": _session_id, "rep": _rep_ref, "stay": _flag,
+                 "comment": optional(_text(MAX_COMMENT, "The comment", required=False))},
+    "leave": {"id": _client_id, "session": _session_id},
     "accept": {"id": _client_id, "session": _session_id},
     "make-key": {"id": _client_id},
     "end": {"id": _client_id, "session": _session_id, "outcome": _outcome},

@@ -20,6 +20,7 @@ from . import protocol
 from .details import OUTCOME_NAMES
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .store import Event, Refused, Rep, Session, Store, now_ms
+from .team import TeamHandlers
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,17 @@ class Connection:
 
 
 def event_view(event: Event, for_rep: bool) -> dict:
-    """Return the fields of ``event`` that a rep, or a customer, is sent."""
+    """Return the fields of ``event`` that a rep, or a customer, is sent.
+
+    A customer gets the public wording, no rep ids and none of the rep-only extras.
+    """
     author = {"kind": event.author_kind, "name": event.author_name}
-    if for_rep and event.author_id is not None:
+    view = {"session": event.session_id, "seq": event.seq, "id": event.id, "kind": event.kind, "at": event.at}
+    if not for_rep:
+        return view | {"text": event.public_text or event.text, "author": author}
+    if event.author_id is not None:
         author["id"] = event.author_id
-    return {
-        "session": event.session_id, "seq": event.seq, "id": event.id, "kind": event.kind,
-        "at": event.at, "text": event.text, "author": author,
-    }
+    return view | {"text": event.text, "author": author, "meta": event.meta}
 
 
 def rep_summary(session: Session) -> dict:
@@ -69,7 +73,7 @@ def customer_summary(session: Session) -> dict:
             "ended": session.status == "ended"}
 
 
-class Relay:
+class Relay(TeamHandlers):
     """Hold the open connections of one server and route between them."""
 
     def __init__(self, store: Store, config: dict | None = None) -> None:
@@ -172,7 +176,7 @@ class Relay:
                 came_back = session.id in self._gone_noted
                 self._gone_noted.discard(session.id)
             conn.send(protocol.encode("welcome", role="customer", session=customer_summary(session)))
-            for event in self.store.events_since(session.id, since, (AUDIENCE_ALL,)):
+            for event in self.store.events_since(session.id, since):
                 conn.send(protocol.encode("event", **event_view(event, for_rep=False)))
         if came_back and session.status == "active":
             self.status(session, f"back-{secrets.token_urlsafe(9)}", f"{session.customer_name} is back")
@@ -202,23 +206,59 @@ class Relay:
         conn.send(protocol.encode(
             "welcome", role="rep",
             me={"id": rep.id, "name": rep.display_name, "admin": rep.is_admin},
-            sessions=[rep_summary(session) for session in sessions],
+            sessions=[self.rep_view(session) for session in sessions],
             queue=self._queue_view(),
             keys=self.store.rep_keys(rep.id),
+            reps=[{"id": r.id, "name": r.display_name} for r in self.store.reps() if r.id != rep.id],
+            invites=[self.invite_view(session_id, by) for session_id, by in self.store.invites_for(rep.id)],
+            invite_hidden=self.store.setting("invite_hidden") == "1",
         ))
         for session in sessions:
             self._replay_to_rep(conn, session.id, message["since"].get(session.id, 0))
 
     def _replay_to_rep(self, conn: Connection, session_id: int, since: int) -> None:
         with self._session_locks[session_id]:
-            for event in self.store.events_since(session_id, since, (AUDIENCE_ALL, AUDIENCE_REPS)):
+            for event in self.store.events_since(session_id, since, rep_id=conn.rep.id):
                 conn.send(protocol.encode("event", **event_view(event, for_rep=True)))
+
+    def rep_view(self, session: Session) -> dict:
+        """Return a session's summary for reps, with who is in it."""
+        participants = [{"id": p.rep_id, "name": p.name, "role": p.role, "hidden": p.hidden}
+                        for p in self.store.participants(session.id)]
+        online = bool(self._customer_conns(session.id))
+        return rep_summary(session) | {"participants": participants, "owner": session.owner_rep_id,
+                                       "customer_online": online}
+
+    def session_changed(self, session_id: int) -> None:
+        """Send a session's fresh summary to everyone in it."""
+        session = self.store.get_session(session_id)
+        for customer_conn in self._customer_conns(session.id):
+            customer_conn.send(protocol.encode("session", session=customer_summary(session)))
+        frame = protocol.encode("session", session=self.rep_view(session))
+        for rep_id in self.store.participant_ids(session.id):
+            for rep_conn in self._rep_conns(rep_id):
+                rep_conn.send(frame)
 
     def _rep_say(self, conn: Connection, message: dict) -> None:
         session = self._rep_session(conn, message["session"], message["id"])
+        me = self.store.participant(session.id, conn.rep.id)
+        if me.role == "monitor":
+            raise ProtocolError("monitoring", "You are monitoring this session: you can read it, not write in it.",
+                                message["id"])
+        to, kind, audience, meta = message["to"] or "all", protocol.MESSAGE, AUDIENCE_ALL, {}
+        if to == "all" and me.hidden:
+            raise ProtocolError("hidden", "You are hidden from the customer: show yourself first, or send to "
+                                "representatives only.", message["id"])
+        if to == "reps":
+            kind, audience, meta = protocol.PRIVATE, AUDIENCE_REPS, {"to": "All representatives"}
+        elif to != "all":
+            target = self.store.participant(session.id, to)
+            if target is None or to == conn.rep.id:
+                raise ProtocolError("bad-recipient", "That representative is not in this session.", message["id"])
+            kind, audience, meta = protocol.PRIVATE, f"rep:{to}", {"to": target.name, "to_id": to}
         self._record(
-            conn, session, message["id"], protocol.MESSAGE, message["text"],
-            author_kind="rep", author_name=conn.rep.display_name, author_id=conn.rep.id,
+            conn, session, message["id"], kind, message["text"], author_kind="rep",
+            author_name=conn.rep.display_name, author_id=conn.rep.id, audience=audience, meta=meta,
         )
 
     def _rep_session(self, conn: Connection, session_id: int, frame_id: str) -> Session:
@@ -243,13 +283,16 @@ class Relay:
                                 message["id"])
         conn.send(protocol.encode("ack", id=message["id"], session=session_id))
 
+    def open_for(self, session: Session, rep_id: int, comment: str = "") -> None:
+        """Open a session on a rep's console by itself, with its whole history."""
+        for rep_conn in self._rep_conns(rep_id):
+            rep_conn.send(protocol.encode("opened", session=self.rep_view(session), comment=comment))
+            self._replay_to_rep(rep_conn, session.id, 0)
+
     def _opened(self, session: Session, rep: Rep, note_id: str) -> None:
         """Show a session that just became ``rep``'s: open it on their console by itself."""
-        for rep_conn in self._rep_conns(rep.id):
-            rep_conn.send(protocol.encode("opened", session=rep_summary(session)))
-            self._replay_to_rep(rep_conn, session.id, 0)
-        for customer_conn in self._customer_conns(session.id):
-            customer_conn.send(protocol.encode("session", session=customer_summary(session)))
+        self.open_for(session, rep.id)
+        self.session_changed(session.id)
         self.status(session, note_id, f"{rep.display_name} joined the chat")
         greeting = self.store.setting("team_greeting")
         if greeting:
@@ -279,44 +322,46 @@ class Relay:
                 return
             self.status(session, f"end-{note_id}", f"{why} ({OUTCOME_NAMES[outcome]})")
             self.store.end_session(session.id, outcome)
-        session = self.store.get_session(session.id)
-        for customer_conn in self._customer_conns(session.id):
-            customer_conn.send(protocol.encode("session", session=customer_summary(session)))
-        frame = protocol.encode("session", session=rep_summary(session))
-        for rep_id in self.store.participant_ids(session.id):
-            for rep_conn in self._rep_conns(rep_id):
-                rep_conn.send(frame)
+        self.session_changed(session.id)
 
     # --- the one path every event takes -------------------------------------
 
-    def status(self, session: Session, event_id: str, text: str, audience: str = AUDIENCE_ALL) -> None:
-        """Write a status note into a session's log and show it to those who may see it."""
-        self._record(None, session, event_id, protocol.STATUS, text, "system", "Relaydesk", audience=audience)
+    def status(self, session: Session, event_id: str, text: str, audience: str = AUDIENCE_ALL,
+               public_text: str | None = None) -> None:
+        """Write a status note into a session's log and show it to those who may see it.
+
+        ``public_text``, when given, is what the customer reads instead of ``text``.
+        """
+        self._record(None, session, event_id, protocol.STATUS, text, "system", "Relaydesk", audience=audience,
+                     public_text=public_text)
 
     def _record(
         self, sender: Connection | None, session: Session, event_id: str, kind: str, text: str,
         author_kind: str, author_name: str, author_id: int | None = None, audience: str = AUDIENCE_ALL,
+        public_text: str | None = None, meta: dict | None = None,
     ) -> None:
         """Persist, acknowledge, then fan out one event."""
         with self._session_locks[session.id]:
             event, _new = self.store.append_event(
-                session.id, event_id, kind, text, author_kind, author_name, author_id, audience
+                session.id, event_id, kind, text, author_kind, author_name, author_id, audience, public_text, meta
             )
             if sender is not None:
                 sender.send(protocol.encode("ack", id=event_id, session=session.id, seq=event.seq, at=event.at))
             self._fan_out(event, skip=sender)
 
     def _fan_out(self, event: Event, skip: Connection | None) -> None:
-        if event.audience == AUDIENCE_ALL:
+        """Send an event to every connection whose person may see it, and to no other."""
+        if event.visible_to_customer():
             frame = protocol.encode("event", **event_view(event, for_rep=False))
             for conn in self._customer_conns(event.session_id):
                 if conn is not skip:
                     conn.send(frame)
         frame = protocol.encode("event", **event_view(event, for_rep=True))
         for rep_id in self.store.participant_ids(event.session_id):
-            for conn in self._rep_conns(rep_id):
-                if conn is not skip:
-                    conn.send(frame)
+            if event.visible_to_rep(rep_id):
+                for conn in self._rep_conns(rep_id):
+                    if conn is not skip:
+                        conn.send(frame)
 
     # --- the queue ----------------------------------------------------------
 

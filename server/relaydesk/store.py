@@ -15,7 +15,7 @@ import sqlite3
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -66,7 +66,18 @@ CREATE INDEX IF NOT EXISTS sessions_by_status ON sessions(status, created_at);
 CREATE TABLE IF NOT EXISTS participants (
     session_id INTEGER NOT NULL REFERENCES sessions(id),
     rep_id INTEGER NOT NULL REFERENCES reps(id),
+    role TEXT NOT NULL DEFAULT 'owner' CHECK (role IN ('owner', 'invited', 'monitor')),
+    hidden INTEGER NOT NULL DEFAULT 0,
     joined_at INTEGER NOT NULL,
+    left_at INTEGER,  -- NULL while present
+    PRIMARY KEY (session_id, rep_id)
+);
+CREATE TABLE IF NOT EXISTS invites (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    rep_id INTEGER NOT NULL REFERENCES reps(id),
+    invited_by INTEGER NOT NULL REFERENCES reps(id),
+    hidden INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
     PRIMARY KEY (session_id, rep_id)
 );
 CREATE TABLE IF NOT EXISTS events (
@@ -79,6 +90,8 @@ CREATE TABLE IF NOT EXISTS events (
     author_id INTEGER,
     author_name TEXT NOT NULL,
     text TEXT NOT NULL,
+    public_text TEXT,  -- what the customer reads instead, where it differs
+    meta TEXT NOT NULL DEFAULT '{}',  -- rep-only extras, e.g. who a private message is for
     at INTEGER NOT NULL,
     PRIMARY KEY (session_id, seq),
     UNIQUE (session_id, id)
@@ -144,6 +157,25 @@ class Event:
     author_name: str
     text: str
     at: int
+    public_text: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    def visible_to_customer(self) -> bool:
+        return self.audience == "all"
+
+    def visible_to_rep(self, rep_id: int) -> bool:
+        """Tell whether a rep in the session may see this: private ones only by their two ends."""
+        if self.audience in ("all", "reps"):
+            return True
+        return self.audience == f"rep:{rep_id}" or (self.author_kind == "rep" and self.author_id == rep_id)
+
+
+@dataclass(frozen=True)
+class Participant:
+    rep_id: int
+    name: str
+    role: str  # owner, invited or monitor
+    hidden: bool
 
 
 class Store:
@@ -416,23 +448,108 @@ class Store:
         """Tell whether ``rep`` may read a session's log: its participants and admins."""
         return rep.is_admin or self.is_participant(session_id, rep.id)
 
+    # --- participants -----------------------------------------------------
+
     def is_participant(self, session_id: int, rep_id: int) -> bool:
-        return self._one(
-            "SELECT 1 FROM participants WHERE session_id = ? AND rep_id = ?", (session_id, rep_id)
-        ) is not None
+        """Tell whether a rep is in a session now."""
+        return self.participant(session_id, rep_id) is not None
+
+    def participant(self, session_id: int, rep_id: int) -> Participant | None:
+        row = self._one(
+            "SELECT p.*, r.display_name FROM participants p JOIN reps r ON r.id = p.rep_id"
+            " WHERE p.session_id = ? AND p.rep_id = ? AND p.left_at IS NULL", (session_id, rep_id),
+        )
+        return Participant(row["rep_id"], row["display_name"], row["role"], bool(row["hidden"])) if row else None
+
+    def participants(self, session_id: int) -> list[Participant]:
+        """Return the reps in a session now, in the order they joined."""
+        rows = self._all(
+            "SELECT p.*, r.display_name FROM participants p JOIN reps r ON r.id = p.rep_id"
+            " WHERE p.session_id = ? AND p.left_at IS NULL ORDER BY p.joined_at, p.rep_id", (session_id,),
+        )
+        return [Participant(row["rep_id"], row["display_name"], row["role"], bool(row["hidden"])) for row in rows]
+
+    def participant_ids(self, session_id: int) -> list[int]:
+        return [participant.rep_id for participant in self.participants(session_id)]
 
     def rep_sessions(self, rep_id: int) -> list[Session]:
-        """Return the active sessions ``rep_id`` takes part in, oldest first."""
+        """Return the active sessions ``rep_id`` is in, oldest first."""
         rows = self._all(
             "SELECT s.id FROM sessions s JOIN participants p ON p.session_id = s.id"
-            " WHERE p.rep_id = ? AND s.status = 'active' ORDER BY s.accepted_at, s.id",
+            " WHERE p.rep_id = ? AND p.left_at IS NULL AND s.status = 'active' ORDER BY s.accepted_at, s.id",
             (rep_id,),
         )
         return [self.get_session(row["id"]) for row in rows]
 
-    def participant_ids(self, session_id: int) -> list[int]:
-        rows = self._all("SELECT rep_id FROM participants WHERE session_id = ?", (session_id,))
-        return [row["rep_id"] for row in rows]
+    def add_participant(self, session_id: int, rep_id: int, role: str, hidden: bool) -> None:
+        """Put a rep in a session (again), with a role and a visibility."""
+        self._write(
+            "INSERT INTO participants (session_id, rep_id, role, hidden, joined_at) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (session_id, rep_id) DO UPDATE SET role = excluded.role, hidden = excluded.hidden,"
+            " joined_at = excluded.joined_at, left_at = NULL",
+            (session_id, rep_id, role, int(hidden), now_ms()),
+        )
+
+    def set_hidden(self, session_id: int, rep_id: int, hidden: bool) -> None:
+        self._write("UPDATE participants SET hidden = ? WHERE session_id = ? AND rep_id = ?",
+                    (int(hidden), session_id, rep_id))
+
+    def remove_participant(self, session_id: int, rep_id: int) -> None:
+        self._write("UPDATE participants SET left_at = ? WHERE session_id = ? AND rep_id = ? AND left_at IS NULL",
+                    (now_ms(), session_id, rep_id))
+
+    def invite(self, session_id: int, rep_id: int, invited_by: int, hidden: bool, most: int) -> None:
+        """Record an invitation; refuse a rep already in, or more than ``most`` invited reps."""
+        with self._lock:
+            if self.is_participant(session_id, rep_id):
+                raise Refused("That representative is already in this session.")
+            invited = self._one(
+                "SELECT COUNT(*) AS n FROM participants WHERE session_id = ? AND role = 'invited' AND left_at IS NULL",
+                (session_id,),
+            )["n"]
+            if invited >= most:
+                raise Refused(f"A session takes at most {most} invited representatives.")
+            self._write(
+                "INSERT INTO invites (session_id, rep_id, invited_by, hidden, created_at) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (session_id, rep_id) DO UPDATE SET hidden = excluded.hidden",
+                (session_id, rep_id, invited_by, int(hidden), now_ms()),
+            )
+
+    def take_invite(self, session_id: int, rep_id: int) -> bool | None:
+        """Use up an invitation; return whether to join hidden, or None when there is none."""
+        with self._lock:
+            row = self._one("SELECT hidden FROM invites WHERE session_id = ? AND rep_id = ?", (session_id, rep_id))
+            if row is None:
+                return None
+            self._write("DELETE FROM invites WHERE session_id = ? AND rep_id = ?", (session_id, rep_id))
+            return bool(row["hidden"])
+
+    def invites_for(self, rep_id: int) -> list[tuple[int, str]]:
+        """Return the active sessions a rep is invited to, with who invited them."""
+        rows = self._all(
+            "SELECT i.session_id, r.display_name FROM invites i JOIN sessions s ON s.id = i.session_id"
+            " JOIN reps r ON r.id = i.invited_by WHERE i.rep_id = ? AND s.status = 'active' ORDER BY i.created_at",
+            (rep_id,),
+        )
+        return [(row["session_id"], row["display_name"]) for row in rows]
+
+    def transfer(self, session_id: int, to_rep_id: int, keep_previous: bool) -> None:
+        """Hand a session to another rep; the previous owner stays as an invited rep, or leaves."""
+        with self._transaction() as db:
+            previous = db.execute("SELECT owner_rep_id FROM sessions WHERE id = ?", (session_id,)).fetchone()[0]
+            db.execute("UPDATE sessions SET owner_rep_id = ? WHERE id = ?", (to_rep_id, session_id))
+            if keep_previous:
+                db.execute("UPDATE participants SET role = 'invited' WHERE session_id = ? AND rep_id = ?",
+                           (session_id, previous))
+            else:
+                db.execute("UPDATE participants SET left_at = ? WHERE session_id = ? AND rep_id = ?",
+                           (now_ms(), session_id, previous))
+            db.execute(
+                "INSERT INTO participants (session_id, rep_id, role, hidden, joined_at) VALUES (?, ?, 'owner', 0, ?)"
+                " ON CONFLICT (session_id, rep_id) DO UPDATE SET role = 'owner', left_at = NULL",
+                (session_id, to_rep_id, now_ms()),
+            )
+            db.execute("DELETE FROM invites WHERE session_id = ? AND rep_id = ?", (session_id, to_rep_id))
 
     # --- events -----------------------------------------------------------
 
@@ -446,6 +563,8 @@ class Store:
         author_name: str,
         author_id: int | None = None,
         audience: str = "all",
+        public_text: str | None = None,
+        meta: dict | None = None,
     ) -> tuple[Event, bool]:
         """Store an event under the session's next sequence number.
 
@@ -463,23 +582,31 @@ class Store:
                 at = now_ms()
                 db.execute(
                     "INSERT INTO events (session_id, seq, id, kind, audience, author_kind, author_id,"
-                    " author_name, text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (session_id, seq, event_id, kind, audience, author_kind, author_id, author_name, text, at),
+                    " author_name, text, public_text, meta, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (session_id, seq, event_id, kind, audience, author_kind, author_id, author_name, text,
+                     public_text, json.dumps(meta or {}), at),
                 )
-            return Event(session_id, seq, event_id, kind, audience, author_kind, author_id, author_name, text, at), True
+            event = Event(session_id, seq, event_id, kind, audience, author_kind, author_id, author_name, text, at,
+                          public_text, meta or {})
+            return event, True
 
-    def events_since(self, session_id: int, seq: int, audiences: tuple[str, ...]) -> list[Event]:
-        """Return the events after ``seq`` that one of ``audiences`` may see, in order."""
-        marks = ",".join("?" * len(audiences))
-        rows = self._all(
-            f"SELECT * FROM events WHERE session_id = ? AND seq > ? AND audience IN ({marks}) ORDER BY seq",
-            (session_id, seq, *audiences),
-        )
-        return [self._event(row) for row in rows]
+    def events_since(self, session_id: int, seq: int, rep_id: int | None = None,
+                     public_only: bool = False) -> list[Event]:
+        """Return, in order, the events after ``seq`` that a viewer may see.
+
+        ``rep_id`` None is the customer: events for everyone only.  A rep sees
+        those, the reps' own, and private ones they sent or received;
+        ``public_only`` leaves out everything but the events for everyone.
+        """
+        rows = self._all("SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq", (session_id, seq))
+        events = [self._event(row) for row in rows]
+        if rep_id is None or public_only:
+            return [event for event in events if event.visible_to_customer()]
+        return [event for event in events if event.visible_to_rep(rep_id)]
 
     @staticmethod
     def _event(row: sqlite3.Row) -> Event:
         return Event(
             row["session_id"], row["seq"], row["id"], row["kind"], row["audience"], row["author_kind"],
-            row["author_id"], row["author_name"], row["text"], row["at"],
+            row["author_id"], row["author_name"], row["text"], row["at"], row["public_text"], json.loads(row["meta"]),
         )

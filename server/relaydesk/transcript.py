@@ -37,29 +37,32 @@ def file_name(session: Session, extension: str) -> str:
     return f"relaydesk-session-{session.id}-{slug}-{day}.{extension}"
 
 
-def line(event: Event) -> str:
-    """Return how one entry reads, without its time."""
+def line(event: Event, for_customer: bool = False) -> str:
+    """Return how one entry reads, without its time; the customer's copy uses the public wording."""
+    text = (event.public_text or event.text) if for_customer else event.text
     if event.kind == "status":
-        return f"* {event.text}"
+        return f"* {text}"
     if event.kind == "note":
-        return f"Note by {event.author_name}: {event.text}"
-    return f"{event.author_name}: {event.text}"
+        return f"Note by {event.author_name}: {text}"
+    if event.kind == "private":
+        return f"{event.author_name} → {event.meta.get('to', 'representatives')} (private): {text}"
+    return f"{event.author_name}: {text}"
 
 
-def render_text(summary: dict, events: list[Event], tz: ZoneInfo) -> str:
+def render_text(summary: dict, events: list[Event], tz: ZoneInfo, for_customer: bool = False) -> str:
     rows = detail_rows(summary, lambda at: timestamp(at, tz))
     width = max(len(label) for label, _ in rows)
     header = [f"{label + ':':<{width + 1}} {value}" for label, value in rows]
-    body = [f"[{timestamp(event.at, tz)}] {line(event)}" for event in events]
+    body = [f"[{timestamp(event.at, tz)}] {line(event, for_customer)}" for event in events]
     return "\n".join(["Relaydesk chat log", "", *header, "", *body, ""])
 
 
-def render_html(summary: dict, events: list[Event], tz: ZoneInfo) -> str:
+def render_html(summary: dict, events: list[Event], tz: ZoneInfo, for_customer: bool = False) -> str:
     rows = "".join(f"<tr><th scope=row>{escape(label)}</th><td>{escape(value)}</td></tr>"
                    for label, value in detail_rows(summary, lambda at: timestamp(at, tz)))
     entries = "".join(
         f'<li data-kind="{escape(event.kind)}"><time>{escape(timestamp(event.at, tz))}</time> '
-        f"<span>{escape(line(event))}</span></li>"
+        f"<span>{escape(line(event, for_customer))}</span></li>"
         for event in events
     )
     return (
