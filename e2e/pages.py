@@ -41,14 +41,21 @@ class ChatBox:
 
     # --- sending --------------------------------------------------------------
 
-    def send(self, text: str, via: Literal["button", "enter"] = "button") -> None:
-        """Type ``text`` in Message and send it with the Send button or the Enter key."""
+    def send(self, text: str, via: Literal["button", "enter"] = "button", delivered: bool = True) -> None:
+        """Type ``text`` in Message and send it with the Send button or the Enter key.
+
+        With ``delivered`` (the default), wait until the server has acknowledged
+        it (``data-state="sent"``), as a person sees their message go through
+        before the other side answers; otherwise just until the draft is cleared.
+        """
         self.message_box.fill(text)
         if via == "enter":
             self.message_box.press("Enter")
         else:
             self.send_button.click()
         expect(self.message_box).to_have_value("")
+        if delivered:
+            expect(self.message(text)).to_have_attribute("data-state", "sent")
 
     # --- reading the log ------------------------------------------------------
 

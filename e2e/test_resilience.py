@@ -1,14 +1,14 @@
 """A server killed mid-conversation: both pages reconnect by themselves and nothing is lost or doubled."""
 
-
-
-from e2e.conftest import CUSTOMER_NAME, Actors
+from e2e.conftest import CUSTOMER_NAME
 from e2e.pages import CustomerPage, RepConsole
 from tests.liveserver import LiveServer
 
+OFFLINE = "Typed while the server was down"
+
 
 def test_server_killed_mid_conversation_both_sides_reconnect_and_deliver_the_pending_message_once(
-    chatting: tuple[CustomerPage, RepConsole], live_server: LiveServer, actors: Actors
+    chatting: tuple[CustomerPage, RepConsole], live_server: LiveServer
 ):
     customer, rep = chatting
     customer.send("Before the crash, from the customer", via="enter")
@@ -21,14 +21,13 @@ def test_server_killed_mid_conversation_both_sides_reconnect_and_deliver_the_pen
 
     customer.expect_reconnecting()
     rep.expect_reconnecting()
-    customer.send("Typed while the server was down", via="enter")
-    customer.expect_message("Typed while the server was down", sender=CUSTOMER_NAME, state="pending")
+    customer.send(OFFLINE, via="enter", delivered=False)
+    customer.expect_message(OFFLINE, sender=CUSTOMER_NAME, state="pending")
 
     live_server.start()
 
     customer.expect_connected()
     rep.expect_connected()
-    after = [*before, "Typed while the server was down"]
     for side in (customer, rep):
-        side.expect_message("Typed while the server was down", sender=CUSTOMER_NAME)
-        side.expect_messages_in_order(after)
+        side.expect_message(OFFLINE, sender=CUSTOMER_NAME)
+        side.expect_messages_in_order([*before, OFFLINE])

@@ -190,7 +190,8 @@ def summary(session_id, customer="Carol"):
 
 def rep_welcome(core, sessions=(), queue=()):
     return core.update({"type": "welcome", "me": {"id": 1, "name": "Alice"}, "sessions": list(sessions),
-                        "queue": list(queue), "keys": []})
+                        "queue": list(queue), "keys": [], "reps": [{"id": 2, "name": "Bob"}], "invites": [],
+                        "invite_hidden": False})
 
 
 def test_a_rep_says_hello_with_what_it_has_seen(rep):

@@ -16,6 +16,7 @@ class Client:
             f"{server.ws_url}/ws/{role}", origin=origin or server.url, cookie=cookie, timeout=5
         )
         self.frames: list[str] = []  # every frame received, raw, for leak checks
+        self.backlog: list[dict] = []  # frames received but not yet expected
 
     def send(self, **frame) -> None:
         self.ws.send(json.dumps(frame))
@@ -31,13 +32,26 @@ class Client:
         self.frames.append(raw)
         return json.loads(raw)
 
-    def expect(self, type: str, timeout: float = 5, **match) -> dict:
-        """Return the next frame of ``type`` whose fields match, skipping others."""
-        self.ws.settimeout(timeout)
-        for _ in range(50):
-            frame = self.recv()
-            if frame["type"] == type and all(frame.get(k) == v for k, v in match.items()):
+    def expect(self, type: str, timeout: float = 5, where=None, **match) -> dict:
+        """Return the first frame of ``type`` whose fields match, received before or arriving now.
+
+        Frames that do not match wait in the backlog for a later ``expect``.
+        """
+
+        def matches(frame: dict) -> bool:
+            fields = frame["type"] == type and all(frame.get(k) == v for k, v in match.items())
+            return fields and (where is None or where(frame))
+
+        for frame in self.backlog:
+            if matches(frame):
+                self.backlog.remove(frame)
                 return frame
+        self.ws.settimeout(timeout)
+        for _ in range(200):
+            frame = self.recv()
+            if matches(frame):
+                return frame
+            self.backlog.append(frame)
         raise AssertionError(f"no {type} frame matching {match}")
 
     def close(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from .auth import current_rep, same_origin, store
 from .store import Refused
@@ -24,7 +24,9 @@ def admins_only():
 @bp.get("")
 def page():
     return render_template("admin.html", rep=current_rep(), reps=store().reps(), portals=store().portals(),
-                           greeting=store().setting("team_greeting"))
+                           greeting=store().setting("team_greeting"),
+                           invite_hidden=store().setting("invite_hidden") == "1",
+                           active=[s for s in store().open_sessions() if s.status == "active"])
 
 
 def _done(message: str, category: str = "ok"):
@@ -69,4 +71,15 @@ def settings():
     if len(greeting) > 1000:
         return _done("The team greeting is 1,000 characters at most.", "error")
     store().set_setting("team_greeting", greeting)
-    return _done("Saved the team greeting." if greeting else "Team greeting turned off.")
+    store().set_setting("invite_hidden", "1" if request.form.get("invite_hidden") == "on" else "0")
+    return _done("Saved the team settings.")
+
+
+@bp.post("/monitor/<int:session_id>")
+def monitor(session_id: int):
+    """Join an active session hidden and read-only; it opens in the admin's console."""
+    session = store().get_session(session_id)
+    if session is None or session.status != "active":
+        return _done("That session is not active any more.", "error")
+    current_app.extensions["relaydesk"].monitor(session, current_rep())
+    return redirect(url_for("pages.console"))

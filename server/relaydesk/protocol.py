@@ -192,6 +192,7 @@ REP_FRAMES = {
     "transfer": {"id": _client_id, "session": _session_id, "rep": _rep_ref, "stay": _flag,
                  "comment": optional(_text(MAX_COMMENT, "The comment", required=False))},
     "leave": {"id": _client_id, "session": _session_id},
+    "note": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A note")},
     "accept": {"id": _client_id, "session": _session_id},
     "make-key": {"id": _client_id},
     "end": {"id": _client_id, "session": _session_id, "outcome": _outcome},

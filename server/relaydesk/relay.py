@@ -261,6 +261,12 @@ class Relay(TeamHandlers):
             author_name=conn.rep.display_name, author_id=conn.rep.id, audience=audience, meta=meta,
         )
 
+    def _rep_note(self, conn: Connection, message: dict) -> None:
+        """Write a session note: the session's reps read it; the customer never does."""
+        session = self._rep_session(conn, message["session"], message["id"])
+        self._record(conn, session, message["id"], protocol.NOTE, message["text"], author_kind="rep",
+                     author_name=conn.rep.display_name, author_id=conn.rep.id, audience=AUDIENCE_REPS)
+
     def _rep_session(self, conn: Connection, session_id: int, frame_id: str) -> Session:
         """Return a session the rep takes part in, refusing every other id alike."""
         session = self.store.get_session(session_id)

@@ -29,6 +29,7 @@ class Entry:
     seq: int | None = None
     at: int | None = None
     state: str = SENT
+    to: str | None = None  # who a private entry is for
 
 
 @dataclass
@@ -107,4 +108,5 @@ def entry_from_event(event: dict, mine: bool) -> Entry:
     return Entry(
         id=event["id"], kind=event["kind"], text=event["text"], author_name=author.get("name", ""),
         author_kind=author.get("kind", ""), mine=mine, seq=event["seq"], at=event["at"],
+        to=(event.get("meta") or {}).get("to"),
     )

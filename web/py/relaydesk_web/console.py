@@ -7,6 +7,7 @@ from relaydesk_web import dom
 from relaydesk_web.runtime import Runtime
 from relaydesk_web.state import (
     CloseSession,
+    Invitation,
     Keys,
     OpenSession,
     Queue,
@@ -44,6 +45,37 @@ def show_keys() -> None:
     dom.by_id("keys").replaceChildren(*items)
 
 
+def show_participants(summary: dict) -> None:
+    """Draw who is in the session, the To choices and this rep's own hide/show controls."""
+    items = []
+    for person in summary.get("participants", []):
+        role = {"owner": "Representative", "invited": "Invited representative", "monitor": "Monitoring admin"}
+        item = dom.element("li", **{"class": "participant"})
+        state = "Hidden" if person["hidden"] else "Visible"
+        item.append(dom.element("span", "🙈" if person["hidden"] else "👁", role="img", aria_label=state,
+                                title=f"{state} to the customer"),
+                    dom.element("span", person["name"], **{"class": "name"}),
+                    dom.element("span", role[person["role"]], **{"class": "hint"}))
+        items.append(item)
+    presence = "Online" if summary.get("customer_online") else "Away"
+    customer = dom.element("li", **{"class": "participant"})
+    customer.append(dom.element("span", presence, **{"class": f"presence {presence.lower()}"}),
+                    dom.element("span", summary["customer"], **{"class": "name"}),
+                    dom.element("span", "Customer", **{"class": "hint"}))
+    dom.by_id("participants").replaceChildren(customer, *items)
+
+    me = core.participant(summary["id"]) or {}
+    live = summary["status"] != "ended" and me.get("role") != "monitor"
+    label = "Show me to customer" if me.get("hidden") else "Hide me from customer"
+    for control in (dom.by_id("toggle-hidden"), dom.by_id("visibility-item")):
+        control.textContent = label
+    dom.show("toggle-hidden", live)
+    dom.by_id("leave-item").setAttribute("aria-disabled", "false" if me.get("role") in ("invited", "monitor")
+                                         else "true")
+    dom.options(dom.by_id("to"), core.recipients(summary["id"]), core.recipient(summary["id"]))
+    dom.show("to-hint", bool(me.get("hidden")) and live)
+
+
 def show_details(summary: dict) -> None:
     rows = []
     for label, value in detail_rows(summary, dom.local_time):
@@ -54,8 +86,9 @@ def show_details(summary: dict) -> None:
     if ended:
         outcome = OUTCOME_NAMES.get(summary.get("outcome") or "", "Unknown")
         dom.by_id("ended-text").textContent = f"This session has ended: {outcome}."
-    for control in ("message", "send", "open-end"):
+    for control in ("message", "send", "open-end", "to"):
         dom.by_id(control).disabled = ended
+    show_participants(summary)
 
 
 def render(effect) -> None:
@@ -95,6 +128,25 @@ def render(effect) -> None:
                 dom.by_id("details").replaceChildren()
         case ShowEntry(session, placement) if session == core.current:
             log.show(placement)
+        case Invitation(invite, open_):
+            old = dom.by_id(f"invite-{invite['session']}")
+            if old:
+                old.remove()
+            if open_:
+                dom.by_id("invitations").append(invitation(invite))
+
+
+def invitation(invite: dict):
+    """The alert asking this rep to join another rep's session."""
+    box = dom.element("div", role="alert", id=f"invite-{invite['session']}", **{"class": "invitation"})
+    box.append(dom.element("span", f"{invite['by']} invites you to join the session with {invite['customer']} "
+                                   f"({invite['issue']})."))
+    join = dom.element("button", "Join", type="button")
+    dom.listen(join, "click", lambda event: app.dispatch({"type": "join", "session": invite["session"]}))
+    dismiss = dom.element("button", "Dismiss", type="button", **{"class": "secondary"})
+    dom.listen(dismiss, "click", lambda event: box.remove())
+    box.append(join, dismiss)
+    return box
 
 
 app = Runtime(core, "/ws/rep", render)
@@ -115,8 +167,56 @@ def export_log(form) -> None:
     dom.download(f"/rep/sessions/{core.current}/export?{fields.toString()}")
 
 
-DIALOGS = {"end-dialog": end_session, "export-dialog": export_log}
-dom.Menu("tools-button", "tools-menu", lambda item: dom.open_dialog(item.dataset.open, DIALOGS[item.dataset.open]))
+def other_reps(exclude_participants: bool) -> list[tuple[int, str]]:
+    present = {p["id"] for p in core.conversations[core.current].summary.get("participants", [])}
+    return [(r["id"], r["name"]) for r in core.reps if not (exclude_participants and r["id"] in present)]
+
+
+def prepare_invite(form) -> None:
+    dom.options(form.querySelector("select"), other_reps(exclude_participants=True))
+    form.querySelector("input[name=hidden]").checked = core.invite_hidden
+
+
+def invite(form) -> None:
+    app.dispatch({"type": "invite", "rep": int(form.elements.rep.value), "hidden": form.elements.hidden.checked})
+
+
+def prepare_transfer(form) -> None:
+    dom.options(form.querySelector("select"), other_reps(exclude_participants=False))
+
+
+def transfer(form) -> None:
+    app.dispatch({"type": "transfer", "rep": int(form.elements.rep.value), "comment": form.elements.comment.value,
+                  "stay": form.elements.stay.checked})
+
+
+def toggle_hidden(*_args) -> None:
+    me = core.participant(core.current) or {}
+    app.dispatch({"type": "visibility", "hidden": not me.get("hidden")})
+
+
+DIALOGS = {
+    "end-dialog": (end_session, None), "export-dialog": (export_log, None),
+    "invite-dialog": (invite, prepare_invite), "transfer-dialog": (transfer, prepare_transfer),
+}
+ACTIONS = {"visibility": toggle_hidden, "leave": lambda: app.dispatch({"type": "leave"})}
+
+
+def pick(item) -> None:
+    if item.dataset.open:
+        dom.open_dialog(item.dataset.open, *DIALOGS[item.dataset.open])
+    else:
+        ACTIONS[item.dataset.act]()
+
+
+def choose_recipient(event) -> None:
+    value = event.target.value
+    app.dispatch({"type": "to", "to": int(value) if value.isdigit() else value})
+
+
+dom.Menu("tools-button", "tools-menu", pick)
+dom.listen(dom.by_id("toggle-hidden"), "click", toggle_hidden)
+dom.listen(dom.by_id("to"), "change", choose_recipient)
 dom.listen(dom.by_id("open-export"), "click", lambda event: dom.open_dialog("export-dialog", export_log))
 dom.listen(dom.by_id("open-end"), "click", lambda event: dom.open_dialog("end-dialog", end_session))
 dom.listen(dom.by_id("close-tab"), "click", lambda event: app.dispatch({"type": "close", "session": core.current}))

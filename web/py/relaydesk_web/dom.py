@@ -75,6 +75,8 @@ def entry_node(entry: Entry):
     if entry.at is not None:
         short, full = clock(entry.at)
         meta.append(element("time", short, datetime=js.Date.new(entry.at).toISOString(), title=full))
+    if entry.to:
+        meta.append(element("span", f"to {entry.to} · private", **{"class": "to"}))
     meta.append(element("span", **{"class": "delivery"}))
     body = element("p", **{"class": "text"})
     for kind, value in segments(entry.text):
@@ -157,14 +159,17 @@ def every(seconds: float, callback) -> None:
     js.setInterval(proxy, int(seconds * 1000))
 
 
-def open_dialog(template_id: str, on_submit) -> None:
+def open_dialog(template_id: str, on_submit, prepare=None) -> None:
     """Open the modal dialog kept in ``<template id=template_id>``.
 
-    ``on_submit(form)`` runs when its form is sent; then, or on Cancel or
-    Escape, the dialog closes and leaves the page.
+    ``prepare(form)`` may fill it first; ``on_submit(form)`` runs when its
+    form is sent; then, or on Cancel or Escape, the dialog closes and leaves
+    the page.
     """
     dialog = document.createElement("dialog")
     dialog.append(by_id(template_id).content.cloneNode(True))
+    if prepare is not None:
+        prepare(dialog.querySelector("form"))
     heading = dialog.querySelector("h2")
     heading.id = f"{template_id}-heading"
     dialog.setAttribute("aria-labelledby", heading.id)
@@ -186,6 +191,16 @@ def open_dialog(template_id: str, on_submit) -> None:
         listen(button, "click", lambda event: dialog.close(), kept)
     document.body.append(dialog)
     dialog.showModal()
+
+
+def options(select, choices: list[tuple[object, str]], selected: object = None) -> None:
+    """Fill a ``select`` with (value, label) choices."""
+    nodes = []
+    for value, label in choices:
+        option = element("option", label, value=str(value))
+        option.selected = value == selected
+        nodes.append(option)
+    select.replaceChildren(*nodes)
 
 
 def download(url: str) -> None:
@@ -220,7 +235,7 @@ class Menu:
             self.items()[0].focus()
 
     def pick(self, item) -> None:
-        if item.getAttribute("role") == "menuitem":
+        if item.getAttribute("role") == "menuitem" and item.getAttribute("aria-disabled") != "true":
             self.toggle(False)
             self.on_pick(item)
 

@@ -127,6 +127,14 @@ class Keys:
 
 
 @dataclass
+class Invitation:
+    """Rep console: another rep asks this one to join a session (``None`` when it is gone)."""
+
+    invite: dict
+    open: bool = True
+
+
+@dataclass
 class StartOver:
     """Customer window: clear the finished session from the page."""
 
@@ -194,14 +202,15 @@ class ChatCore:
     def customer_session(self) -> int | None:
         return None
 
-    def say(self, session: int, text: str, author_name: str, author_kind: str, frame: dict) -> list[Effect]:
+    def say(self, session: int, text: str, author_name: str, author_kind: str, frame: dict,
+            kind: str = protocol.MESSAGE, to: str | None = None) -> list[Effect]:
         """Send a chat message: show it at once as pending, deliver it when online."""
         text = text.strip()
         if not text:
             return []
         if len(text) > protocol.MAX_TEXT:
             return [Notice(f"That message is too long ({protocol.MAX_TEXT:,} characters at most).")]
-        entry = Entry(frame["id"], protocol.MESSAGE, text, author_name, author_kind, mine=True)
+        entry = Entry(frame["id"], kind, text, author_name, author_kind, mine=True, to=to)
         frame["text"] = text
         placement = self.conversations[session].add_pending(entry)
         return [ShowEntry(session, placement), ClearDraft()] + [Transmit(f) for f in self.link.submit(frame)]
@@ -319,6 +328,9 @@ class RepCore(ChatCore):
         super().__init__(new_id)
         self.me: dict = {}
         self.current: int | None = None
+        self.reps: list[dict] = []  # every other rep, for inviting and transferring
+        self.invite_hidden = False  # the team's default for "Join hidden"
+        self.to: dict[int, str | int] = {}  # per session: "all", "reps" or a rep id
 
     def greeting(self) -> list[dict]:
         since = {str(sid): conversation.last_seq for sid, conversation in self.conversations.items()}
@@ -329,8 +341,9 @@ class RepCore(ChatCore):
 
     def on_welcome(self, event: dict) -> list[Effect]:
         self.link.welcomed()
-        self.me = event["me"]
+        self.me, self.reps, self.invite_hidden = event["me"], event["reps"], event["invite_hidden"]
         effects: list[Effect] = [Status(CONNECTED), Queue(event["queue"]), Keys(event["keys"])]
+        effects += [Invitation(invite) for invite in event["invites"]]
         for summary in event["sessions"]:
             effects += self._open(summary, select=self.current is None)
         return effects
@@ -342,7 +355,7 @@ class RepCore(ChatCore):
         return [Keys(event["keys"])]
 
     def on_make_key(self, event: dict) -> list[Effect]:
-        return [Transmit(f) for f in self.link.submit({"type": "make-key", "id": self.new_id()})]
+        return self._submit({"type": "make-key", "id": self.new_id()})
 
     def on_session(self, event: dict) -> list[Effect]:
         summary = event["session"]
@@ -352,24 +365,89 @@ class RepCore(ChatCore):
         return [UpdateSession(summary)]
 
     def on_end(self, event: dict) -> list[Effect]:
-        frame = {"type": "end", "id": self.new_id(), "session": self.current, "outcome": event["outcome"]}
-        return [Transmit(f) for f in self.link.submit(frame)] if self.current else []
+        return self._acting("end", outcome=event["outcome"])
 
     def on_close(self, event: dict) -> list[Effect]:
         """Close an ended session's tab; the next session, if any, comes to the front."""
         conversation = self.conversations.get(event["session"])
         if conversation is None or conversation.summary["status"] != "ended":
             return []
-        del self.conversations[event["session"]]
-        effects: list[Effect] = [CloseSession(event["session"])]
-        if self.current == event["session"]:
+        return self._close(event["session"])
+
+    def _close(self, session: int) -> list[Effect]:
+        if session not in self.conversations:
+            return []
+        del self.conversations[session]
+        self.to.pop(session, None)
+        effects: list[Effect] = [CloseSession(session)]
+        if self.current == session:
             self.current = None
             if self.conversations:
                 effects += self._select(next(iter(self.conversations)))
         return effects
 
     def on_opened(self, event: dict) -> list[Effect]:
-        return self._open(event["session"], select=True)
+        effects = [Invitation({"session": event["session"]["id"]}, open=False)]
+        effects += self._open(event["session"], select=True)
+        if event.get("comment"):
+            effects.append(Notice(f"{event['session']['customer']} was transferred to you: {event['comment']}"))
+        return effects
+
+    def on_invited(self, event: dict) -> list[Effect]:
+        return [Invitation(event)]
+
+    def on_join(self, event: dict) -> list[Effect]:
+        frame = {"type": "join", "id": self.new_id(), "session": event["session"]}
+        return [Invitation({"session": event["session"]}, open=False)] + self._submit(frame)
+
+    def on_closed(self, event: dict) -> list[Effect]:
+        """We left the session (or handed it over): its tab goes."""
+        return self._close(event["session"])
+
+    def participant(self, session: int) -> dict | None:
+        """Return this rep's own entry among a session's participants."""
+        people = self.conversations[session].summary.get("participants", [])
+        return next((p for p in people if p["id"] == self.me.get("id")), None)
+
+    def recipients(self, session: int) -> list[tuple[str | int, str]]:
+        """Return who this rep may write to in a session: (value, label) pairs, in order."""
+        me = self.participant(session) or {}
+        choices: list[tuple[str | int, str]] = [] if me.get("hidden") else [("all", "Everyone")]
+        choices.append(("reps", "All representatives"))
+        people = self.conversations[session].summary.get("participants", [])
+        return choices + [(p["id"], p["name"]) for p in people if p["id"] != self.me.get("id")]
+
+    def on_to(self, event: dict) -> list[Effect]:
+        if self.current is not None:
+            self.to[self.current] = event["to"]
+        return []
+
+    def recipient(self, session: int) -> str | int:
+        """Return who the next message in a session goes to: the choice made, if still offered."""
+        offered = [value for value, _label in self.recipients(session)]
+        chosen = self.to.get(session, offered[0])
+        return chosen if chosen in offered else offered[0]
+
+    def _acting(self, event_type: str, **fields) -> list[Effect]:
+        """Send a frame about the session in front."""
+        if self.current is None:
+            return []
+        return self._submit({"type": event_type, "id": self.new_id(), "session": self.current, **fields})
+
+    def _submit(self, frame: dict) -> list[Effect]:
+        return [Transmit(f) for f in self.link.submit(frame)]
+
+    def on_invite(self, event: dict) -> list[Effect]:
+        return self._acting("invite", rep=event["rep"], hidden=event["hidden"])
+
+    def on_visibility(self, event: dict) -> list[Effect]:
+        return self._acting("visibility", hidden=event["hidden"])
+
+    def on_transfer(self, event: dict) -> list[Effect]:
+        return self._acting("transfer", rep=event["rep"], comment=event.get("comment", ""), stay=event["stay"])
+
+    def on_leave(self, event: dict) -> list[Effect]:
+        return self._acting("leave")
 
     def _open(self, summary: dict, select: bool) -> list[Effect]:
         known = summary["id"] in self.conversations
@@ -385,11 +463,14 @@ class RepCore(ChatCore):
         return self._select(event["session"]) if event["session"] in self.conversations else []
 
     def on_accept(self, event: dict) -> list[Effect]:
-        frame = {"type": "accept", "id": self.new_id(), "session": event["session"]}
-        return [Transmit(f) for f in self.link.submit(frame)]
+        return self._submit({"type": "accept", "id": self.new_id(), "session": event["session"]})
 
     def on_send(self, event: dict) -> list[Effect]:
         if self.current is None:
             return [Notice("Accept a customer first.")]
-        frame = {"type": "say", "id": self.new_id(), "session": self.current}
-        return self.say(self.current, event["text"], self.me.get("name", ""), "rep", frame)
+        to = self.recipient(self.current)
+        frame = {"type": "say", "id": self.new_id(), "session": self.current, "to": to}
+        label = dict(self.recipients(self.current))[to]
+        kind = protocol.MESSAGE if to == "all" else protocol.PRIVATE
+        return self.say(self.current, event["text"], self.me.get("name", ""), "rep", frame, kind,
+                        None if to == "all" else label)
