@@ -21,9 +21,7 @@ def test_rep_with_a_wrong_password_is_told_so_and_stays_on_sign_in(rep: RepConso
     expect(rep.username_box).to_have_value(rep.username)
 
 
-def test_rep_accepts_a_waiting_customer_and_both_windows_turn_into_the_chat(
-    customer: CustomerPage, rep: RepConsole
-):
+def test_rep_accepts_a_waiting_customer_and_both_windows_turn_into_the_chat(customer: CustomerPage, rep: RepConsole):
     customer.goto()
     rep.open()
     customer.expect_connected()

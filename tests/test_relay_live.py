@@ -29,7 +29,7 @@ def test_accepting_opens_the_session_for_the_rep_and_tells_the_customer(connect)
     assert alice.expect("opened")["session"]["status"] == "active"
     assert alice.expect("event", kind="status", text="Alice joined the chat")
     assert customer.expect("session")["session"]["status"] == "active"
-    assert alice.expect("queue")["waiting"] == []
+    assert alice.expect("queue", where=lambda frame: frame["waiting"] == [])
 
 
 def test_messages_are_acked_with_a_sequence_number_then_fanned_out(chat):
