@@ -77,7 +77,7 @@ def test_the_rep_ends_a_session_with_an_outcome_and_both_sides_see_it(chat):
     alice.send(type="end", id="end-it-now", session=session_id, outcome="resolved")
     assert alice.expect("session", where=lambda frame: frame["session"]["outcome"] == "resolved")
     alice.expect("ack", id="end-it-now")
-    assert customer.expect("event", kind="status")["text"] == "Alice ended the session (Resolved)"
+    assert customer.expect("event", kind="status", text="Alice ended the session (Resolved)")
     assert customer.expect("session", where=lambda frame: frame["session"]["status"] == "ended")
     customer.send(type="say", id="too-late-1", text="hello?")
     assert customer.expect("error", id="too-late-1")["code"] == "ended"
