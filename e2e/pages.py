@@ -227,3 +227,43 @@ def download_transcript(customer: CustomerPage) -> tuple[str, str]:
     with customer.page.expect_download() as download:
         customer.page.get_by_role("button", name="Download transcript").click()
     return download.value.suggested_filename, Path(download.value.path()).read_text(encoding="utf-8")
+
+
+# --- reps together ---------------------------------------------------------------------
+
+
+def session_tool(rep: RepConsole, item: str) -> None:
+    rep.page.get_by_role("button", name="Session tools").click()
+    rep.page.get_by_role("menuitem", name=item).click()
+
+
+def invite(rep: RepConsole, other: str, hidden: bool) -> None:
+    session_tool(rep, "Invite representative")
+    dialog = rep.page.get_by_role("dialog", name="Invite representative")
+    dialog.get_by_role("combobox", name="Representative").select_option(label=other)
+    dialog.get_by_role("checkbox", name="Join hidden").set_checked(hidden)
+    dialog.get_by_role("button", name="Invite").click()
+    expect(dialog).to_have_count(0)
+
+
+def join_invitation(rep: RepConsole) -> None:
+    alert = rep.page.get_by_role("alert").filter(has_text="invites you")
+    alert.get_by_role("button", name="Join").click()
+
+
+def send_to(rep: RepConsole, recipient: str, text: str) -> None:
+    rep.page.get_by_role("combobox", name="To").select_option(label=recipient)
+    rep.send(text, via="enter", delivered=recipient == "Everyone")
+
+
+def transfer(rep: RepConsole, other: str, comment: str) -> None:
+    session_tool(rep, "Transfer session")
+    dialog = rep.page.get_by_role("dialog", name="Transfer session")
+    dialog.get_by_role("combobox", name="Representative").select_option(label=other)
+    dialog.get_by_role("textbox", name="Comment").fill(comment)
+    dialog.get_by_role("button", name="Transfer").click()
+    expect(dialog).to_have_count(0)
+
+
+def participant(rep: RepConsole, name: str) -> Locator:
+    return rep.page.get_by_role("region", name="Participants").get_by_role("listitem").filter(has_text=name)

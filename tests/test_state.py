@@ -190,7 +190,7 @@ def summary(session_id, customer="Carol"):
 
 def rep_welcome(core, sessions=(), queue=()):
     return core.update({"type": "welcome", "me": {"id": 1, "name": "Alice"}, "sessions": list(sessions),
-                        "queue": list(queue), "keys": [], "reps": [{"id": 2, "name": "Bob"}], "invites": [],
+                        "queue": list(queue), "keys": [], "invites": [],
                         "invite_hidden": False})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, send_from_directory
+from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
 
 from .auth import current_rep
 
@@ -50,6 +50,19 @@ def console():
     if rep is None:
         return render_template("sign-in.html", error=None, username="")
     return _app_page("console.html", rep=rep)
+
+
+@bp.get("/rep/reps")
+def reps():
+    """List the other reps, online ones first, for the Invite and Transfer dialogs."""
+    me = current_rep()
+    if me is None:
+        abort(401)
+    relay = current_app.extensions["relaydesk"]
+    online = relay.online_rep_ids()
+    others = [{"id": rep.id, "name": rep.display_name, "online": rep.id in online}
+              for rep in relay.store.reps() if rep.id != me.id]
+    return jsonify(sorted(others, key=lambda r: not r["online"]))
 
 
 @bp.get("/py/relaydesk/<name>")

@@ -128,6 +128,10 @@ class Relay(TeamHandlers):
         with self._lock:
             return list(self._reps.get(rep_id, ()))
 
+    def online_rep_ids(self) -> set[int]:
+        with self._lock:
+            return {rep_id for rep_id, conns in self._reps.items() if conns}
+
     def _all_rep_conns(self) -> list[Connection]:
         with self._lock:
             return [conn for conns in self._reps.values() for conn in conns]
@@ -209,7 +213,6 @@ class Relay(TeamHandlers):
             sessions=[self.rep_view(session) for session in sessions],
             queue=self._queue_view(),
             keys=self.store.rep_keys(rep.id),
-            reps=[{"id": r.id, "name": r.display_name} for r in self.store.reps() if r.id != rep.id],
             invites=[self.invite_view(session_id, by) for session_id, by in self.store.invites_for(rep.id)],
             invite_hidden=self.store.setting("invite_hidden") == "1",
         ))

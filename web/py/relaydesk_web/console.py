@@ -52,8 +52,8 @@ def show_participants(summary: dict) -> None:
         role = {"owner": "Representative", "invited": "Invited representative", "monitor": "Monitoring admin"}
         item = dom.element("li", **{"class": "participant"})
         state = "Hidden" if person["hidden"] else "Visible"
-        item.append(dom.element("span", "🙈" if person["hidden"] else "👁", role="img", aria_label=state,
-                                title=f"{state} to the customer"),
+        item.append(dom.element("span", role="img", aria_label=state, title=f"{state} to the customer",
+                                **{"class": f"icon icon-{state.lower()}"}),
                     dom.element("span", person["name"], **{"class": "name"}),
                     dom.element("span", role[person["role"]], **{"class": "hint"}))
         items.append(item)
@@ -167,13 +167,16 @@ def export_log(form) -> None:
     dom.download(f"/rep/sessions/{core.current}/export?{fields.toString()}")
 
 
-def other_reps(exclude_participants: bool) -> list[tuple[int, str]]:
+async def rep_choices(exclude_participants: bool) -> list[tuple[int, str]]:
+    """Return the other reps, online first, as (id, label) choices: fetched afresh, as reps come and go."""
     present = {p["id"] for p in core.conversations[core.current].summary.get("participants", [])}
-    return [(r["id"], r["name"]) for r in core.reps if not (exclude_participants and r["id"] in present)]
+    reps = await dom.fetch_json("/rep/reps")
+    return [(r["id"], r["name"] + ("" if r["online"] else " (offline)")) for r in reps
+            if not (exclude_participants and r["id"] in present)]
 
 
-def prepare_invite(form) -> None:
-    dom.options(form.querySelector("select"), other_reps(exclude_participants=True))
+async def prepare_invite(form) -> None:
+    dom.options(form.querySelector("select"), await rep_choices(exclude_participants=True))
     form.querySelector("input[name=hidden]").checked = core.invite_hidden
 
 
@@ -181,8 +184,8 @@ def invite(form) -> None:
     app.dispatch({"type": "invite", "rep": int(form.elements.rep.value), "hidden": form.elements.hidden.checked})
 
 
-def prepare_transfer(form) -> None:
-    dom.options(form.querySelector("select"), other_reps(exclude_participants=False))
+async def prepare_transfer(form) -> None:
+    dom.options(form.querySelector("select"), await rep_choices(exclude_participants=False))
 
 
 def transfer(form) -> None:

@@ -7,6 +7,9 @@ whole log except switching to another session.
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import js
 from pyodide.ffi import create_proxy
 from pyscript import document
@@ -162,14 +165,26 @@ def every(seconds: float, callback) -> None:
 def open_dialog(template_id: str, on_submit, prepare=None) -> None:
     """Open the modal dialog kept in ``<template id=template_id>``.
 
-    ``prepare(form)`` may fill it first; ``on_submit(form)`` runs when its
-    form is sent; then, or on Cancel or Escape, the dialog closes and leaves
-    the page.
+    ``prepare(form)``, a coroutine, may fill it first; ``on_submit(form)``
+    runs when its form is sent; then, or on Cancel or Escape, the dialog
+    closes and leaves the page.
     """
+    asyncio.ensure_future(_open_dialog(template_id, on_submit, prepare))
+
+
+async def fetch_json(url: str):
+    """GET ``url`` from our server and return its JSON as Python values."""
+    response = await js.fetch(url)
+    if not response.ok:
+        raise RuntimeError(f"{url} answered {response.status}")
+    return json.loads(await response.text())
+
+
+async def _open_dialog(template_id: str, on_submit, prepare) -> None:
     dialog = document.createElement("dialog")
     dialog.append(by_id(template_id).content.cloneNode(True))
     if prepare is not None:
-        prepare(dialog.querySelector("form"))
+        await prepare(dialog.querySelector("form"))
     heading = dialog.querySelector("h2")
     heading.id = f"{template_id}-heading"
     dialog.setAttribute("aria-labelledby", heading.id)

@@ -328,7 +328,6 @@ class RepCore(ChatCore):
         super().__init__(new_id)
         self.me: dict = {}
         self.current: int | None = None
-        self.reps: list[dict] = []  # every other rep, for inviting and transferring
         self.invite_hidden = False  # the team's default for "Join hidden"
         self.to: dict[int, str | int] = {}  # per session: "all", "reps" or a rep id
 
@@ -341,7 +340,7 @@ class RepCore(ChatCore):
 
     def on_welcome(self, event: dict) -> list[Effect]:
         self.link.welcomed()
-        self.me, self.reps, self.invite_hidden = event["me"], event["reps"], event["invite_hidden"]
+        self.me, self.invite_hidden = event["me"], event["invite_hidden"]
         effects: list[Effect] = [Status(CONNECTED), Queue(event["queue"]), Keys(event["keys"])]
         effects += [Invitation(invite) for invite in event["invites"]]
         for summary in event["sessions"]:
