@@ -7,7 +7,9 @@ from relaydesk_web.state import (
     CONNECTED,
     RECONNECTING,
     ClearDraft,
+    CloseSession,
     CustomerCore,
+    Invitation,
     Notice,
     OpenSession,
     Queue,
@@ -259,3 +261,57 @@ def test_a_reps_own_messages_are_known_by_author_id(rep):
 
 def test_unknown_frames_are_ignored(rep):
     assert rep.update({"type": "from-the-future"}) == []
+
+
+def with_people(core, hidden=False):
+    people = [{"id": 1, "name": "Alice", "role": "owner", "hidden": hidden},
+              {"id": 2, "name": "Bob", "role": "invited", "hidden": False}]
+    rep_welcome(core, [summary(3) | {"participants": people}])
+
+
+def test_a_visible_rep_may_write_to_everyone_all_reps_or_one_rep(rep):
+    with_people(rep)
+    assert rep.recipients(3) == [("all", "Everyone"), ("reps", "All representatives"), (2, "Bob")]
+
+
+def test_a_hidden_rep_is_not_offered_everyone(rep):
+    with_people(rep, hidden=True)
+    assert [value for value, _ in rep.recipients(3)] == ["reps", 2]
+    assert rep.recipient(3) == "reps"
+
+
+def test_a_private_message_shows_who_it_is_for_and_is_sent_to_them(rep):
+    with_people(rep)
+    rep.update({"type": "to", "to": 2})
+    effects = rep.update({"type": "send", "text": "psst"})
+    entry = of(effects, ShowEntry)[0].placement.entry
+    assert (entry.kind, entry.to) == ("private", "Bob")
+    assert sent(effects)[0]["to"] == 2
+
+
+def test_the_chosen_recipient_is_kept_per_session(rep):
+    with_people(rep)
+    rep.update({"type": "opened", "session": summary(4, "Dan")})
+    rep.update({"type": "to", "to": "reps"})
+    rep.update({"type": "select", "session": 3})
+    assert rep.recipient(3) == "all" and rep.recipient(4) == "reps"
+
+
+def test_an_invitation_shows_and_joining_sends_a_join(rep):
+    rep_welcome(rep)
+    invite = {"session": 9, "customer": "Eve", "issue": "VPN", "by": "Bob"}
+    assert rep.update({"type": "invited", **invite}) == [Invitation(invite | {"type": "invited"})]
+    effects = rep.update({"type": "join", "session": 9})
+    assert Invitation({"session": 9}, open=False) in effects and sent(effects)[0]["type"] == "join"
+
+
+def test_a_transferred_session_opens_with_the_comment(rep):
+    rep_welcome(rep)
+    effects = rep.update({"type": "opened", "session": summary(9, "Eve"), "comment": "new toner"})
+    assert of(effects, SelectSession) and Notice("Eve was transferred to you: new toner") in effects
+
+
+def test_leaving_closes_the_tab(rep):
+    rep_welcome(rep, [summary(3), summary(4)])
+    effects = rep.update({"type": "closed", "session": 3})
+    assert CloseSession(3) in effects and rep.current == 4
