@@ -192,7 +192,7 @@ def summary(session_id, customer="Carol"):
 
 def rep_welcome(core, sessions=(), queue=()):
     return core.update({"type": "welcome", "me": {"id": 1, "name": "Alice"}, "sessions": list(sessions),
-                        "queue": list(queue), "keys": [], "invites": [],
+                        "queue": list(queue), "keys": [], "invites": [], "prefs": {},
                         "invite_hidden": False})
 
 

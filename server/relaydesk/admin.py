@@ -26,7 +26,8 @@ def page():
     return render_template("admin.html", rep=current_rep(), reps=store().reps(), portals=store().portals(),
                            greeting=store().setting("team_greeting"),
                            invite_hidden=store().setting("invite_hidden") == "1",
-                           active=[s for s in store().open_sessions() if s.status == "active"])
+                           active=[s for s in store().open_sessions() if s.status == "active"],
+                           scripts=[s for s in store().scripts(current_rep().id) if not s["mine"]])
 
 
 def _done(message: str, category: str = "ok"):
@@ -73,6 +74,23 @@ def settings():
     store().set_setting("team_greeting", greeting)
     store().set_setting("invite_hidden", "1" if request.form.get("invite_hidden") == "on" else "0")
     return _done("Saved the team settings.")
+
+
+@bp.post("/scripts")
+def add_script():
+    form = request.form
+    try:
+        store().add_script(None, form.get("kind", ""), form.get("category", ""), form.get("title", ""),
+                           form.get("body", ""))
+    except Refused as exc:
+        return _done(str(exc), "error")
+    return _done(f"Added “{form.get('title', '').strip()}” to the team's library.")
+
+
+@bp.post("/scripts/<int:script_id>/delete")
+def delete_script(script_id: int):
+    store().delete_script(script_id, None)
+    return _done("Removed the script from the team's library.")
 
 
 @bp.post("/monitor/<int:session_id>")

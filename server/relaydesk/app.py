@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask, abort, request
 from flask_sock import Sock
 
-from . import admin, auth, pages, records, transcript
+from . import admin, auth, library, pages, records, transcript
 from .relay import Relay
 from .store import Store
 
@@ -63,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(library.bp)
     app.register_blueprint(pages.bp)  # last: it holds the portals' catch-all route
     app.add_template_filter(lambda at: transcript.timestamp(at, transcript.zone("UTC")), "utc")
     _add_sockets(app)

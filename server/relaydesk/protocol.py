@@ -20,6 +20,7 @@ MAX_COMMENT = 500
 
 # Event kinds as they appear in the chat log (``data-kind`` in the DOM).
 MESSAGE = "message"
+URL = "url"
 PRIVATE = "private"
 STATUS = "status"
 NOTE = "note"
@@ -131,6 +132,21 @@ def _key(value: object) -> str | None:
     return digits
 
 
+def web_url(value: object) -> str:
+    """Accept only an absolute http or https address, as a customer's browser may open it."""
+    if not isinstance(value, str):
+        raise ProtocolError("bad-url", "Type a web address starting with http:// or https://.")
+    url = value.strip()
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if scheme.lower() not in ("http", "https") or not host or len(url) > 2000 or any(
+        c.isspace() or ord(c) < 32 for c in url
+    ) or "@" in host:
+        raise ProtocolError("bad-url", "Only web addresses starting with http:// or https:// can be sent, "
+                            "like https://example.com/help.")
+    return url
+
+
 def _outcome(value: object) -> str:
     if value not in OUTCOMES:
         raise ProtocolError("bad-field", "The outcome is Resolved, Unresolved or Unknown.")
@@ -154,6 +170,12 @@ def _recipient(value: object) -> str | int:
     if value in ("all", "reps"):
         return value
     return _rep_ref(value)
+
+
+def _changes(value: object) -> dict:
+    if not isinstance(value, dict) or len(value) > 20:
+        raise ProtocolError("bad-field", "Preferences come as a few named values.")
+    return value
 
 
 def optional(check):
@@ -193,6 +215,8 @@ REP_FRAMES = {
                  "comment": optional(_text(MAX_COMMENT, "The comment", required=False))},
     "leave": {"id": _client_id, "session": _session_id},
     "note": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A note")},
+    "push-url": {"id": _client_id, "session": _session_id, "url": web_url},
+    "prefs": {"id": _client_id, "prefs": _changes},
     "accept": {"id": _client_id, "session": _session_id},
     "make-key": {"id": _client_id},
     "end": {"id": _client_id, "session": _session_id, "outcome": _outcome},

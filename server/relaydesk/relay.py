@@ -18,6 +18,7 @@ from simple_websocket import ConnectionClosed
 
 from . import protocol
 from .details import OUTCOME_NAMES
+from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .store import Event, Refused, Rep, Session, Store, now_ms
 from .team import TeamHandlers
@@ -215,6 +216,7 @@ class Relay(TeamHandlers):
             keys=self.store.rep_keys(rep.id),
             invites=[self.invite_view(session_id, by) for session_id, by in self.store.invites_for(rep.id)],
             invite_hidden=self.store.setting("invite_hidden") == "1",
+            prefs=self.store.prefs(rep.id),
         ))
         for session in sessions:
             self._replay_to_rep(conn, session.id, message["since"].get(session.id, 0))
@@ -263,6 +265,27 @@ class Relay(TeamHandlers):
             conn, session, message["id"], kind, message["text"], author_kind="rep",
             author_name=conn.rep.display_name, author_id=conn.rep.id, audience=audience, meta=meta,
         )
+
+    def _rep_push_url(self, conn: Connection, message: dict) -> None:
+        """Open a web page in the customer's browser; both logs keep it as a link."""
+        session = self._rep_session(conn, message["session"], message["id"])
+        me = self.store.participant(session.id, conn.rep.id)
+        if me.hidden or me.role == "monitor":
+            raise ProtocolError("hidden", "You are hidden from the customer: show yourself before sending a page.",
+                                message["id"])
+        self._record(conn, session, message["id"], protocol.URL, message["url"], author_kind="rep",
+                     author_name=conn.rep.display_name, author_id=conn.rep.id)
+
+    def _rep_prefs(self, conn: Connection, message: dict) -> None:
+        """Keep a rep's chat preferences and apply them on every device they are signed in on."""
+        try:
+            kept = self.store.set_prefs(conn.rep.id, message["prefs"])
+        except PrefsError as exc:
+            raise ProtocolError("bad-prefs", str(exc), message["id"]) from None
+        frame = protocol.encode("prefs", prefs=kept)
+        for rep_conn in self._rep_conns(conn.rep.id):
+            rep_conn.send(frame)
+        conn.send(protocol.encode("ack", id=message["id"]))
 
     def _rep_note(self, conn: Connection, message: dict) -> None:
         """Write a session note: the session's reps read it; the customer never does."""
@@ -360,8 +383,8 @@ class Relay(TeamHandlers):
 
     def _fan_out(self, event: Event, skip: Connection | None) -> None:
         """Send an event to every connection whose person may see it, and to no other."""
-        if event.visible_to_customer():
-            frame = protocol.encode("event", **event_view(event, for_rep=False))
+        if event.visible_to_customer():  # live: as it happens, not replayed (a pushed URL opens only now)
+            frame = protocol.encode("event", **event_view(event, for_rep=False), live=True)
             for conn in self._customer_conns(event.session_id):
                 if conn is not skip:
                     conn.send(frame)

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import prefs, protocol
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reps (
     id INTEGER PRIMARY KEY,
@@ -57,6 +59,18 @@ CREATE TABLE IF NOT EXISTS session_keys (
     created_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL,
     session_id INTEGER REFERENCES sessions(id)
+);
+CREATE TABLE IF NOT EXISTS rep_prefs (
+    rep_id INTEGER PRIMARY KEY REFERENCES reps(id),
+    prefs TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scripts (
+    id INTEGER PRIMARY KEY,
+    owner_rep_id INTEGER REFERENCES reps(id),  -- NULL: the team's shared library
+    kind TEXT NOT NULL CHECK (kind IN ('message', 'url')),
+    category TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
@@ -105,6 +119,14 @@ RESERVED_PATHS = ("rep", "ws", "py", "assets", "static", "transcript")
 
 class Refused(Exception):
     """A request the store turns down; the message is meant for the person who made it."""
+
+
+def web_address(text: str) -> str:
+    """Return ``text`` as an http(s) address; raise ``Refused`` for anything else."""
+    try:
+        return protocol.web_url(text)
+    except protocol.ProtocolError as exc:
+        raise Refused(exc.message) from None
 
 
 def now_ms() -> int:
@@ -289,6 +311,47 @@ class Store:
         if path == "/" and not enabled:
             raise Refused("The default portal / cannot be disabled.")
         self._write("UPDATE portals SET enabled = ? WHERE path = ?", (int(enabled), path))
+
+    # --- preferences and scripts -------------------------------------------
+
+    def prefs(self, rep_id: int) -> dict:
+        """Return a rep's chat preferences, defaults filled in."""
+        row = self._one("SELECT prefs FROM rep_prefs WHERE rep_id = ?", (rep_id,))
+        return prefs.DEFAULTS | (json.loads(row["prefs"]) if row else {})
+
+    def set_prefs(self, rep_id: int, changes: dict) -> dict:
+        """Check and keep changes to a rep's preferences; raise ``PrefsError`` with a reason."""
+        with self._lock:
+            kept = prefs.check(changes, self.prefs(rep_id))
+            self._write("INSERT INTO rep_prefs (rep_id, prefs) VALUES (?, ?)"
+                        " ON CONFLICT (rep_id) DO UPDATE SET prefs = excluded.prefs", (rep_id, json.dumps(kept)))
+            return kept
+
+    def scripts(self, rep_id: int) -> list[dict]:
+        """Return the team's scripts and the rep's own, by kind, category and title."""
+        rows = self._all(
+            "SELECT * FROM scripts WHERE owner_rep_id IS NULL OR owner_rep_id = ? ORDER BY kind, category, title",
+            (rep_id,),
+        )
+        return [{"id": row["id"], "kind": row["kind"], "category": row["category"], "title": row["title"],
+                 "body": row["body"], "mine": row["owner_rep_id"] is not None} for row in rows]
+
+    def add_script(self, owner_rep_id: int | None, kind: str, category: str, title: str, body: str) -> None:
+        """Add a scripted message or URL (``owner_rep_id`` None: shared); raise ``Refused`` on bad input."""
+        category, title, body = category.strip() or "General", title.strip(), body.strip()
+        if kind not in ("message", "url"):
+            raise Refused("A script is a message or a URL.")
+        if not 1 <= len(title) <= 80 or len(category) > 40:
+            raise Refused("A script needs a title of up to 80 characters (and a category of up to 40).")
+        if not 1 <= len(body) <= 4000:
+            raise Refused("A script's text is 1 to 4,000 characters.")
+        if kind == "url":
+            body = web_address(body)
+        self._write("INSERT INTO scripts (owner_rep_id, kind, category, title, body) VALUES (?, ?, ?, ?, ?)",
+                    (owner_rep_id, kind, category, title, body))
+
+    def delete_script(self, script_id: int, owner_rep_id: int | None) -> None:
+        self._write("DELETE FROM scripts WHERE id = ? AND owner_rep_id IS ?", (script_id, owner_rep_id))
 
     # --- settings ---------------------------------------------------------
 

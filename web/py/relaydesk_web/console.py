@@ -2,20 +2,24 @@
 
 from pyscript import window
 
+from relaydesk import prefs as preferences
 from relaydesk.details import OUTCOME_NAMES, detail_rows
 from relaydesk_web import dom
 from relaydesk_web.runtime import Runtime
 from relaydesk_web.state import (
+    ClearNote,
     CloseSession,
     Invitation,
     Keys,
     OpenSession,
+    Prefs,
     Queue,
     RepCore,
     SelectSession,
     ShowEntry,
     UpdateSession,
 )
+from relaydesk_web.tools import MessageTools
 
 core = RepCore()
 log = dom.ChatLog()
@@ -76,6 +80,29 @@ def show_participants(summary: dict) -> None:
     dom.show("to-hint", bool(me.get("hidden")) and live)
 
 
+def show_notes(session: int) -> None:
+    """List the session's notes, newest last, in the Notes region."""
+    notes = [entry for entry in core.conversations[session].entries if entry.kind == "note"]
+    items = []
+    for note in notes:
+        item = dom.element("li")
+        when = dom.clock(note.at)[0] if note.at else "sending…"
+        item.append(dom.element("span", f"{note.author_name}, {when}", **{"class": "hint"}),
+                    dom.element("p", note.text))
+        items.append(item)
+    dom.by_id("notes").replaceChildren(*items)
+
+
+def show_side_panel(shown: bool) -> None:
+    toggle = dom.by_id("side-toggle")
+    label = "Hide side panel" if shown else "Show side panel"
+    toggle.setAttribute("aria-expanded", "true" if shown else "false")
+    toggle.setAttribute("aria-label", label)
+    toggle.title = label
+    dom.by_id("side-panel").hidden = not shown
+    dom.by_id("console-main").classList.toggle("no-side", not shown)
+
+
 def show_details(summary: dict) -> None:
     rows = []
     for label, value in detail_rows(summary, dom.local_time):
@@ -116,6 +143,7 @@ def render(effect) -> None:
             dom.show("no-session", False)
             dom.show("chat", True)
             show_details(summary)
+            show_notes(session)
             log.reset(entries)
             dom.by_id("message").focus()
         case UpdateSession(summary) if summary["id"] == core.current:
@@ -128,6 +156,13 @@ def render(effect) -> None:
                 dom.by_id("details").replaceChildren()
         case ShowEntry(session, placement) if session == core.current:
             log.show(placement)
+            if placement.entry.kind == "note":
+                show_notes(session)
+        case Prefs(prefs):
+            tools.apply(prefs)
+            show_side_panel(prefs["side_panel"])
+        case ClearNote():
+            dom.by_id("note-text").value = ""
         case Invitation(invite, open_):
             old = dom.by_id(f"invite-{invite['session']}")
             if old:
@@ -150,6 +185,7 @@ def invitation(invite: dict):
 
 
 app = Runtime(core, "/ws/rep", render)
+tools = MessageTools(app, core)
 
 dom.listen(dom.by_id("make-key"), "click", lambda event: app.dispatch({"type": "make_key"}))
 dom.every(5, show_keys)
@@ -217,7 +253,40 @@ def choose_recipient(event) -> None:
     app.dispatch({"type": "to", "to": int(value) if value.isdigit() else value})
 
 
+def prepare_prefs(form) -> None:
+    for name in ("yellow_after", "red_after", "font_size", "spell_language"):
+        form.elements[name].value = str(core.prefs[name])
+    form.elements.chat_sound.checked = core.prefs["chat_sound"]
+
+
+async def prefs_ready(form) -> None:
+    prepare_prefs(form)
+
+
+def save_prefs(form) -> str | None:
+    """Check the dialog's values; return the reason they cannot be kept, or send them."""
+    changes = {name: form.elements[name].value for name in ("yellow_after", "red_after", "font_size", "spell_language")}
+    changes["chat_sound"] = form.elements.chat_sound.checked
+    try:
+        checked = preferences.check(changes, core.prefs)
+    except preferences.PrefsError as exc:
+        return str(exc)
+    app.dispatch({"type": "set_prefs", "changes": {name: checked[name] for name in changes}})
+    return None
+
+
+def add_note(event) -> None:
+    event.preventDefault()
+    app.dispatch({"type": "note", "text": dom.by_id("note-text").value})
+
+
 dom.Menu("tools-button", "tools-menu", pick)
+dom.listen(dom.by_id("open-prefs"), "click", lambda event: dom.open_dialog("prefs-dialog", save_prefs, prefs_ready))
+dom.listen(dom.by_id("send-url"), "click", lambda event: app.dispatch({"type": "push_url",
+                                                                       "text": dom.by_id("message").value}))
+dom.listen(dom.by_id("note-form"), "submit", add_note)
+dom.listen(dom.by_id("side-toggle"), "click", lambda event: app.dispatch(
+    {"type": "set_prefs", "changes": {"side_panel": not core.prefs["side_panel"]}}))
 dom.listen(dom.by_id("toggle-hidden"), "click", toggle_hidden)
 dom.listen(dom.by_id("to"), "change", choose_recipient)
 dom.listen(dom.by_id("open-export"), "click", lambda event: dom.open_dialog("export-dialog", export_log))

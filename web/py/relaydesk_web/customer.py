@@ -5,7 +5,7 @@ from pyscript import document, window
 from relaydesk_web import dom
 from relaydesk_web.agent import browser_name, system_name
 from relaydesk_web.runtime import Runtime, Storage
-from relaydesk_web.state import CustomerCore, Position, ShowEntry, ShowView, StartOver
+from relaydesk_web.state import CustomerCore, OpenUrl, Position, ShowEntry, ShowView, StartOver
 
 portal = document.querySelector("main").dataset.portal
 storage = Storage(f"relaydesk:{portal}:")
@@ -45,6 +45,9 @@ def render(effect) -> None:
             dom.by_id("position-text").textContent = f"{ahead} A representative will be with you shortly."
         case ShowEntry(_session, placement):
             log.show(placement)
+        case OpenUrl(url):
+            # The chat shows it as a link too, for when a popup blocker stops this.
+            window.open(url, "_blank", "noopener")
         case StartOver():
             log.reset([])
             dom.by_id("ask-issue").value = dom.by_id("ask-key").value = ""

@@ -11,7 +11,7 @@ import asyncio
 import json
 
 import js
-from pyodide.ffi import create_proxy
+from pyodide.ffi import create_proxy, to_js
 from pyscript import document
 
 from .chat import Entry, Placement
@@ -20,6 +20,11 @@ from .text import segments
 
 _STATES = {CONNECTED: "connected", RECONNECTING: "reconnecting"}
 _proxies: list = []  # listeners live as long as the page
+
+
+def js_object(**fields):
+    """Return a plain JS object (nested dicts too), as browser APIs expect for options."""
+    return to_js(fields, dict_converter=js.Object.fromEntries)
 
 
 def by_id(element_id: str):
@@ -82,6 +87,10 @@ def entry_node(entry: Entry):
         meta.append(element("span", f"to {entry.to} · private", **{"class": "to"}))
     meta.append(element("span", **{"class": "delivery"}))
     body = element("p", **{"class": "text"})
+    if entry.kind == "url":
+        body.append(element("span", "Web page: ", **{"class": "label"}))
+    elif entry.kind == "note":
+        body.append(element("span", "Note: ", **{"class": "label"}))
     for kind, value in segments(entry.text):
         if kind == "link":
             body.append(element("a", value, href=value, target="_blank", rel="noopener noreferrer"))
@@ -166,8 +175,9 @@ def open_dialog(template_id: str, on_submit, prepare=None) -> None:
     """Open the modal dialog kept in ``<template id=template_id>``.
 
     ``prepare(form)``, a coroutine, may fill it first; ``on_submit(form)``
-    runs when its form is sent; then, or on Cancel or Escape, the dialog
-    closes and leaves the page.
+    runs when its form is sent and may return a reason to stay open (shown in
+    the form's ``[data-error]``); otherwise, as on Cancel or Escape, the
+    dialog closes and leaves the page.
     """
     asyncio.ensure_future(_open_dialog(template_id, on_submit, prepare))
 
@@ -192,8 +202,12 @@ async def _open_dialog(template_id: str, on_submit, prepare) -> None:
 
     def submit(event) -> None:
         event.preventDefault()
-        on_submit(form)
-        dialog.close()
+        problem = on_submit(form)
+        error = form.querySelector("[data-error]")
+        if problem and error:
+            error.textContent, error.hidden = problem, False
+        else:
+            dialog.close()
 
     def closed(event) -> None:
         dialog.remove()

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from relaydesk import prefs as preferences
 from relaydesk import protocol
 
 from .chat import Conversation, Entry, Placement, entry_from_event
@@ -65,6 +66,11 @@ class ShowEntry:
 @dataclass
 class ClearDraft:
     pass
+
+
+@dataclass
+class ClearNote:
+    """Rep console: the note was taken; empty the Session notes field."""
 
 
 @dataclass
@@ -132,6 +138,20 @@ class Invitation:
 
     invite: dict
     open: bool = True
+
+
+@dataclass
+class Prefs:
+    """Rep console: apply these chat preferences (they changed, here or on another device)."""
+
+    prefs: dict
+
+
+@dataclass
+class OpenUrl:
+    """Customer window: a rep pushed a web page; open it now."""
+
+    url: str
 
 
 @dataclass
@@ -203,15 +223,15 @@ class ChatCore:
         return None
 
     def say(self, session: int, text: str, author_name: str, author_kind: str, frame: dict,
-            kind: str = protocol.MESSAGE, to: str | None = None) -> list[Effect]:
-        """Send a chat message: show it at once as pending, deliver it when online."""
+            kind: str = protocol.MESSAGE, to: str | None = None, field: str = "text") -> list[Effect]:
+        """Send an entry: show it at once as pending, deliver it when online."""
         text = text.strip()
         if not text:
             return []
         if len(text) > protocol.MAX_TEXT:
             return [Notice(f"That message is too long ({protocol.MAX_TEXT:,} characters at most).")]
         entry = Entry(frame["id"], kind, text, author_name, author_kind, mine=True, to=to)
-        frame["text"] = text
+        frame[field] = text
         placement = self.conversations[session].add_pending(entry)
         return [ShowEntry(session, placement), ClearDraft()] + [Transmit(f) for f in self.link.submit(frame)]
 
@@ -301,6 +321,12 @@ class CustomerCore(ChatCore):
     def on_position(self, event: dict) -> list[Effect]:
         return [Position(event["position"])]
 
+    def on_event(self, event: dict) -> list[Effect]:
+        effects = super().on_event(event)
+        if event["kind"] == protocol.URL and event.get("live"):
+            effects.append(OpenUrl(event["text"]))
+        return effects
+
     def on_start_over(self, event: dict) -> list[Effect]:
         """After the end, a new request may begin from the form."""
         if not self.session or self.session["status"] != "ended":
@@ -330,6 +356,7 @@ class RepCore(ChatCore):
         self.current: int | None = None
         self.invite_hidden = False  # the team's default for "Join hidden"
         self.to: dict[int, str | int] = {}  # per session: "all", "reps" or a rep id
+        self.prefs: dict = dict(preferences.DEFAULTS)
 
     def greeting(self) -> list[dict]:
         since = {str(sid): conversation.last_seq for sid, conversation in self.conversations.items()}
@@ -341,8 +368,9 @@ class RepCore(ChatCore):
     def on_welcome(self, event: dict) -> list[Effect]:
         self.link.welcomed()
         self.me, self.invite_hidden = event["me"], event["invite_hidden"]
+        self.prefs = preferences.DEFAULTS | event["prefs"]
         effects: list[Effect] = [Status(CONNECTED), Queue(event["queue"]), Keys(event["keys"])]
-        effects += [Invitation(invite) for invite in event["invites"]]
+        effects += [Invitation(invite) for invite in event["invites"]] + [Prefs(self.prefs)]
         for summary in event["sessions"]:
             effects += self._open(summary, select=self.current is None)
         return effects
@@ -447,6 +475,37 @@ class RepCore(ChatCore):
 
     def on_leave(self, event: dict) -> list[Effect]:
         return self._acting("leave")
+
+    def on_prefs(self, event: dict) -> list[Effect]:
+        self.prefs = event["prefs"]
+        return [Prefs(self.prefs)]
+
+    def on_set_prefs(self, event: dict) -> list[Effect]:
+        """Change preferences: checked here for an instant answer, and again by the server."""
+        try:
+            self.prefs = preferences.check(event["changes"], self.prefs)
+        except preferences.PrefsError as exc:
+            return [Notice(str(exc))]
+        changes = {name: self.prefs[name] for name in event["changes"]}
+        return [Prefs(self.prefs)] + self._submit({"type": "prefs", "id": self.new_id(), "prefs": changes})
+
+    def on_push_url(self, event: dict) -> list[Effect]:
+        """Open the web address typed in Message in the customer's browser."""
+        if self.current is None:
+            return [Notice("Accept a customer first.")]
+        try:
+            url = protocol.web_url(event["text"])
+        except protocol.ProtocolError as exc:
+            return [Notice(exc.message)]
+        frame = {"type": "push-url", "id": self.new_id(), "session": self.current}
+        return self.say(self.current, url, self.me.get("name", ""), "rep", frame, protocol.URL, field="url")
+
+    def on_note(self, event: dict) -> list[Effect]:
+        if self.current is None:
+            return []
+        frame = {"type": "note", "id": self.new_id(), "session": self.current}
+        effects = self.say(self.current, event["text"], self.me.get("name", ""), "rep", frame, protocol.NOTE)
+        return [effect for effect in effects if not isinstance(effect, ClearDraft)] + [ClearNote()]
 
     def _open(self, summary: dict, select: bool) -> list[Effect]:
         known = summary["id"] in self.conversations

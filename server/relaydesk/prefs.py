@@ -1,0 +1,64 @@
+"""Check a rep's chat preferences.
+
+Shared like ``protocol``: the Chat preferences dialog checks as the rep types,
+and the server checks again before storing.  Standard library only.
+"""
+
+from __future__ import annotations
+
+DEFAULTS = {
+    "yellow_after": 60,  # seconds since the rep last wrote before a tab turns yellow
+    "red_after": 180,  # ... and red
+    "chat_sound": True,
+    "font_size": 15,  # px, the chat log and the Message field
+    "spell_check": False,
+    "spell_language": "en",
+    "side_panel": True,
+    "dictionary": [],  # words the rep added to the spell checker
+}
+FONT_SIZES = range(11, 25)
+LANGUAGES = {"en": "English", "fr": "Français"}
+MOST_SECONDS = 24 * 3600
+MOST_WORDS = 2000
+
+
+class PrefsError(ValueError):
+    """Preferences that cannot be kept; the message is for the rep."""
+
+
+def _whole(value: object, low: int, high: int, problem: str) -> int:
+    """Return a whole number from ``low`` to ``high`` (digits typed in a form count); else raise ``problem``."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise PrefsError(problem)
+    return value
+
+
+def _seconds(value: object, label: str) -> int:
+    return _whole(value, 1, MOST_SECONDS, f"{label} must be a whole number of seconds, from 1 to {MOST_SECONDS:,}.")
+
+
+def check(changes: dict, current: dict | None = None) -> dict:
+    """Return ``current`` (or the defaults) updated with ``changes``; raise ``PrefsError`` if they don't hold."""
+    prefs = dict(DEFAULTS) | dict(current or {})
+    if not isinstance(changes, dict) or not set(changes) <= set(DEFAULTS):
+        raise PrefsError("Unknown preference.")
+    prefs |= changes
+    prefs["yellow_after"] = _seconds(prefs["yellow_after"], "Yellow after")
+    prefs["red_after"] = _seconds(prefs["red_after"], "Red after")
+    if prefs["red_after"] <= prefs["yellow_after"]:
+        raise PrefsError("Red after must be more seconds than Yellow after.")
+    for flag in ("chat_sound", "spell_check", "side_panel"):
+        if not isinstance(prefs[flag], bool):
+            raise PrefsError(f"{flag.replace('_', ' ').capitalize()} is on or off.")
+    prefs["font_size"] = _whole(prefs["font_size"], FONT_SIZES.start, FONT_SIZES.stop - 1,
+                                f"The font size is {FONT_SIZES.start} to {FONT_SIZES.stop - 1} pixels.")
+    if prefs["spell_language"] not in LANGUAGES:
+        raise PrefsError("Spell check speaks English (en) or French (fr).")
+    words = prefs["dictionary"]
+    if not isinstance(words, list) or len(words) > MOST_WORDS or not all(
+        isinstance(word, str) and 0 < len(word) <= 60 for word in words
+    ):
+        raise PrefsError(f"Your dictionary holds up to {MOST_WORDS:,} words of up to 60 letters.")
+    return prefs
