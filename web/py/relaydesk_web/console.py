@@ -255,7 +255,7 @@ def choose_recipient(event) -> None:
 
 def prepare_prefs(form) -> None:
     for name in ("yellow_after", "red_after", "font_size", "spell_language"):
-        form.elements[name].value = str(core.prefs[name])
+        form.elements.namedItem(name).value = str(core.prefs[name])
     form.elements.chat_sound.checked = core.prefs["chat_sound"]
 
 
@@ -265,7 +265,8 @@ async def prefs_ready(form) -> None:
 
 def save_prefs(form) -> str | None:
     """Check the dialog's values; return the reason they cannot be kept, or send them."""
-    changes = {name: form.elements[name].value for name in ("yellow_after", "red_after", "font_size", "spell_language")}
+    fields = ("yellow_after", "red_after", "font_size", "spell_language")
+    changes = {name: form.elements.namedItem(name).value for name in fields}
     changes["chat_sound"] = form.elements.chat_sound.checked
     try:
         checked = preferences.check(changes, core.prefs)

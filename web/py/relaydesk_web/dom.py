@@ -31,7 +31,7 @@ def by_id(element_id: str):
     return document.getElementById(element_id)
 
 
-def listen(element, event: str, handler, keep: list | None = None) -> None:
+def listen(element, event: str, handler, keep: list | None = None, capture: bool = False) -> None:
     """Call ``handler(event)`` for each ``event`` on ``element``.
 
     The listener lives as long as the page, or until the proxies in ``keep``
@@ -39,7 +39,7 @@ def listen(element, event: str, handler, keep: list | None = None) -> None:
     """
     proxy = create_proxy(handler)
     (_proxies if keep is None else keep).append(proxy)
-    element.addEventListener(event, proxy)
+    element.addEventListener(event, proxy, capture)
 
 
 def element(tag: str, text: str = "", **attributes: str):

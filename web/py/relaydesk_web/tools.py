@@ -85,7 +85,8 @@ class MessageTools:
         dom.listen(dom.by_id("smaller-text"), "click", lambda event: self.set_prefs(
             font_size=max(11, self.core.prefs["font_size"] - 1)))
         dom.listen(self.field, "input", self.typed)
-        dom.listen(self.field, "keydown", self.keydown)
+        # Capture on the form, so a key the suggestions take never reaches the field's Enter-sends.
+        dom.listen(dom.by_id("composer"), "keydown", self.keydown, capture=True)
         dom.listen(self.field, "scroll", lambda event: self.sync_overlay_scroll())
         dom.listen(self.field, "blur", lambda event: dom.show("slash-list", False))
 
@@ -165,7 +166,7 @@ class MessageTools:
             return
         self.scripts = answer
         for name in ("category", "title", "body"):
-            form.elements[name].value = ""
+            form.elements.namedItem(name).value = ""
         refresh()
 
     # --- typing: / suggestions and spelling ------------------------------------------
@@ -193,8 +194,9 @@ class MessageTools:
             if event.key == "Escape":
                 dom.show("slash-list", False)
                 event.preventDefault()
+                event.stopPropagation()
             elif self.slash.keydown(event):
-                event.stopImmediatePropagation()
+                event.stopPropagation()
 
     def schedule_check(self) -> None:
         """Check spelling once typing pauses, so keystrokes stay smooth."""
@@ -209,10 +211,10 @@ class MessageTools:
             started = js.performance.now()
             self.checker = await load_checker(language)
             self.checker_language = language
-            js.window.__dictionaryMs = js.performance.now() - started
+            js.window.relaydeskDictionaryMs = js.performance.now() - started
         started = js.performance.now()
         self.spans = spelling.misspelled(self.field.value, self.checker.unknown, self.core.prefs["dictionary"])
-        js.window.__spellMs = js.performance.now() - started
+        js.window.relaydeskSpellMs = js.performance.now() - started
         dom.by_id("spell-state").textContent = (
             f"{len(self.spans)} unknown word{'s' if len(self.spans) != 1 else ''}" if self.spans else "")
         self.draw_spelling()
