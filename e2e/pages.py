@@ -267,3 +267,37 @@ def transfer(rep: RepConsole, other: str, comment: str) -> None:
 
 def participant(rep: RepConsole, name: str) -> Locator:
     return rep.page.get_by_role("region", name="Participants").get_by_role("listitem").filter(has_text=name)
+
+
+# --- rep tools -----------------------------------------------------------------------
+
+
+def add_my_script(rep: RepConsole, kind_button: str, title: str, body: str) -> Locator:
+    """Open a script picker, save a script of one's own in it, and return the picker's listbox."""
+    rep.page.get_by_role("button", name=kind_button).click()
+    dialog = rep.page.get_by_role("dialog", name=kind_button)
+    dialog.get_by_text("Add one of my own").click()
+    dialog.get_by_role("textbox", name="Title").fill(title)
+    dialog.get_by_role("textbox", name="Text or URL").fill(body)
+    dialog.get_by_role("button", name="Save to my scripts").click()
+    listbox = dialog.get_by_role("listbox", name=kind_button)
+    expect(listbox.get_by_role("option", name=f"{title} (mine)")).to_be_visible()
+    return listbox
+
+
+def misspelled_word(rep: RepConsole, word: str) -> Locator:
+    return rep.page.get_by_role("group", name="Misspelled words").get_by_role("button", name=word, exact=True)
+
+
+def set_preferences(rep: RepConsole, **fields: str) -> Locator:
+    """Fill the Chat preferences dialog (label → value) and press Save; return the dialog."""
+    rep.page.get_by_role("button", name="Chat preferences").click()
+    dialog = rep.page.get_by_role("dialog", name="Chat preferences")
+    for label, value in fields.items():
+        control = dialog.get_by_label(label, exact=True)
+        if control.evaluate("node => node.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    dialog.get_by_role("button", name="Save").click()
+    return dialog

@@ -85,3 +85,18 @@ def test_a_short_token_is_refused():
     with pytest.raises(ProtocolError) as caught:
         decode(frame(type="hello", token="guessable", since=0), "customer")
     assert caught.value.code == "bad-token"
+
+
+@pytest.mark.parametrize("url", ["https://example.com/help?q=1#top", "http://127.0.0.1:8000/x", "HTTPS://EXAMPLE.COM"])
+def test_web_addresses_are_accepted(url):
+    assert protocol.web_url(url) == url
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,<b>x</b>", "file:///etc/passwd", "garbage", "http://",
+            "https://user:pw@evil.example/", "https://exa mple.com", "ftp://example.com", 42],
+)
+def test_anything_but_http_and_https_addresses_is_refused(url):
+    with pytest.raises(ProtocolError) as caught:
+        protocol.web_url(url)
+    assert caught.value.code == "bad-url" and "http" in caught.value.message
