@@ -6,9 +6,11 @@ from relaydesk_web.chat import FAILED, PENDING
 from relaydesk_web.state import (
     CONNECTED,
     RECONNECTING,
+    Alert,
     ClearDraft,
     CloseSession,
     CustomerCore,
+    Flash,
     Invitation,
     Notice,
     OpenSession,
@@ -21,6 +23,7 @@ from relaydesk_web.state import (
     ShowView,
     Status,
     Transmit,
+    Unread,
 )
 
 TOKEN = "t" * 43
@@ -315,3 +318,64 @@ def test_leaving_closes_the_tab(rep):
     rep_welcome(rep, [summary(3), summary(4)])
     effects = rep.update({"type": "closed", "session": 3})
     assert CloseSession(3) in effects and rep.current == 4
+
+
+def live(event_frame):
+    return event_frame | {"live": True}
+
+
+def test_a_customer_message_in_a_background_tab_counts_as_unread_and_alerts(rep):
+    rep_welcome(rep, [summary(3), summary(4, "Dan")])
+    effects = rep.update(live(event(4, 1, "hello?", name="Dan")))
+    assert Unread(4, 1) in effects and Alert("Dan", "hello?", True) in effects
+    assert rep.total_unread == 1
+    assert Unread(4, 0) in rep.update({"type": "select", "session": 4})
+    assert rep.total_unread == 0
+
+
+def test_messages_in_the_tab_in_front_are_read_unless_the_page_is_hidden(rep):
+    rep_welcome(rep, [summary(3)])
+    assert of(rep.update(live(event(3, 1, "hi"))), Unread) == []
+    rep.update({"type": "page_hidden", "hidden": True})
+    assert Unread(3, 1) in rep.update(live(event(3, 2, "still there?")))
+    assert rep.update({"type": "page_hidden", "hidden": False}) == [Unread(3, 0)]
+
+
+def test_replayed_messages_are_not_unread(rep):
+    rep_welcome(rep, [summary(3), summary(4)])
+    assert of(rep.update(event(4, 1, "old news")), Unread) == []
+
+
+def test_each_tab_keeps_its_draft_and_scroll_position(rep):
+    rep_welcome(rep, [summary(3), summary(4)])
+    rep.update({"type": "draft", "text": "half a thought"})
+    rep.update({"type": "select", "session": 4, "scroll": 120})
+    (back,) = of(rep.update({"type": "select", "session": 3, "scroll": 0}), SelectSession)
+    assert (back.draft, back.scroll) == ("half a thought", 120)
+
+
+def test_a_sent_message_empties_the_draft(rep):
+    rep_welcome(rep, [summary(3)])
+    rep.update({"type": "draft", "text": "hello"})
+    rep.update({"type": "send", "text": "hello"})
+    assert rep.drafts.get(3) is None
+
+
+def test_a_new_session_flashes_instead_of_jumping_forward_while_the_rep_types(rep):
+    rep_welcome(rep, [summary(3)])
+    rep.update({"type": "draft", "text": "I am typing"})
+    effects = rep.update({"type": "opened", "session": summary(9, "Eve")})
+    assert Flash(9) in effects and not of(effects, SelectSession) and rep.current == 3
+
+
+def test_shortcuts_go_to_a_numbered_tab_and_round_the_end(rep):
+    rep_welcome(rep, [summary(3), summary(4), summary(5)])
+    assert of(rep.update({"type": "tab_number", "number": 3}), SelectSession)[0].session == 5
+    assert of(rep.update({"type": "step_tab", "step": 1}), SelectSession)[0].session == 3
+    assert rep.update({"type": "tab_number", "number": 9}) == []
+
+
+def test_at_the_cap_the_rep_is_at_capacity(rep):
+    rep.update({"type": "welcome", "me": {"id": 1, "name": "Alice"}, "sessions": [summary(3), summary(4)],
+                "queue": [], "keys": [], "invites": [], "prefs": {}, "invite_hidden": False, "max_sessions": 2})
+    assert rep.at_capacity

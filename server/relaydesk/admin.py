@@ -26,6 +26,7 @@ def page():
     return render_template("admin.html", rep=current_rep(), reps=store().reps(), portals=store().portals(),
                            greeting=store().setting("team_greeting"),
                            invite_hidden=store().setting("invite_hidden") == "1",
+                           max_sessions=store().setting("max_sessions", "0"),
                            active=[s for s in store().open_sessions() if s.status == "active"],
                            scripts=[s for s in store().scripts(current_rep().id) if not s["mine"]])
 
@@ -72,7 +73,11 @@ def settings():
     if len(greeting) > 1000:
         return _done("The team greeting is 1,000 characters at most.", "error")
     store().set_setting("team_greeting", greeting)
+    most = request.form.get("max_sessions", "0").strip() or "0"
+    if not most.isdigit() or int(most) > 100:
+        return _done("The most sessions a rep may hold is a whole number from 0 (no limit) to 100.", "error")
     store().set_setting("invite_hidden", "1" if request.form.get("invite_hidden") == "on" else "0")
+    store().set_setting("max_sessions", str(int(most)))
     return _done("Saved the team settings.")
 
 

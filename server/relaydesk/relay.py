@@ -217,6 +217,7 @@ class Relay(TeamHandlers):
             invites=[self.invite_view(session_id, by) for session_id, by in self.store.invites_for(rep.id)],
             invite_hidden=self.store.setting("invite_hidden") == "1",
             prefs=self.store.prefs(rep.id),
+            max_sessions=self.max_sessions(),
         ))
         for session in sessions:
             self._replay_to_rep(conn, session.id, message["since"].get(session.id, 0))
@@ -302,11 +303,23 @@ class Relay(TeamHandlers):
             raise ProtocolError("ended", "This support session has ended.", frame_id)
         return session
 
+    def max_sessions(self) -> int:
+        """Return how many sessions a rep may hold at once (0: no cap), as an admin set it."""
+        return int(self.store.setting("max_sessions", "0") or 0)
+
+    def _check_capacity(self, rep: Rep, frame_id: str) -> None:
+        cap = self.max_sessions()
+        if cap and len(self.store.rep_sessions(rep.id)) >= cap:
+            raise ProtocolError("at-capacity", f"You already hold {cap} sessions, the most your team allows at once. "
+                                "End one first.", frame_id)
+
     def _rep_accept(self, conn: Connection, message: dict) -> None:
         rep, session_id = conn.rep, message["session"]
         session = self.store.get_session(session_id)
         if session is None or session.status == "ended":
             raise ProtocolError("taken", "That customer is no longer waiting.", message["id"])
+        if session.owner_rep_id != rep.id:
+            self._check_capacity(rep, message["id"])
         if self.store.accept(session_id, rep):
             self._opened(self.store.get_session(session_id), rep, f"accept-{message['id']}")
             self._queue_changed()
@@ -333,6 +346,7 @@ class Relay(TeamHandlers):
                          "rep", rep.display_name, rep.id)
 
     def _rep_make_key(self, conn: Connection, message: dict) -> None:
+        self._check_capacity(conn.rep, message["id"])
         self.store.make_key(conn.rep, self.key_lifetime_s)
         self._keys_changed(conn.rep.id)
         conn.send(protocol.encode("ack", id=message["id"]))
@@ -388,7 +402,7 @@ class Relay(TeamHandlers):
             for conn in self._customer_conns(event.session_id):
                 if conn is not skip:
                     conn.send(frame)
-        frame = protocol.encode("event", **event_view(event, for_rep=True))
+        frame = protocol.encode("event", **event_view(event, for_rep=True), live=True)
         for rep_id in self.store.participant_ids(event.session_id):
             if event.visible_to_rep(rep_id):
                 for conn in self._rep_conns(rep_id):

@@ -7,8 +7,10 @@ from relaydesk.details import OUTCOME_NAMES, detail_rows
 from relaydesk_web import dom
 from relaydesk_web.runtime import Runtime
 from relaydesk_web.state import (
+    Alert,
     ClearNote,
     CloseSession,
+    Flash,
     Invitation,
     Keys,
     OpenSession,
@@ -17,8 +19,10 @@ from relaydesk_web.state import (
     RepCore,
     SelectSession,
     ShowEntry,
+    Unread,
     UpdateSession,
 )
+from relaydesk_web.tabbar import TabBar
 from relaydesk_web.tools import MessageTools
 
 core = RepCore()
@@ -26,14 +30,28 @@ log = dom.ChatLog()
 keys: list[dict] = []
 
 
-def queue_item(summary: dict):
+queue: list[dict] = []
+
+
+def show_queue() -> None:
+    """Draw the queue; at the session cap, Accept and Generate session key are off, with the reason."""
+    full = core.at_capacity
+    dom.by_id("queue").replaceChildren(*[queue_item(summary, full) for summary in queue])
+    dom.by_id("make-key").disabled = full
+    reason = f"You hold {core.max_sessions} sessions, the most your team allows. End one to take another."
+    dom.by_id("capacity").textContent = reason if full else ""
+    dom.show("capacity", full)
+
+
+def queue_item(summary: dict, full: bool):
     item = dom.element("li")
     item.append(
         dom.element("strong", summary["customer"]),
         dom.element("span", summary["issue"], **{"class": "issue"}),
         dom.element("span", f"Waiting since {dom.clock(summary['created_at'])[0]}", **{"class": "hint"}),
     )
-    button = dom.element("button", "Accept", type="button")
+    button = dom.element("button", "Accept", type="button", aria_describedby="capacity")
+    button.disabled = full
     dom.listen(button, "click", lambda event: app.dispatch({"type": "accept", "session": summary["id"]}))
     item.append(button)
     return item
@@ -121,7 +139,8 @@ def show_details(summary: dict) -> None:
 def render(effect) -> None:
     match effect:
         case Queue(waiting):
-            dom.by_id("queue").replaceChildren(*[queue_item(summary) for summary in waiting])
+            queue[:] = waiting
+            show_queue()
         case Keys(latest):
             new = [key for key in latest if key["key"] not in {k["key"] for k in keys}]
             keys[:] = latest
@@ -131,13 +150,10 @@ def render(effect) -> None:
             dom.show("new-key", any(key["key"] == shown for key in keys))
             show_keys()
         case OpenSession(summary):
-            tab = dom.element("button", summary["customer"], role="tab", type="button",
-                              id=f"tab-{summary['id']}", aria_selected="false", aria_controls="chat")
-            dom.listen(tab, "click", lambda event: app.dispatch({"type": "select", "session": summary["id"]}))
-            dom.by_id("session-tabs").append(tab)
-        case SelectSession(session, entries):
-            for tab in dom.by_id("session-tabs").children:
-                tab.setAttribute("aria-selected", "true" if tab.id == f"tab-{session}" else "false")
+            tabbar.add(summary)
+            show_queue()
+        case SelectSession(session, entries, draft, scroll):
+            tabbar.select(session)
             summary = core.conversations[session].summary
             dom.by_id("chat-title").textContent = f"{summary['customer']} — {summary['issue']}"
             dom.show("no-session", False)
@@ -145,11 +161,24 @@ def render(effect) -> None:
             show_details(summary)
             show_notes(session)
             log.reset(entries)
+            if scroll is not None:
+                log.node.scrollTop = scroll
+            dom.by_id("message").value = draft
+            tools.typed(None)
             dom.by_id("message").focus()
-        case UpdateSession(summary) if summary["id"] == core.current:
-            show_details(summary)
+        case Unread(session, count):
+            tabbar.set_unread(session, count)
+        case Flash(session):
+            tabbar.flash(session)
+        case Alert(title, text, sound):
+            dom.alert_rep(title, text, sound)
+        case UpdateSession(summary):
+            show_queue()
+            if summary["id"] == core.current:
+                show_details(summary)
         case CloseSession(session):
-            dom.by_id(f"tab-{session}").remove()
+            tabbar.remove(session)
+            show_queue()
             if core.current is None:
                 dom.show("chat", False)
                 dom.show("no-session", True)
@@ -186,6 +215,31 @@ def invitation(invite: dict):
 
 app = Runtime(core, "/ws/rep", render)
 tools = MessageTools(app, core)
+tabbar = TabBar(core, lambda session: app.dispatch({"type": "select", "session": session,
+                                                   "scroll": log.node.scrollTop}))
+
+
+def shortcut(event) -> None:
+    """Alt+Shift+1…9 goes to that tab, Alt+Shift+→/← to the next or previous; then Message has the focus."""
+    if not (event.altKey and event.shiftKey):
+        return
+    digit = event.code[5:] if event.code.startswith("Digit") else ""
+    if digit.isdigit() and digit != "0":
+        app.dispatch({"type": "tab_number", "number": int(digit), "scroll": log.node.scrollTop})
+    elif event.key in ("ArrowRight", "ArrowLeft"):
+        app.dispatch({"type": "step_tab", "step": 1 if event.key == "ArrowRight" else -1,
+                      "scroll": log.node.scrollTop})
+    else:
+        return
+    event.preventDefault()
+    dom.by_id("message").focus()
+
+
+dom.listen(window.document, "keydown", shortcut)
+dom.listen(window.document, "visibilitychange", lambda event: app.dispatch(
+    {"type": "page_hidden", "hidden": bool(window.document.hidden)}))
+dom.listen(dom.by_id("message"), "input", lambda event: app.dispatch({"type": "draft", "text": event.target.value}))
+dom.listen(dom.by_id("open-shortcuts"), "click", lambda event: dom.open_dialog("shortcuts-dialog", lambda form: None))
 
 dom.listen(dom.by_id("make-key"), "click", lambda event: app.dispatch({"type": "make_key"}))
 dom.every(5, show_keys)
@@ -294,3 +348,4 @@ dom.listen(dom.by_id("open-export"), "click", lambda event: dom.open_dialog("exp
 dom.listen(dom.by_id("open-end"), "click", lambda event: dom.open_dialog("end-dialog", end_session))
 dom.listen(dom.by_id("close-tab"), "click", lambda event: app.dispatch({"type": "close", "session": core.current}))
 app.start()
+dom.listen(window.document, "click", lambda event: dom.ask_to_notify())

@@ -232,6 +232,31 @@ def options(select, choices: list[tuple[object, str]], selected: object = None) 
     select.replaceChildren(*nodes)
 
 
+def alert_rep(title: str, text: str, sound: bool) -> None:
+    """Tell the rep a customer wrote: a short chime, and a browser notification if allowed."""
+    if sound:
+        try:
+            audio = js.AudioContext.new()
+            tone = audio.createOscillator()
+            gain = audio.createGain()
+            tone.frequency.value = 880
+            gain.gain.value = 0.08
+            tone.connect(gain)
+            gain.connect(audio.destination)
+            tone.start()
+            tone.stop(audio.currentTime + 0.15)
+        except Exception:  # no audio device: the badge and title still tell
+            pass
+    if getattr(js, "Notification", None) is not None and js.Notification.permission == "granted":
+        js.Notification.new(f"{title} wrote", js_object(body=text[:140]))
+
+
+def ask_to_notify() -> None:
+    """Ask once, on the rep's first click, whether Relaydesk may show notifications."""
+    if getattr(js, "Notification", None) is not None and js.Notification.permission == "default":
+        js.Notification.requestPermission()
+
+
 def download(url: str) -> None:
     """Fetch ``url`` as a download, leaving the page where it is."""
     link = element("a", href=url, download="")

@@ -109,6 +109,32 @@ class OpenSession:
 class SelectSession:
     session: int
     entries: list[Entry]
+    draft: str = ""  # what the rep had typed for this customer
+    scroll: float | None = None  # where the log was; None: at the bottom
+
+
+@dataclass
+class Unread:
+    """Rep console: how many customer messages in a session the rep has not seen."""
+
+    session: int
+    count: int
+
+
+@dataclass
+class Flash:
+    """Rep console: a session opened while the rep was typing elsewhere: make its tab flash."""
+
+    session: int
+
+
+@dataclass
+class Alert:
+    """Rep console: a customer wrote where the rep is not looking: sound and notify."""
+
+    title: str
+    text: str
+    sound: bool
 
 
 @dataclass
@@ -224,7 +250,7 @@ class ChatCore:
 
     def say(self, session: int, text: str, author_name: str, author_kind: str, frame: dict,
             kind: str = protocol.MESSAGE, to: str | None = None, field: str = "text") -> list[Effect]:
-        """Send an entry: show it at once as pending, deliver it when online."""
+        """Send an entry: show it at once as pending, deliver it when online (the draft is then spent)."""
         text = text.strip()
         if not text:
             return []
@@ -233,7 +259,11 @@ class ChatCore:
         entry = Entry(frame["id"], kind, text, author_name, author_kind, mine=True, to=to)
         frame[field] = text
         placement = self.conversations[session].add_pending(entry)
+        self.sent_draft(session)
         return [ShowEntry(session, placement), ClearDraft()] + [Transmit(f) for f in self.link.submit(frame)]
+
+    def sent_draft(self, session: int) -> None:
+        """Forget a session's draft once it went out."""
 
 
 # --- the customer window --------------------------------------------------------
@@ -356,6 +386,11 @@ class RepCore(ChatCore):
         self.current: int | None = None
         self.invite_hidden = False  # the team's default for "Join hidden"
         self.to: dict[int, str | int] = {}  # per session: "all", "reps" or a rep id
+        self.drafts: dict[int, str] = {}  # per session: the Message field's text
+        self.scrolls: dict[int, float] = {}  # per session: the log's scroll position
+        self.unread: dict[int, int] = {}
+        self.page_hidden = False
+        self.max_sessions = 0  # 0: no cap
         self.prefs: dict = dict(preferences.DEFAULTS)
 
     def greeting(self) -> list[dict]:
@@ -369,6 +404,7 @@ class RepCore(ChatCore):
         self.link.welcomed()
         self.me, self.invite_hidden = event["me"], event["invite_hidden"]
         self.prefs = preferences.DEFAULTS | event["prefs"]
+        self.max_sessions = event.get("max_sessions", 0)
         effects: list[Effect] = [Status(CONNECTED), Queue(event["queue"]), Keys(event["keys"])]
         effects += [Invitation(invite) for invite in event["invites"]] + [Prefs(self.prefs)]
         for summary in event["sessions"]:
@@ -405,7 +441,8 @@ class RepCore(ChatCore):
         if session not in self.conversations:
             return []
         del self.conversations[session]
-        self.to.pop(session, None)
+        for per_session in (self.to, self.drafts, self.scrolls, self.unread):
+            per_session.pop(session, None)
         effects: list[Effect] = [CloseSession(session)]
         if self.current == session:
             self.current = None
@@ -415,7 +452,10 @@ class RepCore(ChatCore):
 
     def on_opened(self, event: dict) -> list[Effect]:
         effects = [Invitation({"session": event["session"]["id"]}, open=False)]
-        effects += self._open(event["session"], select=True)
+        typing = bool(self.current is not None and self.drafts.get(self.current, "").strip())
+        effects += self._open(event["session"], select=not typing)
+        if typing:
+            effects.append(Flash(event["session"]["id"]))
         if event.get("comment"):
             effects.append(Notice(f"{event['session']['customer']} was transferred to you: {event['comment']}"))
         return effects
@@ -504,7 +544,10 @@ class RepCore(ChatCore):
         if self.current is None:
             return []
         frame = {"type": "note", "id": self.new_id(), "session": self.current}
+        draft = self.drafts.get(self.current)
         effects = self.say(self.current, event["text"], self.me.get("name", ""), "rep", frame, protocol.NOTE)
+        if draft is not None:
+            self.drafts[self.current] = draft  # a note leaves the Message draft alone
         return [effect for effect in effects if not isinstance(effect, ClearDraft)] + [ClearNote()]
 
     def _open(self, summary: dict, select: bool) -> list[Effect]:
@@ -515,10 +558,66 @@ class RepCore(ChatCore):
 
     def _select(self, session: int) -> list[Effect]:
         self.current = session
-        return [SelectSession(session, self.conversations[session].entries)]
+        self.unread[session] = 0
+        conversation = self.conversations[session]
+        return [SelectSession(session, conversation.entries, self.drafts.get(session, ""), self.scrolls.get(session)),
+                Unread(session, 0)]
 
     def on_select(self, event: dict) -> list[Effect]:
-        return self._select(event["session"]) if event["session"] in self.conversations else []
+        """Switch tabs, keeping the draft and scroll position of the one left behind."""
+        if event["session"] not in self.conversations or event["session"] == self.current:
+            return []
+        if self.current is not None and "scroll" in event:
+            self.scrolls[self.current] = event["scroll"]
+        return self._select(event["session"])
+
+    def on_step_tab(self, event: dict) -> list[Effect]:
+        """Go to the next (+1) or previous (-1) tab, round the end."""
+        order = list(self.conversations)
+        if not order:
+            return []
+        index = order.index(self.current) if self.current in order else -1
+        return self.on_select({**event, "session": order[(index + event["step"]) % len(order)]})
+
+    def on_tab_number(self, event: dict) -> list[Effect]:
+        order = list(self.conversations)
+        number = event["number"]
+        return self.on_select({**event, "session": order[number - 1]}) if 1 <= number <= len(order) else []
+
+    def sent_draft(self, session: int) -> None:
+        self.drafts.pop(session, None)
+
+    def on_draft(self, event: dict) -> list[Effect]:
+        if self.current is not None:
+            self.drafts[self.current] = event["text"]
+        return []
+
+    def on_page_hidden(self, event: dict) -> list[Effect]:
+        self.page_hidden = event["hidden"]
+        if not self.page_hidden and self.current is not None:
+            self.unread[self.current] = 0
+            return [Unread(self.current, 0)]
+        return []
+
+    def on_event(self, event: dict) -> list[Effect]:
+        effects = super().on_event(event)
+        session = event["session"]
+        fresh = event.get("live") and event["author"]["kind"] == "customer" and event["kind"] == protocol.MESSAGE
+        if fresh and session in self.conversations and (session != self.current or self.page_hidden):
+            self.unread[session] = self.unread.get(session, 0) + 1
+            effects += [Unread(session, self.unread[session]),
+                        Alert(event["author"]["name"], event["text"], self.prefs["chat_sound"])]
+        return effects
+
+    @property
+    def total_unread(self) -> int:
+        return sum(self.unread.values())
+
+    @property
+    def at_capacity(self) -> bool:
+        """Tell whether the rep holds as many open sessions as the team allows."""
+        held = sum(1 for c in self.conversations.values() if c.summary["status"] == "active")
+        return bool(self.max_sessions) and held >= self.max_sessions
 
     def on_accept(self, event: dict) -> list[Effect]:
         return self._submit({"type": "accept", "id": self.new_id(), "session": event["session"]})

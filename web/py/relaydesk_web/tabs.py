@@ -1,0 +1,63 @@
+"""Tell, for each open session, how long its customer has been left: the colour of its tab.
+
+Pure Python, with the clock passed in, so the browser recomputes every second
+without asking the server, and tests run with a fake clock.
+"""
+
+from __future__ import annotations
+
+from .chat import Entry
+
+GREEN, YELLOW, RED = "green", "yellow", "red"
+
+
+def level(idle_s: float, yellow_after: int, red_after: int) -> str:
+    """Return the colour for ``idle_s`` seconds since the rep last wrote to the customer."""
+    if idle_s >= red_after:
+        return RED
+    if idle_s >= yellow_after:
+        return YELLOW
+    return GREEN
+
+
+def last_reply_at(entries: list[Entry], started_at: int) -> int:
+    """Return when a rep last wrote to the customer (a message or a pushed page), else when the session began."""
+    for entry in reversed(entries):
+        if entry.author_kind == "rep" and entry.kind in ("message", "url") and entry.at is not None:
+            return entry.at
+    return started_at
+
+
+def waiting_since(entries: list[Entry]) -> int | None:
+    """Return when the customer's oldest unanswered message arrived, or None when nothing waits."""
+    since = None
+    for entry in entries:
+        if entry.at is None:
+            continue
+        if entry.author_kind == "customer" and entry.kind == "message":
+            since = since or entry.at
+        elif entry.author_kind == "rep" and entry.kind in ("message", "url"):
+            since = None
+    return since
+
+
+def duration(seconds: float) -> str:
+    """Return e.g. ``45 s``, ``3 min 5 s`` or ``1 h 2 min``."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min"
+
+
+def indicator(entries: list[Entry], started_at: int, now_ms: int, yellow_after: int, red_after: int
+              ) -> tuple[str, str, str]:
+    """Return (colour, accessible name, waiting text) for one session's tab."""
+    idle_s = (now_ms - last_reply_at(entries, started_at)) / 1000
+    colour = level(idle_s, yellow_after, red_after)
+    name = f"{duration(idle_s)} since you last wrote to the customer"
+    waiting = waiting_since(entries)
+    return colour, name, (f"waiting {duration((now_ms - waiting) / 1000)}" if waiting else "")
