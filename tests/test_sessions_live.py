@@ -219,3 +219,18 @@ def test_a_past_log_opens_read_only_with_rep_only_entries(server, ended_chat):
     session_id, _ = ended_chat
     _, _, body = get(server, f"/rep/sessions/{session_id}", sign_in(server, "alice"))
     assert "customer seems annoyed" in body and "<form" not in body and "<textarea" not in body
+
+
+def test_at_the_session_cap_a_rep_can_neither_accept_nor_make_a_key(server, connect):
+    status, _, _ = post_form(server, "/rep/admin/settings", {"greeting": "", "max_sessions": "1"},
+                             cookie=sign_in(server, "root"))
+    assert status == 302
+    alice = connect("rep", "alice")
+    assert rep_hello(alice)["max_sessions"] == 1
+    first, second = connect("customer"), connect("customer")
+    accept(alice, ask(first)[0])
+    waiting_id, _ = ask(second, name="Dan")
+    alice.send(type="accept", id="accept-two", session=waiting_id)
+    assert alice.expect("error", id="accept-two")["code"] == "at-capacity"
+    alice.send(type="make-key", id="key-at-cap")
+    assert "most your team allows" in alice.expect("error", id="key-at-cap")["message"]

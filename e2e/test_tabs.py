@@ -1,0 +1,56 @@
+"""Several customers at once: tabs with wait colours, drafts kept, unread counts."""
+
+import re
+
+from playwright.sync_api import expect
+
+from e2e.conftest import Actors
+from e2e.pages import set_preferences
+
+
+def test_one_rep_three_customers_tabs_colours_drafts_and_unread(actors: Actors):
+    rep = actors.rep()
+    customers = {name: actors.customer() for name in ("Ann", "Ben", "Cal")}
+    rep.goto()
+    rep.sign_in(rep.username, rep.password)
+    for customer in customers.values():
+        customer.goto()
+    rep.expect_connected()
+    expect(set_preferences(rep, **{"Yellow after (seconds)": "2", "Red after (seconds)": "4"})).to_have_count(0)
+    for name, customer in customers.items():
+        customer.expect_connected()
+        customer.ask_for_help(name, f"{name}'s problem")
+        rep.accept(name)
+        expect(rep.page.get_by_role("tab", name=name)).to_have_attribute("aria-selected", "true")
+    tabs = rep.page.get_by_role("tablist", name="Sessions").get_by_role("tab")
+    expect(tabs).to_have_count(3)
+
+    ann_tab = rep.page.get_by_role("tab", name="Ann")
+    ann_icon = ann_tab.get_by_test_id("idle-indicator")
+    expect(ann_icon).to_have_attribute("data-level", "yellow", timeout=10_000)
+    expect(ann_icon).to_have_attribute("data-level", "red", timeout=10_000)
+    expect(ann_icon).to_have_attribute("aria-label", re.compile(r"\d+ s since you last wrote to the customer"))
+
+    ann_tab.click()
+    rep.message_box.fill("A draft for Ann")
+    rep.page.get_by_role("tab", name="Ben").click()
+    expect(rep.message_box).to_have_value("")
+    rep.send("Hello Ben", via="enter")
+    expect(rep.page.get_by_role("tab", name="Ben").get_by_test_id("idle-indicator")).to_have_attribute(
+        "data-level", "green")
+    ann_tab.click()
+    expect(rep.message_box).to_have_value("A draft for Ann")
+
+    customers["Cal"].send("Is anyone there?", via="enter")
+    cal_tab = rep.page.get_by_role("tab", name="Cal")
+    expect(cal_tab.locator(".unread")).to_have_text("1 unread")
+    customers["Cal"].send("Hello?", via="enter")
+    expect(cal_tab.locator(".unread")).to_have_text("2 unread")
+    expect(rep.page).to_have_title(re.compile(r"^\(2\) "))
+    expect(cal_tab).to_contain_text("waiting")
+
+    rep.page.keyboard.press("Alt+Shift+Digit3")
+    expect(cal_tab).to_have_attribute("aria-selected", "true")
+    expect(rep.message_box).to_be_focused()
+    expect(cal_tab.locator(".unread")).to_be_hidden()
+    expect(rep.page).not_to_have_title(re.compile(r"^\("))
