@@ -54,3 +54,7 @@ def test_one_rep_three_customers_tabs_colours_drafts_and_unread(actors: Actors):
     expect(rep.message_box).to_be_focused()
     expect(cal_tab.locator(".unread")).to_be_hidden()
     expect(rep.page).not_to_have_title(re.compile(r"^\("))
+
+    rep.page.reload()
+    rep.expect_connected()
+    expect(tabs).to_have_count(3)  # every open session comes back after a reload

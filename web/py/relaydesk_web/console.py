@@ -26,7 +26,7 @@ from relaydesk_web.tabbar import TabBar
 from relaydesk_web.tools import MessageTools
 
 core = RepCore()
-log = dom.ChatLog()
+logs = dom.SessionLogs()
 keys: list[dict] = []
 
 
@@ -160,9 +160,7 @@ def render(effect) -> None:
             dom.show("chat", True)
             show_details(summary)
             show_notes(session)
-            log.reset(entries)
-            if scroll is not None:
-                log.node.scrollTop = scroll
+            logs.select(session, entries, scroll)
             dom.by_id("message").value = draft
             tools.typed(None)
             dom.by_id("message").focus()
@@ -178,13 +176,15 @@ def render(effect) -> None:
                 show_details(summary)
         case CloseSession(session):
             tabbar.remove(session)
+            logs.drop(session)
             show_queue()
             if core.current is None:
                 dom.show("chat", False)
                 dom.show("no-session", True)
                 dom.by_id("details").replaceChildren()
-        case ShowEntry(session, placement) if session == core.current:
-            log.show(placement)
+        case ShowEntry(session, placement):
+            if session in logs.logs:  # a log not drawn yet gets every entry when first shown
+                logs.logs[session].show(placement)
             if placement.entry.kind == "note":
                 show_notes(session)
         case Prefs(prefs):
@@ -216,7 +216,7 @@ def invitation(invite: dict):
 app = Runtime(core, "/ws/rep", render)
 tools = MessageTools(app, core)
 tabbar = TabBar(core, lambda session: app.dispatch({"type": "select", "session": session,
-                                                   "scroll": log.node.scrollTop}))
+                                                   "scroll": logs.scroll}))
 
 
 def shortcut(event) -> None:
@@ -225,10 +225,10 @@ def shortcut(event) -> None:
         return
     digit = event.code[5:] if event.code.startswith("Digit") else ""
     if digit.isdigit() and digit != "0":
-        app.dispatch({"type": "tab_number", "number": int(digit), "scroll": log.node.scrollTop})
+        app.dispatch({"type": "tab_number", "number": int(digit), "scroll": logs.scroll})
     elif event.key in ("ArrowRight", "ArrowLeft"):
         app.dispatch({"type": "step_tab", "step": 1 if event.key == "ArrowRight" else -1,
-                      "scroll": log.node.scrollTop})
+                      "scroll": logs.scroll})
     else:
         return
     event.preventDefault()

@@ -103,8 +103,8 @@ def entry_node(entry: Entry):
 class ChatLog:
     """The ``log`` element of the chat box."""
 
-    def __init__(self, element_id: str = "chat-log") -> None:
-        self.node = by_id(element_id)
+    def __init__(self, node=None) -> None:
+        self.node = node or by_id("chat-log")
 
     def show(self, placement: Placement) -> None:
         """Insert or move one entry where it belongs, keeping the view pinned to the bottom."""
@@ -118,7 +118,7 @@ class ChatLog:
             self.node.insertBefore(node, before)
         else:
             self.node.append(node)
-        if pinned or placement.entry.mine:
+        if (pinned or placement.entry.mine) and not self.node.hidden:
             self.node.scrollTop = self.node.scrollHeight
 
     def reset(self, entries: list[Entry]) -> None:
@@ -131,6 +131,44 @@ class ChatLog:
     def _find(self, key: str):
         # Keys are protocol ids: letters, digits, - and _ only, so safe in a selector.
         return self.node.querySelector(f'[data-key="{key}"]')
+
+
+class SessionLogs:
+    """One log element per session, kept up to date in the background: switching only shows another."""
+
+    def __init__(self) -> None:
+        self.template = by_id("chat-log")  # the page's own log: cloned for each session, then put away
+        self.template.hidden = True
+        self.logs: dict[int, ChatLog] = {}
+        self.current: ChatLog | None = None
+
+    def of(self, session: int, entries: list[Entry] | None = None) -> ChatLog:
+        if session not in self.logs:
+            node = self.template.cloneNode(False)
+            node.id = f"chat-log-{session}"
+            node.hidden = True
+            self.template.before(node)
+            self.logs[session] = ChatLog(node)
+            self.logs[session].reset(entries or [])
+        return self.logs[session]
+
+    def select(self, session: int, entries: list[Entry], scroll: float | None) -> None:
+        if self.current is not None:
+            self.current.node.hidden = True
+        self.current = self.of(session, entries)
+        self.current.node.hidden = False
+        self.current.node.scrollTop = self.current.node.scrollHeight if scroll is None else scroll
+
+    def drop(self, session: int) -> None:
+        log = self.logs.pop(session, None)
+        if log is not None:
+            log.node.remove()
+            if log is self.current:
+                self.current = None
+
+    @property
+    def scroll(self) -> float:
+        return self.current.node.scrollTop if self.current else 0
 
 
 class Composer:

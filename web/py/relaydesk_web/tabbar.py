@@ -84,7 +84,7 @@ class TabBar:
         yellow, red = self.core.prefs["yellow_after"], self.core.prefs["red_after"]
         for session, conversation in self.core.conversations.items():
             tab = self.tab(session)
-            if tab is None:
+            if not tab:  # JS null arrives as a falsy JsNull, not None
                 continue
             summary = conversation.summary
             started = summary.get("accepted_at") or summary["created_at"]
