@@ -75,6 +75,7 @@ def test_a_private_message_reaches_only_its_two_ends(team, connect):
     event = bob.expect("event", text="for Bob only")
     assert (event["kind"], event["meta"]["to"]) == ("private", "Bob")
     assert hugo.expect("event", kind="private")["text"] == "for all reps"
+    assert not any("for Bob only" in raw for raw in hugo.frames)  # sent before, so it would have come first
     drain(customer)
     assert not any("for Bob only" in raw or "for all reps" in raw for raw in customer.frames)
 

@@ -79,16 +79,19 @@ def _text(limit: int, label: str, required: bool = True):
     return check
 
 
-def _session_id(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ProtocolError("bad-session", "That session does not exist.")
+def _whole(value: object, least: int, code: str, message: str) -> int:
+    """Accept a whole number (not a bool) of at least ``least``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise ProtocolError(code, message)
     return value
+
+
+def _session_id(value: object) -> int:
+    return _whole(value, 1, "bad-session", "That session does not exist.")
 
 
 def _seq(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ProtocolError("bad-field", "A sequence number must be a whole number, 0 or more.")
-    return value
+    return _whole(value, 0, "bad-field", "A sequence number must be a whole number, 0 or more.")
 
 
 def _since_map(value: object) -> dict[int, int]:
@@ -154,9 +157,7 @@ def _outcome(value: object) -> str:
 
 
 def _rep_ref(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ProtocolError("bad-rep", "Choose a representative.")
-    return value
+    return _whole(value, 1, "bad-rep", "Choose a representative.")
 
 
 def _flag(value: object) -> bool:
