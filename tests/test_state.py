@@ -3,13 +3,10 @@ import itertools
 import pytest
 
 from relaydesk_web.chat import FAILED, PENDING
-from relaydesk_web.state import (
-    CONNECTED,
-    RECONNECTING,
+from relaydesk_web.effects import (
     Alert,
     ClearDraft,
     CloseSession,
-    CustomerCore,
     Flash,
     Invitation,
     Notice,
@@ -17,7 +14,6 @@ from relaydesk_web.state import (
     Queue,
     Reconnect,
     Remember,
-    RepCore,
     SelectSession,
     ShowEntry,
     ShowView,
@@ -25,6 +21,8 @@ from relaydesk_web.state import (
     Transmit,
     Unread,
 )
+from relaydesk_web.rep_state import RepCore
+from relaydesk_web.state import CONNECTED, RECONNECTING, CustomerCore
 
 TOKEN = "t" * 43
 

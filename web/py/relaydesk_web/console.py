@@ -5,8 +5,7 @@ from pyscript import window
 from relaydesk import prefs as preferences
 from relaydesk.details import OUTCOME_NAMES, detail_rows
 from relaydesk_web import dom
-from relaydesk_web.runtime import Runtime
-from relaydesk_web.state import (
+from relaydesk_web.effects import (
     Alert,
     ClearNote,
     CloseSession,
@@ -16,12 +15,13 @@ from relaydesk_web.state import (
     OpenSession,
     Prefs,
     Queue,
-    RepCore,
     SelectSession,
     ShowEntry,
     Unread,
     UpdateSession,
 )
+from relaydesk_web.rep_state import RepCore
+from relaydesk_web.runtime import Runtime
 from relaydesk_web.tabbar import TabBar
 from relaydesk_web.tools import MessageTools
 

@@ -4,8 +4,9 @@ from pyscript import document, window
 
 from relaydesk_web import dom
 from relaydesk_web.agent import browser_name, system_name
+from relaydesk_web.effects import OpenUrl, Position, ShowEntry, ShowView, StartOver
 from relaydesk_web.runtime import Runtime, Storage
-from relaydesk_web.state import CustomerCore, OpenUrl, Position, ShowEntry, ShowView, StartOver
+from relaydesk_web.state import CustomerCore
 
 portal = document.querySelector("main").dataset.portal
 storage = Storage(f"relaydesk:{portal}:")

@@ -16,7 +16,7 @@ from pyscript import window
 from relaydesk import protocol
 
 from . import dom
-from .state import ClearDraft, Notice, Reconnect, Remember, Status, Transmit
+from .effects import ClearDraft, Notice, Reconnect, Remember, Status, Transmit
 
 OPEN = 1
 

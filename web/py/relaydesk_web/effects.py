@@ -1,0 +1,160 @@
+"""The effects a core asks the page to carry out: plain data, drawn by the adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .chat import Entry, Placement
+
+
+@dataclass
+class Transmit:
+    frame: dict
+
+
+@dataclass
+class Reconnect:
+    delay: float
+
+
+@dataclass
+class Status:
+    text: str
+
+
+@dataclass
+class Notice:
+    """A message for the person: an error, or why something did not happen."""
+
+    text: str
+
+
+@dataclass
+class ShowEntry:
+    session: int
+    placement: Placement
+
+
+@dataclass
+class ClearDraft:
+    pass
+
+
+@dataclass
+class ClearNote:
+    """Rep console: the note was taken; empty the Session notes field."""
+
+
+@dataclass
+class Remember:
+    """Keep a value across reloads of this tab (``None`` forgets it)."""
+
+    key: str
+    value: object
+
+
+@dataclass
+class ShowView:
+    """Customer window: ``form``, ``waiting`` or ``chat``."""
+
+    view: str
+
+
+@dataclass
+class Position:
+    position: int
+
+
+@dataclass
+class Queue:
+    waiting: list[dict]
+
+
+@dataclass
+class OpenSession:
+    """Rep console: a session is ours; give it a tab."""
+
+    summary: dict
+
+
+@dataclass
+class SelectSession:
+    session: int
+    entries: list[Entry]
+    draft: str = ""  # what the rep had typed for this customer
+    scroll: float | None = None  # where the log was; None: at the bottom
+
+
+@dataclass
+class Unread:
+    """Rep console: how many customer messages in a session the rep has not seen."""
+
+    session: int
+    count: int
+
+
+@dataclass
+class Flash:
+    """Rep console: a session opened while the rep was typing elsewhere: make its tab flash."""
+
+    session: int
+
+
+@dataclass
+class Alert:
+    """Rep console: a customer wrote where the rep is not looking: sound and notify."""
+
+    title: str
+    text: str
+    sound: bool
+
+
+@dataclass
+class UpdateSession:
+    """Rep console: a session's summary changed (e.g. it ended)."""
+
+    summary: dict
+
+
+@dataclass
+class CloseSession:
+    """Rep console: an ended session's tab goes away."""
+
+    session: int
+
+
+@dataclass
+class Keys:
+    """Rep console: the rep's session keys still waiting for a customer."""
+
+    keys: list[dict]
+
+
+@dataclass
+class Invitation:
+    """Rep console: another rep asks this one to join a session (``None`` when it is gone)."""
+
+    invite: dict
+    open: bool = True
+
+
+@dataclass
+class Prefs:
+    """Rep console: apply these chat preferences (they changed, here or on another device)."""
+
+    prefs: dict
+
+
+@dataclass
+class OpenUrl:
+    """Customer window: a rep pushed a web page; open it now."""
+
+    url: str
+
+
+@dataclass
+class StartOver:
+    """Customer window: clear the finished session from the page."""
+
+
+Effect = object

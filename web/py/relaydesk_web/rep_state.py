@@ -1,0 +1,291 @@
+"""Hold the state of a rep's console and decide what to do: the queue, keys, every session the rep is in.
+
+Pure like ``state``: ``RepCore.update(event)`` returns effects for the adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from relaydesk import prefs as preferences
+from relaydesk import protocol
+
+from .chat import Conversation
+from .effects import (
+    Alert,
+    ClearDraft,
+    ClearNote,
+    CloseSession,
+    Effect,
+    Flash,
+    Invitation,
+    Keys,
+    Notice,
+    OpenSession,
+    Prefs,
+    Queue,
+    SelectSession,
+    Status,
+    Transmit,
+    Unread,
+    UpdateSession,
+)
+from .state import CONNECTED, ChatCore, new_id
+
+
+class RepCore(ChatCore):
+    """A rep's console: the queue, and every session the rep is in."""
+
+    role = "rep"
+
+    def __init__(self, new_id: Callable[[], str] = new_id) -> None:
+        super().__init__(new_id)
+        self.me: dict = {}
+        self.current: int | None = None
+        self.invite_hidden = False  # the team's default for "Join hidden"
+        self.to: dict[int, str | int] = {}  # per session: "all", "reps" or a rep id
+        self.drafts: dict[int, str] = {}  # per session: the Message field's text
+        self.scrolls: dict[int, float] = {}  # per session: the log's scroll position
+        self.unread: dict[int, int] = {}
+        self.page_hidden = False
+        self.max_sessions = 0  # 0: no cap
+        self.prefs: dict = dict(preferences.DEFAULTS)
+
+    def greeting(self) -> list[dict]:
+        since = {str(sid): conversation.last_seq for sid, conversation in self.conversations.items()}
+        return [{"type": "hello", "since": since}]
+
+    def is_mine(self, event: dict) -> bool:
+        return event["author"].get("id") == self.me.get("id") and event["author"]["kind"] == "rep"
+
+    def on_welcome(self, event: dict) -> list[Effect]:
+        self.link.welcomed()
+        self.me, self.invite_hidden = event["me"], event["invite_hidden"]
+        self.prefs = preferences.DEFAULTS | event["prefs"]
+        self.max_sessions = event.get("max_sessions", 0)
+        effects: list[Effect] = [Status(CONNECTED), Queue(event["queue"]), Keys(event["keys"])]
+        effects += [Invitation(invite) for invite in event["invites"]] + [Prefs(self.prefs)]
+        for summary in event["sessions"]:
+            effects += self._open(summary, select=self.current is None)
+        return effects
+
+    def on_queue(self, event: dict) -> list[Effect]:
+        return [Queue(event["waiting"])]
+
+    def on_keys(self, event: dict) -> list[Effect]:
+        return [Keys(event["keys"])]
+
+    def on_make_key(self, event: dict) -> list[Effect]:
+        return self._submit({"type": "make-key", "id": self.new_id()})
+
+    def on_session(self, event: dict) -> list[Effect]:
+        summary = event["session"]
+        if summary["id"] not in self.conversations:
+            return []
+        self.conversations[summary["id"]].summary = summary
+        return [UpdateSession(summary)]
+
+    def on_end(self, event: dict) -> list[Effect]:
+        return self._acting("end", outcome=event["outcome"])
+
+    def on_close(self, event: dict) -> list[Effect]:
+        """Close an ended session's tab; the next session, if any, comes to the front."""
+        conversation = self.conversations.get(event["session"])
+        if conversation is None or conversation.summary["status"] != "ended":
+            return []
+        return self._close(event["session"])
+
+    def _close(self, session: int) -> list[Effect]:
+        if session not in self.conversations:
+            return []
+        del self.conversations[session]
+        for per_session in (self.to, self.drafts, self.scrolls, self.unread):
+            per_session.pop(session, None)
+        effects: list[Effect] = [CloseSession(session)]
+        if self.current == session:
+            self.current = None
+            if self.conversations:
+                effects += self._select(next(iter(self.conversations)))
+        return effects
+
+    def on_opened(self, event: dict) -> list[Effect]:
+        effects = [Invitation({"session": event["session"]["id"]}, open=False)]
+        typing = bool(self.current is not None and self.drafts.get(self.current, "").strip())
+        effects += self._open(event["session"], select=not typing)
+        if typing:
+            effects.append(Flash(event["session"]["id"]))
+        if event.get("comment"):
+            effects.append(Notice(f"{event['session']['customer']} was transferred to you: {event['comment']}"))
+        return effects
+
+    def on_invited(self, event: dict) -> list[Effect]:
+        return [Invitation(event)]
+
+    def on_join(self, event: dict) -> list[Effect]:
+        frame = {"type": "join", "id": self.new_id(), "session": event["session"]}
+        return [Invitation({"session": event["session"]}, open=False)] + self._submit(frame)
+
+    def on_closed(self, event: dict) -> list[Effect]:
+        """We left the session (or handed it over): its tab goes."""
+        return self._close(event["session"])
+
+    def participant(self, session: int) -> dict | None:
+        """Return this rep's own entry among a session's participants."""
+        people = self.conversations[session].summary.get("participants", [])
+        return next((p for p in people if p["id"] == self.me.get("id")), None)
+
+    def recipients(self, session: int) -> list[tuple[str | int, str]]:
+        """Return who this rep may write to in a session: (value, label) pairs, in order."""
+        me = self.participant(session) or {}
+        choices: list[tuple[str | int, str]] = [] if me.get("hidden") else [("all", "Everyone")]
+        choices.append(("reps", "All representatives"))
+        people = self.conversations[session].summary.get("participants", [])
+        return choices + [(p["id"], p["name"]) for p in people if p["id"] != self.me.get("id")]
+
+    def on_to(self, event: dict) -> list[Effect]:
+        if self.current is not None:
+            self.to[self.current] = event["to"]
+        return []
+
+    def recipient(self, session: int) -> str | int:
+        """Return who the next message in a session goes to: the choice made, if still offered."""
+        offered = [value for value, _label in self.recipients(session)]
+        chosen = self.to.get(session, offered[0])
+        return chosen if chosen in offered else offered[0]
+
+    def _acting(self, event_type: str, **fields) -> list[Effect]:
+        """Send a frame about the session in front."""
+        if self.current is None:
+            return []
+        return self._submit({"type": event_type, "id": self.new_id(), "session": self.current, **fields})
+
+    def _submit(self, frame: dict) -> list[Effect]:
+        return [Transmit(f) for f in self.link.submit(frame)]
+
+    def on_invite(self, event: dict) -> list[Effect]:
+        return self._acting("invite", rep=event["rep"], hidden=event["hidden"])
+
+    def on_visibility(self, event: dict) -> list[Effect]:
+        return self._acting("visibility", hidden=event["hidden"])
+
+    def on_transfer(self, event: dict) -> list[Effect]:
+        return self._acting("transfer", rep=event["rep"], comment=event.get("comment", ""), stay=event["stay"])
+
+    def on_leave(self, event: dict) -> list[Effect]:
+        return self._acting("leave")
+
+    def on_prefs(self, event: dict) -> list[Effect]:
+        self.prefs = event["prefs"]
+        return [Prefs(self.prefs)]
+
+    def on_set_prefs(self, event: dict) -> list[Effect]:
+        """Change preferences: checked here for an instant answer, and again by the server."""
+        try:
+            self.prefs = preferences.check(event["changes"], self.prefs)
+        except preferences.PrefsError as exc:
+            return [Notice(str(exc))]
+        changes = {name: self.prefs[name] for name in event["changes"]}
+        return [Prefs(self.prefs)] + self._submit({"type": "prefs", "id": self.new_id(), "prefs": changes})
+
+    def on_push_url(self, event: dict) -> list[Effect]:
+        """Open the web address typed in Message in the customer's browser."""
+        if self.current is None:
+            return [Notice("Accept a customer first.")]
+        try:
+            url = protocol.web_url(event["text"])
+        except protocol.ProtocolError as exc:
+            return [Notice(exc.message)]
+        frame = {"type": "push-url", "id": self.new_id(), "session": self.current}
+        return self.say(self.current, url, self.me.get("name", ""), "rep", frame, protocol.URL, field="url")
+
+    def on_note(self, event: dict) -> list[Effect]:
+        if self.current is None:
+            return []
+        frame = {"type": "note", "id": self.new_id(), "session": self.current}
+        draft = self.drafts.get(self.current)
+        effects = self.say(self.current, event["text"], self.me.get("name", ""), "rep", frame, protocol.NOTE)
+        if draft is not None:
+            self.drafts[self.current] = draft  # a note leaves the Message draft alone
+        return [effect for effect in effects if not isinstance(effect, ClearDraft)] + [ClearNote()]
+
+    def _open(self, summary: dict, select: bool) -> list[Effect]:
+        known = summary["id"] in self.conversations
+        self.conversations.setdefault(summary["id"], Conversation(summary)).summary = summary
+        effects: list[Effect] = [] if known else [OpenSession(summary)]
+        return effects + (self._select(summary["id"]) if select else [])
+
+    def _select(self, session: int) -> list[Effect]:
+        self.current = session
+        self.unread[session] = 0
+        conversation = self.conversations[session]
+        return [SelectSession(session, conversation.entries, self.drafts.get(session, ""), self.scrolls.get(session)),
+                Unread(session, 0)]
+
+    def on_select(self, event: dict) -> list[Effect]:
+        """Switch tabs, keeping the draft and scroll position of the one left behind."""
+        if event["session"] not in self.conversations or event["session"] == self.current:
+            return []
+        if self.current is not None and "scroll" in event:
+            self.scrolls[self.current] = event["scroll"]
+        return self._select(event["session"])
+
+    def on_step_tab(self, event: dict) -> list[Effect]:
+        """Go to the next (+1) or previous (-1) tab, round the end."""
+        order = list(self.conversations)
+        if not order:
+            return []
+        index = order.index(self.current) if self.current in order else -1
+        return self.on_select({**event, "session": order[(index + event["step"]) % len(order)]})
+
+    def on_tab_number(self, event: dict) -> list[Effect]:
+        order = list(self.conversations)
+        number = event["number"]
+        return self.on_select({**event, "session": order[number - 1]}) if 1 <= number <= len(order) else []
+
+    def sent_draft(self, session: int) -> None:
+        self.drafts.pop(session, None)
+
+    def on_draft(self, event: dict) -> list[Effect]:
+        if self.current is not None:
+            self.drafts[self.current] = event["text"]
+        return []
+
+    def on_page_hidden(self, event: dict) -> list[Effect]:
+        self.page_hidden = event["hidden"]
+        if not self.page_hidden and self.current is not None:
+            self.unread[self.current] = 0
+            return [Unread(self.current, 0)]
+        return []
+
+    def on_event(self, event: dict) -> list[Effect]:
+        effects = super().on_event(event)
+        session = event["session"]
+        fresh = event.get("live") and event["author"]["kind"] == "customer" and event["kind"] == protocol.MESSAGE
+        if fresh and session in self.conversations and (session != self.current or self.page_hidden):
+            self.unread[session] = self.unread.get(session, 0) + 1
+            effects += [Unread(session, self.unread[session]),
+                        Alert(event["author"]["name"], event["text"], self.prefs["chat_sound"])]
+        return effects
+
+    @property
+    def total_unread(self) -> int:
+        return sum(self.unread.values())
+
+    @property
+    def at_capacity(self) -> bool:
+        """Tell whether the rep holds as many open sessions as the team allows."""
+        held = sum(1 for c in self.conversations.values() if c.summary["status"] == "active")
+        return bool(self.max_sessions) and held >= self.max_sessions
+
+    def on_accept(self, event: dict) -> list[Effect]:
+        return self._submit({"type": "accept", "id": self.new_id(), "session": event["session"]})
+
+    def on_send(self, event: dict) -> list[Effect]:
+        if self.current is None:
+            return [Notice("Accept a customer first.")]
+        to = self.recipient(self.current)
+        frame = {"type": "say", "id": self.new_id(), "session": self.current, "to": to}
+        label = dict(self.recipients(self.current))[to]
+        kind = protocol.MESSAGE if to == "all" else protocol.PRIVATE
+        return self.say(self.current, event["text"], self.me.get("name", ""), "rep", frame, kind,
+                        None if to == "all" else label)
