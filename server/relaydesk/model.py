@@ -1,0 +1,95 @@
+"""The things Relaydesk keeps, as plain values, and the small rules that go with them."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+from . import protocol
+
+# First path segments a portal cannot take: the server's own routes.
+RESERVED_PATHS = ("rep", "ws", "py", "assets", "static", "transcript")
+
+
+class Refused(Exception):
+    """A request the store turns down; the message is meant for the person who made it."""
+
+
+def web_address(text: str) -> str:
+    """Return ``text`` as an http(s) address; raise ``Refused`` for anything else."""
+    try:
+        return protocol.web_url(text)
+    except protocol.ProtocolError as exc:
+        raise Refused(exc.message) from None
+
+
+def now_ms() -> int:
+    """Return the wall-clock time in milliseconds since the epoch."""
+    return int(time.time() * 1000)
+
+
+def hash_token(token: str) -> str:
+    """Return the digest under which a customer token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Rep:
+    id: int
+    username: str
+    display_name: str
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    portal_path: str
+    portal_name: str
+    customer_name: str
+    issue: str
+    details: dict
+    status: str
+    owner_rep_id: int | None
+    created_at: int
+    accepted_at: int | None
+    ended_at: int | None = None
+    outcome: str | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    session_id: int
+    seq: int
+    id: str
+    kind: str
+    audience: str
+    author_kind: str
+    author_id: int | None
+    author_name: str
+    text: str
+    at: int
+    public_text: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    def visible_to_customer(self) -> bool:
+        return self.audience == "all"
+
+    def visible_to_rep(self, rep_id: int) -> bool:
+        """Tell whether a rep in the session may see this: private ones only by their two ends."""
+        if self.audience in ("all", "reps"):
+            return True
+        return self.audience == f"rep:{rep_id}" or (self.author_kind == "rep" and self.author_id == rep_id)
+
+
+@dataclass(frozen=True)
+class Participant:
+    rep_id: int
+    name: str
+    role: str  # owner, invited or monitor
+    hidden: bool
