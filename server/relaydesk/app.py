@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Flask, abort, request
 from flask_sock import Sock
 
-from . import admin, auth, library, pages, records, transcript
+from . import admin, auth, files, library, pages, records, transcript
 from .relay import Relay
 from .store import Store
 
@@ -29,6 +29,7 @@ DEFAULTS = {
     "QUEUE_TIMEOUT_S": 30 * 60,  # how long a customer may wait before the request times out
     "CUSTOMER_GONE_S": 20,  # how long a customer may be disconnected before they count as gone
     "HOUSEKEEPING_S": 1.0,  # how often the queue and presence are swept
+    "MAX_FILE_MB": 25,  # the largest file a customer or rep may send
     "SESSION_COOKIE_NAME": "relaydesk_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -57,6 +58,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     app.config["DATA_DIR"] = str(data_dir)
     app.secret_key = app.config.get("SECRET_KEY") or _secret_key(data_dir)
+    # Refuse larger uploads before reading them (a little room for the form around the file).
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_FILE_MB"] * 1024 * 1024 + 64 * 1024)
 
     store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"])
     app.extensions["relaydesk"] = Relay(store, app.config)
@@ -64,6 +67,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(records.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(library.bp)
+    app.register_blueprint(files.bp)
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return {"error": files.too_large()}, 413
     app.register_blueprint(pages.bp)  # last: it holds the portals' catch-all route
     app.add_template_filter(lambda at: transcript.timestamp(at, transcript.zone("UTC")), "utc")
     _add_sockets(app)

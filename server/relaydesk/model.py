@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from . import protocol
 
 # First path segments a portal cannot take: the server's own routes.
-RESERVED_PATHS = ("rep", "ws", "py", "assets", "static", "transcript")
+RESERVED_PATHS = ("rep", "ws", "py", "assets", "static", "transcript", "files")
 
 
 class Refused(Exception):

@@ -21,6 +21,7 @@ MAX_COMMENT = 500
 # Event kinds as they appear in the chat log (``data-kind`` in the DOM).
 MESSAGE = "message"
 URL = "url"
+FILE = "file"
 PRIVATE = "private"
 STATUS = "status"
 NOTE = "note"

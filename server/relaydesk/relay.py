@@ -58,6 +58,15 @@ def event_view(event: Event, for_rep: bool) -> dict:
     return view | {"text": event.text, "author": author, "meta": event.meta}
 
 
+def size_text(size: int) -> str:
+    """Return a byte count as people read it: 512 bytes, 12 KB, 3.4 MB."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 def rep_summary(session: Session) -> dict:
     """Return what a rep's console shows about a session."""
     return {
@@ -287,6 +296,12 @@ class Relay(TeamHandlers):
         for rep_conn in self._rep_conns(conn.rep.id):
             rep_conn.send(frame)
         conn.send(protocol.encode("ack", id=message["id"]))
+
+    def file_sent(self, session: Session, file_id: str, name: str, size: int, author_kind: str, author_name: str,
+                  author_id: int | None) -> None:
+        """Log a file someone sent: an entry both sides see, whose id names the file to download."""
+        self._record(None, session, f"file-{file_id}", protocol.FILE, f"{name} ({size_text(size)})", author_kind,
+                     author_name, author_id)
 
     def _rep_note(self, conn: Connection, message: dict) -> None:
         """Write a session note: the session's reps read it; the customer never does."""

@@ -69,6 +69,15 @@ CREATE TABLE IF NOT EXISTS scripts (
     title TEXT NOT NULL,
     body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS files (
+    id TEXT PRIMARY KEY,  -- random: also the stored file's name in the data folder
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    uploader_kind TEXT NOT NULL,
+    uploader_name TEXT NOT NULL,
+    at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS settings (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -405,6 +414,17 @@ class Store(Directory):
                 (session_id, to_rep_id, now_ms()),
             )
             db.execute("DELETE FROM invites WHERE session_id = ? AND rep_id = ?", (session_id, to_rep_id))
+
+    # --- files --------------------------------------------------------------
+
+    def add_file(self, file_id: str, session_id: int, name: str, size: int, uploader_kind: str,
+                 uploader_name: str) -> None:
+        self._write("INSERT INTO files (id, session_id, name, size, uploader_kind, uploader_name, at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)", (file_id, session_id, name, size, uploader_kind, uploader_name,
+                                                       now_ms()))
+
+    def file(self, file_id: str) -> sqlite3.Row | None:
+        return self._one("SELECT * FROM files WHERE id = ?", (file_id,))
 
     # --- events -----------------------------------------------------------
 

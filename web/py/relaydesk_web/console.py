@@ -292,7 +292,8 @@ DIALOGS = {
     "end-dialog": (end_session, None), "export-dialog": (export_log, None),
     "invite-dialog": (invite, prepare_invite), "transfer-dialog": (transfer, prepare_transfer),
 }
-ACTIONS = {"visibility": toggle_hidden, "leave": lambda: app.dispatch({"type": "leave"})}
+files = dom.FileSender(lambda: f"/files/{core.current}" if core.current is not None else None)
+ACTIONS = {"visibility": toggle_hidden, "leave": lambda: app.dispatch({"type": "leave"}), "send-file": files.choose}
 
 
 def pick(item) -> None:
@@ -340,6 +341,7 @@ dom.listen(dom.by_id("open-prefs"), "click", lambda event: dom.open_dialog("pref
 dom.listen(dom.by_id("send-url"), "click", lambda event: app.dispatch({"type": "push_url",
                                                                        "text": dom.by_id("message").value}))
 dom.listen(dom.by_id("note-form"), "submit", add_note)
+dom.listen(dom.by_id("send-file"), "click", lambda event: files.choose())
 dom.listen(dom.by_id("side-toggle"), "click", lambda event: app.dispatch(
     {"type": "set_prefs", "changes": {"side_panel": not core.prefs["side_panel"]}}))
 dom.listen(dom.by_id("toggle-hidden"), "click", toggle_hidden)

@@ -1,5 +1,9 @@
 """The customer window: ask for help, wait in the queue, chat.  Loaded by the portal page."""
 
+import asyncio
+import json
+
+import js
 from pyscript import document, window
 
 from relaydesk_web import dom
@@ -34,6 +38,9 @@ dom.by_id("ask-details").textContent = "We will share with the representative: "
 def render(effect) -> None:
     match effect:
         case ShowView(view):
+            if view != "form" and core.token and core.token not in file_access:
+                file_access.add(core.token)
+                asyncio.ensure_future(allow_downloads(core.token))
             dom.show("ask", view == "form")
             dom.show("waiting", view == "waiting")
             dom.show("ended", view == "ended")
@@ -55,6 +62,16 @@ def render(effect) -> None:
 
 
 app = Runtime(core, "/ws/customer", render, storage)
+files = dom.FileSender(lambda: f"/files/{core.session['id']}" if core.session else None,
+                       lambda: {"X-Relaydesk-Token": core.token or ""})
+file_access: set[str] = set()  # tokens this page has asked /files to accept as a cookie
+
+
+async def allow_downloads(token: str) -> None:
+    """Let this browser download its own session's files (an HttpOnly cookie for /files)."""
+    options = dom.js_object(method="POST", body=json.dumps({"token": token}),
+                            headers={"Content-Type": "application/json"})
+    await js.fetch("/files/access", options)
 
 
 def ask(event) -> None:
@@ -71,6 +88,7 @@ def ask(event) -> None:
 
 dom.listen(dom.by_id("ask"), "submit", ask)
 dom.listen(dom.by_id("start-over"), "click", lambda event: app.dispatch({"type": "start_over"}))
+dom.listen(dom.by_id("send-file"), "click", lambda event: files.choose())
 dom.by_id("transcript-tz").value = dom.time_zone()
 if not (core.token or core.request):
     render(ShowView("form"))

@@ -87,6 +87,11 @@ def entry_node(entry: Entry):
         meta.append(element("span", f"to {entry.to} · private", **{"class": "to"}))
     meta.append(element("span", **{"class": "delivery"}))
     body = element("p", **{"class": "text"})
+    if entry.kind == "file":  # the entry's id names the stored file: file-<id>
+        body.append(element("span", "File: ", **{"class": "label"}),
+                    element("a", entry.text, href=f"/files/{entry.id.removeprefix('file-')}", download=""))
+        node.append(meta, body)
+        return node
     if entry.kind == "url":
         body.append(element("span", "Web page: ", **{"class": "label"}))
     elif entry.kind == "note":
@@ -169,6 +174,58 @@ class SessionLogs:
     @property
     def scroll(self) -> float:
         return self.current.node.scrollTop if self.current else 0
+
+
+class FileSender:
+    """Send file: pick a file, upload it with progress; the server logs it for both sides."""
+
+    def __init__(self, target, headers=None) -> None:
+        self.target, self.headers = target, headers or (lambda: {})  # () -> upload URL, or None; () -> headers
+        self.input = by_id("file-input")
+        self.most = int(self.input.dataset.maxMb) * 1024 * 1024
+        listen(self.input, "change", lambda event: self.send())
+
+    def choose(self) -> None:
+        if self.target() is None:
+            notice("Files can be sent once you are in a chat.")
+            return
+        self.input.click()
+
+    def send(self) -> None:
+        chosen, url = self.input.files.item(0), self.target()
+        self.input.value = ""
+        if not chosen or url is None:
+            return
+        if chosen.size > self.most:
+            notice(f"{chosen.name} is too large: files are limited to {self.most // 1024 // 1024} MB.")
+            return
+        by_id("upload-name").textContent = f"Sending {chosen.name}…"
+        progress = by_id("upload-progress")
+        progress.value = 0
+        show("upload", True)
+        request = js.XMLHttpRequest.new()
+        request.open("POST", url)
+        for name, value in self.headers().items():
+            request.setRequestHeader(name, value)
+        kept: list = []
+
+        def moved(event) -> None:
+            if event.lengthComputable:
+                progress.value = event.loaded / event.total
+
+        def finished(event) -> None:
+            show("upload", False)
+            if request.status != 201:
+                answer = json.loads(request.responseText or "{}") if request.status else {}
+                notice(answer.get("error", "The file could not be sent: the connection dropped. Try again."))
+            for proxy in kept:
+                proxy.destroy()
+
+        listen(request.upload, "progress", moved, kept)
+        listen(request, "loadend", finished, kept)
+        form = js.FormData.new()
+        form.append("file", chosen)
+        request.send(form)
 
 
 class Composer:

@@ -1,0 +1,101 @@
+"""Files through a live server: sent both ways, downloaded by that session's people only."""
+
+import json
+import secrets
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.chatters import accept, ask, rep_hello
+from tests.wsclient import Client, sign_in
+
+
+def http(server, method, path, body=None, headers=None):
+    request = urllib.request.Request(server.url + path, data=body, method=method,
+                                     headers={"Origin": server.url, **(headers or {})})
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def upload(server, session_id, name, content: bytes, headers):
+    boundary = secrets.token_hex(8)
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            f"Content-Type: application/octet-stream\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
+    return http(server, "POST", f"/files/{session_id}", body,
+                {"Content-Type": f"multipart/form-data; boundary={boundary}", **headers})
+
+
+def customer_cookie(server, token):
+    status, headers, _ = http(server, "POST", "/files/access", json.dumps({"token": token}).encode(),
+                              {"Content-Type": "application/json"})
+    assert status == 204 and "HttpOnly" in headers["Set-Cookie"] and "Path=/files" in headers["Set-Cookie"]
+    return headers["Set-Cookie"].split(";", 1)[0]
+
+
+def test_a_customer_file_reaches_the_rep_who_downloads_it(chat, server):
+    customer, alice, session_id, token = chat
+    status, _, body = upload(server, session_id, "<i>report.html", b"<script>alert(1)</script>",
+                             {"X-Relaydesk-Token": token})
+    assert status == 201
+    file_id = json.loads(body)["id"]
+    event = alice.expect("event", id=f"file-{file_id}")
+    assert (event["kind"], event["text"]) == ("file", "<i>report.html (25 bytes)")
+    assert customer.expect("event", id=f"file-{file_id}")
+    status, headers, content = http(server, "GET", f"/files/{file_id}", headers={"Cookie": sign_in(server, "alice")})
+    assert (status, content) == (200, b"<script>alert(1)</script>")
+    assert headers["Content-Disposition"].startswith("attachment")
+    assert headers["X-Content-Type-Options"] == "nosniff" and headers["Content-Type"] == "application/octet-stream"
+
+
+def test_a_rep_file_reaches_the_customer_who_downloads_it(chat, server):
+    customer, alice, session_id, token = chat
+    status, _, body = upload(server, session_id, "fix.txt", b"turn it off and on", {"Cookie": sign_in(server, "alice")})
+    file_id = json.loads(body)["id"]
+    customer.expect("event", id=f"file-{file_id}")
+    status, _, content = http(server, "GET", f"/files/{file_id}", headers={"Cookie": customer_cookie(server, token)})
+    assert (status, content) == (200, b"turn it off and on")
+
+
+def test_nobody_else_downloads_a_sessions_file(chat, server, connect):
+    customer, alice, session_id, token = chat
+    _, _, body = upload(server, session_id, "secret.txt", b"mine", {"X-Relaydesk-Token": token})
+    file_id = json.loads(body)["id"]
+    other = connect("customer")
+    other_session, other_token = ask(other, name="Eve")
+    assert http(server, "GET", f"/files/{file_id}", headers={"Cookie": customer_cookie(server, other_token)})[0] == 404
+    assert http(server, "GET", f"/files/{file_id}", headers={"Cookie": sign_in(server, "bob")})[0] == 404
+    assert http(server, "GET", f"/files/{file_id}")[0] == 404
+    assert http(server, "GET", f"/files/{file_id}", headers={"Cookie": sign_in(server, "root")})[0] == 200
+
+
+def test_nobody_else_sends_into_a_session(chat, server, connect):
+    customer, alice, session_id, token = chat
+    other_session, other_token = ask(connect("customer"), name="Eve")
+    assert upload(server, session_id, "x.txt", b"x", {"X-Relaydesk-Token": other_token})[0] == 404
+    assert upload(server, session_id, "x.txt", b"x", {"Cookie": sign_in(server, "bob")})[0] == 404
+
+
+def test_a_file_over_the_limit_gets_a_clear_message(start_server):
+    server = start_server(MAX_FILE_MB=1)
+    server.add_rep("alice", "Alice")
+    customer, alice = Client(server, "customer"), Client(server, "rep", cookie=sign_in(server, "alice"))
+    rep_hello(alice)
+    session_id, token = ask(customer)
+    accept(alice, session_id)
+    status, _, body = upload(server, session_id, "big.bin", b"x" * (2 * 1024 * 1024), {"X-Relaydesk-Token": token})
+    assert status == 413 and "limited to 1 MB" in json.loads(body)["error"]
+    customer.send(type="say", id="still-alive", text="still here")
+    assert customer.expect("ack", id="still-alive")
+    customer.close()
+    alice.close()
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example"])
+def test_uploads_from_another_site_are_refused(chat, server, origin):
+    customer, alice, session_id, token = chat
+    status, _, _ = http(server, "POST", f"/files/{session_id}", b"", {"Origin": origin, "X-Relaydesk-Token": token})
+    assert status == 403
