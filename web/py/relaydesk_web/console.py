@@ -1,5 +1,7 @@
 """The rep console: session keys, the queue, a tab per session, the chat box, details.  Loaded by ``/rep``."""
 
+import asyncio
+
 from pyscript import window
 
 from relaydesk import prefs as preferences
@@ -22,6 +24,7 @@ from relaydesk_web.effects import (
 )
 from relaydesk_web.rep_state import RepCore
 from relaydesk_web.runtime import Runtime
+from relaydesk_web.state import RECONNECTING
 from relaydesk_web.tabbar import TabBar
 from relaydesk_web.tools import MessageTools
 
@@ -351,3 +354,18 @@ dom.listen(dom.by_id("open-end"), "click", lambda event: dom.open_dialog("end-di
 dom.listen(dom.by_id("close-tab"), "click", lambda event: app.dispatch({"type": "close", "session": core.current}))
 app.start()
 dom.listen(window.document, "click", lambda event: dom.ask_to_notify())
+
+
+async def still_signed_in() -> None:
+    """While reconnecting, find out whether the sign-in expired; if so, show the sign-in page."""
+    if dom.by_id("app-status").textContent != RECONNECTING:
+        return
+    try:
+        response = await window.fetch("/rep/reps")
+    except Exception:  # the server is down: keep reconnecting
+        return
+    if response.status == 401:
+        window.location.reload()
+
+
+dom.every(10, lambda: asyncio.ensure_future(still_signed_in()))

@@ -1,0 +1,20 @@
+"""A rep whose sign-in is gone while the console is open is sent back to the sign-in page."""
+
+from playwright.sync_api import expect
+
+from e2e.pages import CustomerPage, RepConsole
+from tests.liveserver import LiveServer
+
+
+def test_a_console_that_lost_its_sign_in_returns_to_the_sign_in_page(
+    chatting: tuple[CustomerPage, RepConsole], live_server: LiveServer
+):
+    customer, rep = chatting
+    rep.watch.allow_console_error(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/ws/rep' failed")
+    rep.watch.allow_console_error(r"status of 401 .*/rep/reps")  # the probe that finds the sign-in gone
+    customer.watch.allow_console_error(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/ws/customer' failed")
+    rep.page.context.clear_cookies()
+    live_server.kill()
+    live_server.start()
+    expect(rep.sign_in_button).to_be_visible(timeout=30_000)
+    customer.expect_connected()
