@@ -180,6 +180,12 @@ def _changes(value: object) -> dict:
     return value
 
 
+def _screen_state(value: object) -> str:
+    if value not in ("allowed", "denied", "stopped"):
+        raise ProtocolError("bad-field", "Screen sharing is allowed, denied or stopped.")
+    return value
+
+
 def optional(check):
     """Mark a field check as optional: a missing field becomes None."""
     check.optional = True
@@ -204,6 +210,7 @@ CUSTOMER_FRAMES = {
     },
     "hello": {"token": _token, "since": _seq},
     "say": {"id": _client_id, "text": _text(MAX_TEXT, "A message")},
+    "screen": {"id": _client_id, "state": _screen_state},
 }
 
 REP_FRAMES = {
@@ -219,6 +226,8 @@ REP_FRAMES = {
     "note": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A note")},
     "push-url": {"id": _client_id, "session": _session_id, "url": web_url},
     "prefs": {"id": _client_id, "prefs": _changes},
+    "screen-request": {"id": _client_id, "session": _session_id},
+    "viewer": {"id": _client_id, "session": _session_id, "open": _flag},
     "accept": {"id": _client_id, "session": _session_id},
     "make-key": {"id": _client_id},
     "end": {"id": _client_id, "session": _session_id, "outcome": _outcome},
@@ -233,7 +242,7 @@ def decode(frame: str | bytes, role: str) -> dict:
     Return a dict holding ``type`` and the checked fields; raise
     ``ProtocolError`` with a message for a person when the frame is refused.
     """
-    if isinstance(frame, bytes):
+    if isinstance(frame, bytes):  # the relay takes a customer's screen images before decoding
         raise ProtocolError("binary", "This connection does not accept binary frames.")
     if len(frame.encode("utf-8")) > MAX_FRAME_BYTES:
         raise ProtocolError("too-large", f"That was too large to send ({MAX_FRAME_BYTES // 1024} KB at most).")

@@ -20,6 +20,7 @@ from . import protocol
 from .details import OUTCOME_NAMES
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
+from .screen import Screen, ScreenHandlers
 from .store import Event, Refused, Rep, Session, Store, now_ms
 from .team import TeamHandlers
 
@@ -83,7 +84,7 @@ def customer_summary(session: Session) -> dict:
             "ended": session.status == "ended"}
 
 
-class Relay(TeamHandlers):
+class Relay(TeamHandlers, ScreenHandlers):
     """Hold the open connections of one server and route between them."""
 
     def __init__(self, store: Store, config: dict | None = None) -> None:
@@ -94,6 +95,7 @@ class Relay(TeamHandlers):
         self.gone_after_s = config.get("CUSTOMER_GONE_S", 20)
         self._gone_since: dict[int, float] = {}  # session -> when its customer's last socket closed
         self._gone_noted: set[int] = set()
+        self._screens: dict[int, Screen] = defaultdict(Screen)
         self._lock = threading.Lock()
         self._reps: dict[int, set[Connection]] = defaultdict(set)
         self._customers: dict[int, set[Connection]] = defaultdict(set)
@@ -117,6 +119,8 @@ class Relay(TeamHandlers):
     def handle(self, conn: Connection, frame: str | bytes) -> None:
         """Act on one frame; a refused frame gets an error, never a crash."""
         try:
+            if isinstance(frame, bytes) and conn.role == "customer" and conn.session_id is not None:
+                return self.screen_image(conn, frame)
             message = protocol.decode(frame, conn.role)
             getattr(self, f"_{conn.role}_{message['type'].replace('-', '_')}")(conn, message)
         except ProtocolError as exc:
@@ -126,6 +130,10 @@ class Relay(TeamHandlers):
             conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.")))
 
     def _forget(self, conn: Connection) -> None:
+        for session_id, screen in list(self._screens.items()):
+            if id(conn) in screen.viewers:  # a Viewer cannot outlive its rep's console
+                screen.viewers.discard(id(conn))
+                self._screen_changed(session_id)
         with self._lock:
             if conn.rep is not None:
                 self._reps[conn.rep.id].discard(conn)
@@ -189,7 +197,9 @@ class Relay(TeamHandlers):
                 self._gone_since.pop(session.id, None)
                 came_back = session.id in self._gone_noted
                 self._gone_noted.discard(session.id)
-            conn.send(protocol.encode("welcome", role="customer", session=customer_summary(session)))
+            screen = self._screens[session.id]
+            conn.send(protocol.encode("welcome", role="customer", session=customer_summary(session),
+                                      screen={"asked": screen.asked_by, "sharing": screen.sharing}))
             for event in self.store.events_since(session.id, since):
                 conn.send(protocol.encode("event", **event_view(event, for_rep=False)))
         if came_back and session.status == "active":
@@ -235,6 +245,7 @@ class Relay(TeamHandlers):
         with self._session_locks[session_id]:
             for event in self.store.events_since(session_id, since, rep_id=conn.rep.id):
                 conn.send(protocol.encode("event", **event_view(event, for_rep=True)))
+            self.send_latest_image(conn, session_id)
 
     def rep_view(self, session: Session) -> dict:
         """Return a session's summary for reps, with who is in it."""
@@ -242,7 +253,7 @@ class Relay(TeamHandlers):
                         for p in self.store.participants(session.id)]
         online = bool(self._customer_conns(session.id))
         return rep_summary(session) | {"participants": participants, "owner": session.owner_rep_id,
-                                       "customer_online": online}
+                                       "customer_online": online, "sharing": self._screens[session.id].sharing}
 
     def session_changed(self, session_id: int) -> None:
         """Send a session's fresh summary to everyone in it."""

@@ -17,6 +17,7 @@ from relaydesk_web.effects import (
     OpenSession,
     Prefs,
     Queue,
+    ScreenImage,
     SelectSession,
     ShowEntry,
     Unread,
@@ -124,6 +125,61 @@ def show_side_panel(shown: bool) -> None:
     dom.by_id("console-main").classList.toggle("no-side", not shown)
 
 
+def show_screen(summary: dict) -> None:
+    """The Customer screen region: the latest picture while shared, else why there is none."""
+    src = core.screens.get(summary["id"]) if summary.get("sharing") else None
+    thumb = dom.by_id("screen-thumb")
+    if src:
+        thumb.src = src
+    thumb.hidden = not src
+    dom.by_id("screen-state").textContent = (
+        "Double-click the picture to open the Viewer." if src
+        else "Shared; waiting for the first picture…" if summary.get("sharing")
+        else "Not shared. Use Request screen sharing.")
+
+
+class Viewer:
+    """The Viewer: a separate window (movable to another monitor) with the customer's screen, large and live."""
+
+    def __init__(self) -> None:
+        self.windows: dict[int, object] = {}
+        dom.every(1, self.closed_ones)
+
+    def open(self, session: int | None) -> None:
+        if session is None:
+            return
+        if session in self.windows and not self.windows[session].closed:
+            self.windows[session].focus()
+            return
+        name = core.conversations[session].summary["customer"]
+        popup = window.open("", f"relaydesk-viewer-{session}", "popup,width=1320,height=800")
+        if not popup:
+            dom.notice("The Viewer could not open: allow popups for this page.")
+            return
+        page = popup.document
+        page.title = f"Viewer — {name}"
+        page.body.style.cssText = "margin:0;background:#111;display:grid;place-items:center;min-height:100vh"
+        image = page.createElement("img")
+        image.id, image.alt = "live", "Customer screen (live)"
+        image.style.cssText = "max-width:100vw;max-height:100vh"
+        page.body.replaceChildren(image)
+        self.windows[session] = popup
+        if core.screens.get(session):
+            image.src = core.screens[session]
+        app.dispatch({"type": "viewer", "session": session, "open": True})
+
+    def show(self, session: int, src: str) -> None:
+        popup = self.windows.get(session)
+        if popup is not None and not popup.closed:
+            popup.document.getElementById("live").src = src
+
+    def closed_ones(self) -> None:
+        for session, popup in list(self.windows.items()):
+            if popup.closed:
+                del self.windows[session]
+                app.dispatch({"type": "viewer", "session": session, "open": False})
+
+
 def show_details(summary: dict) -> None:
     rows = []
     for label, value in detail_rows(summary, dom.local_time):
@@ -137,6 +193,7 @@ def show_details(summary: dict) -> None:
     for control in ("message", "send", "open-end", "to"):
         dom.by_id(control).disabled = ended
     show_participants(summary)
+    show_screen(summary)
 
 
 def render(effect) -> None:
@@ -190,6 +247,10 @@ def render(effect) -> None:
                 logs.logs[session].show(placement)
             if placement.entry.kind == "note":
                 show_notes(session)
+        case ScreenImage(session, src):
+            viewer.show(session, src)
+            if session == core.current:
+                show_screen(core.conversations[session].summary)
         case Prefs(prefs):
             tools.apply(prefs)
             show_side_panel(prefs["side_panel"])
@@ -218,6 +279,7 @@ def invitation(invite: dict):
 
 app = Runtime(core, "/ws/rep", render)
 tools = MessageTools(app, core)
+viewer = Viewer()
 tabbar = TabBar(core, lambda session: app.dispatch({"type": "select", "session": session,
                                                    "scroll": logs.scroll}))
 
@@ -296,7 +358,11 @@ DIALOGS = {
     "invite-dialog": (invite, prepare_invite), "transfer-dialog": (transfer, prepare_transfer),
 }
 files = dom.FileSender(lambda: f"/files/{core.current}" if core.current is not None else None)
-ACTIONS = {"visibility": toggle_hidden, "leave": lambda: app.dispatch({"type": "leave"}), "send-file": files.choose}
+ACTIONS = {
+    "visibility": toggle_hidden, "leave": lambda: app.dispatch({"type": "leave"}), "send-file": files.choose,
+    "request-screen": lambda: app.dispatch({"type": "request_screen"}),
+    "push-url": lambda: app.dispatch({"type": "push_url", "text": dom.by_id("message").value}),
+}
 
 
 def pick(item) -> None:
@@ -345,6 +411,8 @@ dom.listen(dom.by_id("send-url"), "click", lambda event: app.dispatch({"type": "
                                                                        "text": dom.by_id("message").value}))
 dom.listen(dom.by_id("note-form"), "submit", add_note)
 dom.listen(dom.by_id("send-file"), "click", lambda event: files.choose())
+dom.listen(dom.by_id("request-screen"), "click", lambda event: app.dispatch({"type": "request_screen"}))
+dom.listen(dom.by_id("screen-thumb"), "dblclick", lambda event: viewer.open(core.current))
 dom.listen(dom.by_id("side-toggle"), "click", lambda event: app.dispatch(
     {"type": "set_prefs", "changes": {"side_panel": not core.prefs["side_panel"]}}))
 dom.listen(dom.by_id("toggle-hidden"), "click", toggle_hidden)

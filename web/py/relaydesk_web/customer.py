@@ -8,7 +8,8 @@ from pyscript import document, window
 
 from relaydesk_web import dom
 from relaydesk_web.agent import browser_name, system_name
-from relaydesk_web.effects import OpenUrl, Position, ShowEntry, ShowView, StartOver
+from relaydesk_web.capture import ScreenShare
+from relaydesk_web.effects import OpenUrl, Position, ScreenAsk, ScreenMode, ShowEntry, ShowView, StartOver
 from relaydesk_web.runtime import Runtime, Storage
 from relaydesk_web.state import CustomerCore
 
@@ -53,6 +54,16 @@ def render(effect) -> None:
             dom.by_id("position-text").textContent = f"{ahead} A representative will be with you shortly."
         case ShowEntry(_session, placement):
             log.show(placement)
+        case ScreenAsk(by):
+            dom.show("screen-request", bool(by) and not screen.sharing)
+            if by:
+                dom.by_id("screen-request-text").textContent = f"{by} asks to see your screen."
+        case ScreenMode(mode, sharing):
+            screen.mode = mode
+            if screen.sharing and not sharing:  # the server lost track (a restart): say so again
+                app.dispatch({"type": "screen", "state": "allowed"})
+            elif sharing and not screen.sharing:  # this page was reloaded: its capture is gone
+                app.dispatch({"type": "screen", "state": "stopped"})
         case OpenUrl(url):
             # The chat shows it as a link too, for when a popup blocker stops this.
             window.open(url, "_blank", "noopener")
@@ -62,6 +73,7 @@ def render(effect) -> None:
 
 
 app = Runtime(core, "/ws/customer", render, storage)
+screen = ScreenShare(app)
 files = dom.FileSender(lambda: f"/files/{core.session['id']}" if core.session else None,
                        lambda: {"X-Relaydesk-Token": core.token or ""})
 file_access: set[str] = set()  # tokens this page has asked /files to accept as a cookie
@@ -89,6 +101,9 @@ def ask(event) -> None:
 dom.listen(dom.by_id("ask"), "submit", ask)
 dom.listen(dom.by_id("start-over"), "click", lambda event: app.dispatch({"type": "start_over"}))
 dom.listen(dom.by_id("send-file"), "click", lambda event: files.choose())
+dom.listen(dom.by_id("screen-allow"), "click", lambda event: (dom.show("screen-request", False), screen.allow()))
+dom.listen(dom.by_id("screen-deny"), "click", lambda event: app.dispatch({"type": "screen", "state": "denied"}))
+dom.listen(dom.by_id("stop-sharing"), "click", lambda event: screen.stop())
 dom.by_id("transcript-tz").value = dom.time_zone()
 if not (core.token or core.request):
     render(ShowView("form"))

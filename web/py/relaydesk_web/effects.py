@@ -157,4 +157,28 @@ class StartOver:
     """Customer window: clear the finished session from the page."""
 
 
+
+@dataclass
+class ScreenAsk:
+    """Customer window: a rep asks to see the screen (``by``), or the question is settled (None)."""
+
+    by: str | None
+
+
+@dataclass
+class ScreenMode:
+    """Customer window: what the server expects of the shared screen: thumbnails, or Viewer frames."""
+
+    mode: str
+    sharing: bool
+
+
+@dataclass
+class ScreenImage:
+    """Rep console: the latest picture of a customer's shared screen."""
+
+    session: int
+    src: str
+
+
 Effect = object

@@ -24,6 +24,7 @@ from .effects import (
     OpenSession,
     Prefs,
     Queue,
+    ScreenImage,
     SelectSession,
     Status,
     Transmit,
@@ -49,6 +50,7 @@ class RepCore(ChatCore):
         self.unread: dict[int, int] = {}
         self.page_hidden = False
         self.max_sessions = 0  # 0: no cap
+        self.screens: dict[int, str] = {}  # per session: the latest picture of the customer's screen
         self.prefs: dict = dict(preferences.DEFAULTS)
 
     def greeting(self) -> list[dict]:
@@ -99,7 +101,7 @@ class RepCore(ChatCore):
         if session not in self.conversations:
             return []
         del self.conversations[session]
-        for per_session in (self.to, self.drafts, self.scrolls, self.unread):
+        for per_session in (self.to, self.drafts, self.scrolls, self.unread, self.screens):
             per_session.pop(session, None)
         effects: list[Effect] = [CloseSession(session)]
         if self.current == session:
@@ -276,6 +278,19 @@ class RepCore(ChatCore):
         """Tell whether the rep holds as many open sessions as the team allows."""
         held = sum(1 for c in self.conversations.values() if c.summary["status"] == "active")
         return bool(self.max_sessions) and held >= self.max_sessions
+
+    def on_screen_image(self, event: dict) -> list[Effect]:
+        if event["session"] not in self.conversations:
+            return []
+        self.screens[event["session"]] = event["src"]
+        return [ScreenImage(event["session"], event["src"])]
+
+    def on_request_screen(self, event: dict) -> list[Effect]:
+        return self._acting("screen-request")
+
+    def on_viewer(self, event: dict) -> list[Effect]:
+        frame = {"type": "viewer", "id": self.new_id(), "session": event["session"], "open": event["open"]}
+        return self._submit(frame) if event["session"] in self.conversations else []
 
     def on_accept(self, event: dict) -> list[Effect]:
         return self._submit({"type": "accept", "id": self.new_id(), "session": event["session"]})

@@ -58,6 +58,11 @@ class Runtime:
         self.socket = js.WebSocket.new(self.url)
         self.socket.onopen, self.socket.onmessage, self.socket.onclose = self._handlers
 
+    def send_binary(self, data) -> None:
+        """Send bytes (a screen frame) now, or drop them while offline: the next frame will do."""
+        if self.socket is not None and self.socket.readyState == OPEN:
+            self.socket.send(data)
+
     def dispatch(self, event: dict) -> None:
         for effect in self.core.update(event):
             self.apply(effect)

@@ -23,6 +23,8 @@ from .effects import (
     Position,
     Reconnect,
     Remember,
+    ScreenAsk,
+    ScreenMode,
     ShowEntry,
     ShowView,
     StartOver,
@@ -59,7 +61,7 @@ class ChatCore:
         self.conversations: dict[int, Conversation] = {}
 
     def update(self, event: dict) -> list[Effect]:
-        handler = getattr(self, f"on_{event.get('type')}", None)
+        handler = getattr(self, f"on_{str(event.get('type')).replace('-', '_')}", None)
         return handler(event) if handler else []
 
     def on_connected(self, event: dict) -> list[Effect]:
@@ -179,7 +181,21 @@ class CustomerCore(ChatCore):
 
     def on_welcome(self, event: dict) -> list[Effect]:
         self.link.welcomed()
-        return [Status(CONNECTED), *self._session_changed(event["session"])]
+        screen = event.get("screen") or {}
+        effects = [Status(CONNECTED), *self._session_changed(event["session"])]
+        effects.append(ScreenMode("thumbnail", bool(screen.get("sharing"))))
+        return effects + [ScreenAsk(screen.get("asked") or None)]
+
+    def on_screen_asked(self, event: dict) -> list[Effect]:
+        return [ScreenAsk(event["by"])]
+
+    def on_screen_mode(self, event: dict) -> list[Effect]:
+        return [ScreenMode(event["mode"], event["sharing"])]
+
+    def on_screen(self, event: dict) -> list[Effect]:
+        """The customer allowed, denied or stopped sharing their screen."""
+        frame = {"type": "screen", "id": self.new_id(), "state": event["state"]}
+        return [ScreenAsk(None)] + [Transmit(f) for f in self.link.submit(frame)]
 
     def on_session(self, event: dict) -> list[Effect]:
         return self._session_changed(event["session"])

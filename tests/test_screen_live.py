@@ -1,0 +1,79 @@
+"""The customer's screen through a live server: asked, allowed, images checked, reps only."""
+
+import io
+
+from PIL import Image
+
+from tests.chatters import new_id
+
+
+def webp(width=320, height=180) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (20, 120, 60)).save(buffer, "WEBP", quality=60)
+    return buffer.getvalue()
+
+
+def share(customer, alice, session_id):
+    alice.send(type="screen-request", id=new_id(), session=session_id)
+    assert customer.expect("screen-asked")["by"] == "Alice"
+    customer.send(type="screen", id="allow-it-1", state="allowed")
+    customer.expect("ack", id="allow-it-1")
+
+
+def test_a_shared_screen_reaches_the_reps_and_never_a_customer(chat):
+    customer, alice, session_id, _ = chat
+    share(customer, alice, session_id)
+    assert alice.expect("event", kind="status", text="Carol is sharing their screen")
+    customer.ws.send_binary(webp())
+    image = alice.expect("screen-image")
+    assert image["src"].startswith("data:image/webp;base64,") and (image["width"], image["height"]) == (320, 180)
+    customer.send(type="say", id="after-image", text="done")
+    customer.expect("ack", id="after-image")
+    assert not any("screen-image" in raw for raw in customer.frames)
+
+
+def test_images_before_sharing_is_allowed_are_refused(chat):
+    customer, alice, session_id, _ = chat
+    customer.ws.send_binary(webp())
+    assert customer.expect("error")["code"] == "not-sharing"
+
+
+def test_a_bad_image_gets_an_error_and_the_connection_stays_up(chat):
+    customer, alice, session_id, _ = chat
+    share(customer, alice, session_id)
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64)).save(buffer, "PNG")
+    customer.ws.send_binary(buffer.getvalue())
+    assert customer.expect("error")["code"] == "bad-image"
+    customer.ws.send_binary(webp())
+    assert alice.expect("screen-image")
+
+
+def test_the_viewer_asks_the_customer_for_larger_frames(chat):
+    customer, alice, session_id, _ = chat
+    share(customer, alice, session_id)
+    alice.send(type="viewer", id="open-viewer", session=session_id, open=True)
+    assert customer.expect("screen-mode", mode="viewer")["sharing"] is True
+    alice.send(type="viewer", id="shut-viewer", session=session_id, open=False)
+    assert customer.expect("screen-mode", mode="thumbnail")
+
+
+def test_a_rep_opening_the_session_later_sees_the_latest_picture(chat, connect):
+    customer, alice, session_id, _ = chat
+    share(customer, alice, session_id)
+    customer.ws.send_binary(webp(200, 100))
+    alice.expect("screen-image")
+    again = connect("rep", "alice")
+    again.send(type="hello", since={})
+    again.expect("welcome")
+    assert again.expect("screen-image")["width"] == 200
+
+
+def test_denied_and_stopped_are_noted(chat):
+    customer, alice, session_id, _ = chat
+    alice.send(type="screen-request", id=new_id(), session=session_id)
+    customer.send(type="screen", id="deny-it-01", state="denied")
+    assert alice.expect("event", kind="status", text="Carol declined to share their screen")
+    share(customer, alice, session_id)
+    customer.send(type="screen", id="stop-it-01", state="stopped")
+    assert alice.expect("event", kind="status", text="Carol stopped sharing their screen")
