@@ -15,7 +15,7 @@ from pyscript import document, window
 
 from . import dom
 
-SIZES = {"thumbnail": (320, 1.0), "viewer": (1280, 0.2)}  # mode -> (most pixels wide, seconds between frames)
+SIZES = {"thumbnail": (320, 1.0), "viewer": (1280, 0.18)}  # mode -> (most pixels wide, seconds between frames)
 
 
 class ScreenShare:
@@ -89,4 +89,5 @@ class ScreenShare:
         buffer = await blob.arrayBuffer()
         window.relaydeskEncodeMs = js.performance.now() - started
         window.relaydeskFrameBytes = buffer.byteLength
+        window.relaydeskSentAt = js.performance.timeOrigin + js.performance.now()
         self.app.send_binary(buffer)

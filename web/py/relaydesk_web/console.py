@@ -248,6 +248,9 @@ def render(effect) -> None:
             if placement.entry.kind == "note":
                 show_notes(session)
         case ScreenImage(session, src):
+            # Read by bench/screen.py: when the picture arrived, and how many so far.
+            window.relaydeskImageAt = window.performance.timeOrigin + window.performance.now()
+            window.relaydeskImages = getattr(window, "relaydeskImages", 0) + 1
             viewer.show(session, src)
             if session == core.current:
                 show_screen(core.conversations[session].summary)
