@@ -130,7 +130,7 @@ def test_a_customer_cannot_speak_before_joining(connect):
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("not json", "bad-json"), ('{"type": "teleport"}', "unknown-type"), (b"\x00\x01", "binary"),
+    [("not json", "bad-json"), ('{"type": "teleport"}', "unknown-type"), (b"\x00\x01", "not-sharing"),
      ("x" * (MAX_FRAME_BYTES + 10), "too-large")],
 )
 def test_bad_frames_get_an_error_and_the_connection_stays_up(chat, raw, code):
@@ -139,6 +139,14 @@ def test_bad_frames_get_an_error_and_the_connection_stays_up(chat, raw, code):
     assert customer.expect("error")["code"] == code
     customer.send(type="say", id="still-here", text="still connected")
     assert customer.expect("ack", id="still-here")
+
+
+def test_a_rep_socket_takes_no_binary_frames(chat):
+    customer, alice, session_id, _ = chat
+    alice.send_raw(b"\x00\x01")
+    assert alice.expect("error")["code"] == "binary"
+    alice.send(type="say", id="rep-still-here", session=session_id, text="still connected")
+    assert alice.expect("ack", id="rep-still-here")
 
 
 def test_an_overlong_message_gets_a_clear_error(chat):
