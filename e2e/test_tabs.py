@@ -58,3 +58,23 @@ def test_one_rep_three_customers_tabs_colours_drafts_and_unread(actors: Actors):
     rep.page.reload()
     rep.expect_connected()
     expect(tabs).to_have_count(3)  # every open session comes back after a reload
+
+
+def test_arrow_keys_move_between_focused_tabs(actors: Actors):
+    rep = actors.rep()
+    customers = {name: actors.customer() for name in ("Ann", "Ben")}
+    rep.goto()
+    rep.sign_in(rep.username, rep.password)
+    for customer in customers.values():
+        customer.goto()
+    rep.expect_connected()
+    for name, customer in customers.items():
+        customer.expect_connected()
+        customer.ask_for_help(name, f"{name}'s problem")
+        rep.accept(name)
+    ben = rep.page.get_by_role("tab", name="Ben")
+    expect(ben).to_have_attribute("aria-selected", "true")
+    ben.press("ArrowRight")  # round the end, back to the first
+    ann = rep.page.get_by_role("tab", name="Ann")
+    expect(ann).to_have_attribute("aria-selected", "true")
+    expect(ann).to_be_focused()

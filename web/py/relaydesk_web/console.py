@@ -283,8 +283,8 @@ def invitation(invite: dict):
 app = Runtime(core, "/ws/rep", render)
 tools = MessageTools(app, core)
 viewer = Viewer()
-tabbar = TabBar(core, lambda session: app.dispatch({"type": "select", "session": session,
-                                                   "scroll": logs.scroll}))
+tabbar = TabBar(core, lambda session: app.dispatch({"type": "select", "session": session, "scroll": logs.scroll}),
+                lambda step: app.dispatch({"type": "step_tab", "step": step, "scroll": logs.scroll}))
 
 
 def shortcut(event) -> None:
@@ -295,8 +295,7 @@ def shortcut(event) -> None:
     if digit.isdigit() and digit != "0":
         app.dispatch({"type": "tab_number", "number": int(digit), "scroll": logs.scroll})
     elif event.key in ("ArrowRight", "ArrowLeft"):
-        app.dispatch({"type": "step_tab", "step": 1 if event.key == "ArrowRight" else -1,
-                      "scroll": logs.scroll})
+        tabbar.on_step(1 if event.key == "ArrowRight" else -1)
     else:
         return
     event.preventDefault()

@@ -13,8 +13,8 @@ from . import dom, tabs
 
 
 class TabBar:
-    def __init__(self, core, on_select) -> None:
-        self.core, self.on_select = core, on_select
+    def __init__(self, core, on_select, on_step) -> None:
+        self.core, self.on_select, self.on_step = core, on_select, on_step
         self.node = dom.by_id("session-tabs")
         self.title = document.title
         dom.every(1, self.tick)
@@ -42,12 +42,8 @@ class TabBar:
         """Left and right arrows move between tabs, as the ARIA tabs pattern has it."""
         if event.key in ("ArrowLeft", "ArrowRight"):
             event.preventDefault()
-            self.core_step(1 if event.key == "ArrowRight" else -1)
-
-    def core_step(self, step: int) -> None:
-        order = list(self.core.conversations)
-        if self.core.current in order:
-            self.on_select(order[(order.index(self.core.current) + step) % len(order)])
+            self.on_step(1 if event.key == "ArrowRight" else -1)
+            self.tab(self.core.current).focus()
 
     def select(self, session: int) -> None:
         for tab in self.node.children:
