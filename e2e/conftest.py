@@ -34,6 +34,13 @@ NETWORK_SCHEMES = {"http", "https", "ws", "wss"}
 LOCAL_ONLY_SCHEMES = NETWORK_SCHEMES | {"data", "blob", "about"}
 
 REP_PASSWORD = "correct horse battery"
+# A rejected promise nobody handles is a console error, so the watch fails the test on it.
+REPORT_REJECTIONS = """
+addEventListener("unhandledrejection", (event) => {
+  const reason = event.reason;
+  console.error("unhandled rejection: " + (reason && reason.stack ? reason.stack : String(reason)));
+});
+"""
 
 expect.set_options(timeout=10_000)
 
@@ -114,6 +121,7 @@ class Actors:
     def new_page(self, label: str) -> tuple[Page, PageWatch]:
         context = self.browser.new_context()
         context.set_default_timeout(15_000)
+        context.add_init_script(REPORT_REJECTIONS)
         self.contexts.append(context)
         page = context.new_page()
         watch = PageWatch(label, page)
@@ -126,9 +134,9 @@ class Actors:
         customer.watch = watch
         return customer
 
-    def rep(self, username: str = "alice", name: str = "Alice") -> RepConsole:
+    def rep(self, username: str = "alice", name: str = "Alice", admin: bool = False) -> RepConsole:
         """A rep made through the real command line, with a console page in its own context."""
-        self.server.add_rep(username, name, REP_PASSWORD)
+        self.server.add_rep(username, name, REP_PASSWORD, admin=admin)
         page, watch = self.new_page(f"rep {username}")
         rep = RepConsole(page, self.server.url, username, name, REP_PASSWORD)
         rep.watch = watch

@@ -377,3 +377,54 @@ def test_at_the_cap_the_rep_is_at_capacity(rep):
     rep.update({"type": "welcome", "me": {"id": 1, "name": "Alice"}, "sessions": [summary(3), summary(4)],
                 "queue": [], "keys": [], "invites": [], "prefs": {}, "invite_hidden": False, "max_sessions": 2})
     assert rep.at_capacity
+
+
+# --- which session tools are on, and why the others are off ------------------------------------------
+
+
+def in_session_as(core, role, hidden=False, status="active", owner=None):
+    people = [{"id": 1, "name": "Alice", "role": role, "hidden": hidden},
+              {"id": 2, "name": "Bob", "role": "owner" if role != "owner" else "invited", "hidden": False}]
+    owner = owner if owner is not None else (1 if role == "owner" else 2)
+    rep_welcome(core, [summary(3) | {"participants": people, "owner": owner, "status": status}])
+    return core.tool_reasons(3)
+
+
+def off(reasons):
+    return {tool for tool, reason in reasons.items() if reason}
+
+
+def test_every_tool_but_leaving_is_on_for_the_rep_who_holds_the_session(rep):
+    reasons = in_session_as(rep, "owner")
+    assert off(reasons) == {"leave"}
+    assert reasons["leave"] == "You hold this session: transfer it or end it instead."
+
+
+def test_an_invited_rep_may_leave_but_not_transfer(rep):
+    reasons = in_session_as(rep, "invited")
+    assert off(reasons) == {"transfer"}
+    assert "holds the session" in reasons["transfer"]
+
+
+def test_a_hidden_rep_must_show_themselves_before_reaching_the_customer(rep):
+    reasons = in_session_as(rep, "invited", hidden=True)
+    assert off(reasons) == {"request-screen", "push-url", "send-file", "transfer"}
+    assert reasons["push-url"] == "You are hidden from the customer: show yourself first."
+    assert reasons["visibility"] is None
+
+
+def test_a_monitoring_admin_may_only_read_export_and_leave(rep):
+    reasons = in_session_as(rep, "monitor", hidden=True)
+    assert {tool for tool, reason in reasons.items() if not reason} == {"leave", "export"}
+    assert "monitoring" in reasons["end"]
+
+
+def test_an_ended_session_can_only_be_exported(rep):
+    reasons = in_session_as(rep, "owner", status="ended")
+    assert {tool for tool, reason in reasons.items() if not reason} == {"export"}
+    assert reasons["end"] == "This session has ended."
+
+
+def test_without_a_session_every_tool_says_to_accept_a_customer_first(rep):
+    rep_welcome(rep)
+    assert set(rep.tool_reasons(None).values()) == {"Accept a customer first."}

@@ -46,7 +46,7 @@ def system_name(user_agent: str, platform_hint: str = "") -> str:
         if not match:
             continue
         version = match.group(1) if match.groups() else None
-        if name == "Windows":
+        if name == "Windows" and version:
             version = _WINDOWS.get(version, version)
         elif version:
             version = version.replace("_", ".")

@@ -9,6 +9,7 @@ has the Viewer open, frames are larger (up to 1280 px) and five a second.
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import js
 from pyscript import document, window
@@ -20,7 +21,9 @@ SIZES = {"thumbnail": (320, 1.0), "viewer": (1280, 0.18)}  # mode -> (most pixel
 
 class ScreenShare:
     def __init__(self, app) -> None:
-        self.app, self.stream, self.video, self.mode = app, None, None, "thumbnail"
+        self.app, self.mode = app, "thumbnail"
+        self.stream: Any = None  # the MediaStream while sharing
+        self.video: Any = None
         self._kept: list = []
 
     @property

@@ -92,8 +92,8 @@ class Conversation:
         return mine
 
     def _place(self, entry: Entry) -> Placement:
-        seqs = [e.seq for e in self.confirmed]
-        index = bisect_right(seqs, entry.seq)
+        assert entry.seq is not None, "only confirmed entries have a place"
+        index = bisect_right([e.seq or 0 for e in self.confirmed], entry.seq)
         self.confirmed.insert(index, entry)
         self._seqs.add(entry.seq)
         while self.last_seq + 1 in self._seqs:

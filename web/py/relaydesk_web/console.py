@@ -1,6 +1,7 @@
 """The rep console: session keys, the queue, a tab per session, the chat box, details.  Loaded by ``/rep``."""
 
 import asyncio
+from typing import Any
 
 from pyscript import window
 
@@ -91,15 +92,19 @@ def show_participants(summary: dict) -> None:
     dom.by_id("participants").replaceChildren(customer, *items)
 
     me = core.participant(summary["id"]) or {}
-    live = summary["status"] != "ended" and me.get("role") != "monitor"
     label = "Show me to customer" if me.get("hidden") else "Hide me from customer"
     for control in (dom.by_id("toggle-hidden"), dom.by_id("visibility-item")):
         control.textContent = label
-    dom.show("toggle-hidden", live)
-    dom.by_id("leave-item").setAttribute("aria-disabled", "false" if me.get("role") in ("invited", "monitor")
-                                         else "true")
     dom.options(dom.by_id("to"), core.recipients(summary["id"]), core.recipient(summary["id"]))
-    dom.show("to-hint", bool(me.get("hidden")) and live)
+    dom.show("to-hint", bool(me.get("hidden")) and summary["status"] != "ended")
+    show_tools(summary["id"])
+
+
+def show_tools(session: int | None) -> None:
+    """Turn each session tool on or off, the menu item and its toolbar twin alike, with the reason it is off."""
+    reasons = core.tool_reasons(session)
+    for control in window.document.querySelectorAll("[data-act]"):
+        dom.set_enabled(control, reasons[dom.data(control, "act") or ""])
 
 
 def show_notes(session: int) -> None:
@@ -142,7 +147,7 @@ class Viewer:
     """The Viewer: a separate window (movable to another monitor) with the customer's screen, large and live."""
 
     def __init__(self) -> None:
-        self.windows: dict[int, object] = {}
+        self.windows: dict[int, Any] = {}  # session -> its Viewer popup
         dom.every(1, self.closed_ones)
 
     def open(self, session: int | None) -> None:
@@ -190,8 +195,9 @@ def show_details(summary: dict) -> None:
     if ended:
         outcome = OUTCOME_NAMES.get(summary.get("outcome") or "", "Unknown")
         dom.by_id("ended-text").textContent = f"This session has ended: {outcome}."
-    for control in ("message", "send", "open-end", "to"):
+    for control in ("message", "send", "to"):
         dom.by_id(control).disabled = ended
+        dom.set_enabled(dom.by_id(control), "This session has ended." if ended else None)
     show_participants(summary)
     show_screen(summary)
 
@@ -239,6 +245,7 @@ def render(effect) -> None:
             logs.drop(session)
             show_queue()
             if core.current is None:
+                show_tools(None)
                 dom.show("chat", False)
                 dom.show("no-session", True)
                 dom.by_id("details").replaceChildren()
@@ -250,7 +257,7 @@ def render(effect) -> None:
         case ScreenImage(session, src):
             # Read by bench/screen.py: when the picture arrived, and how many so far.
             window.relaydeskImageAt = window.performance.timeOrigin + window.performance.now()
-            window.relaydeskImages = getattr(window, "relaydeskImages", 0) + 1
+            window.relaydeskImages = dom.prop(window, "relaydeskImages", 0) + 1
             viewer.show(session, src)
             if session == core.current:
                 show_screen(core.conversations[session].summary)
@@ -326,6 +333,7 @@ def export_log(form) -> None:
 
 async def rep_choices(exclude_participants: bool) -> list[tuple[int, str]]:
     """Return the other reps, online first, as (id, label) choices: fetched afresh, as reps come and go."""
+    assert core.current is not None, "the tools that ask this act on the session in front"
     present = {p["id"] for p in core.conversations[core.current].summary.get("participants", [])}
     reps = await dom.fetch_json("/rep/reps")
     return [(r["id"], r["name"] + ("" if r["online"] else " (offline)")) for r in reps
@@ -350,28 +358,34 @@ def transfer(form) -> None:
                   "stay": form.elements.stay.checked})
 
 
-def toggle_hidden(*_args) -> None:
-    me = core.participant(core.current) or {}
+def toggle_hidden() -> None:
+    me = (core.participant(core.current) if core.current is not None else None) or {}
     app.dispatch({"type": "visibility", "hidden": not me.get("hidden")})
 
 
-DIALOGS = {
-    "end-dialog": (end_session, None), "export-dialog": (export_log, None),
-    "invite-dialog": (invite, prepare_invite), "transfer-dialog": (transfer, prepare_transfer),
-}
 files = dom.FileSender(lambda: f"/files/{core.current}" if core.current is not None else None)
 ACTIONS = {
-    "visibility": toggle_hidden, "leave": lambda: app.dispatch({"type": "leave"}), "send-file": files.choose,
     "request-screen": lambda: app.dispatch({"type": "request_screen"}),
     "push-url": lambda: app.dispatch({"type": "push_url", "text": dom.by_id("message").value}),
+    "send-file": files.choose,
+    "invite": lambda: dom.open_dialog("invite-dialog", invite, prepare_invite),
+    "transfer": lambda: dom.open_dialog("transfer-dialog", transfer, prepare_transfer),
+    "visibility": toggle_hidden,
+    "leave": lambda: app.dispatch({"type": "leave"}),
+    "export": lambda: dom.open_dialog("export-dialog", export_log),
+    "end": lambda: dom.open_dialog("end-dialog", end_session),
+    "note": lambda: app.dispatch({"type": "note", "text": dom.by_id("note-text").value}),
 }
 
 
-def pick(item) -> None:
-    if item.dataset.open:
-        dom.open_dialog(item.dataset.open, *DIALOGS[item.dataset.open])
+def act(control) -> None:
+    """Carry out the session tool a menu item or toolbar button names, or say why it is off."""
+    name = dom.data(control, "act") or ""
+    reason = core.tool_reasons(core.current)[name]
+    if reason:
+        dom.notice(reason)
     else:
-        ACTIONS[item.dataset.act]()
+        ACTIONS[name]()
 
 
 def choose_recipient(event) -> None:
@@ -402,25 +416,21 @@ def save_prefs(form) -> str | None:
     return None
 
 
+dom.Menu("tools-button", "tools-menu", act)
+for tool in window.document.querySelectorAll("button[data-act]:not([type=submit])"):
+    dom.listen(tool, "click", lambda event: act(event.currentTarget))
+show_tools(None)
+dom.listen(dom.by_id("open-prefs"), "click", lambda event: dom.open_dialog("prefs-dialog", save_prefs, prefs_ready))
 def add_note(event) -> None:
     event.preventDefault()
-    app.dispatch({"type": "note", "text": dom.by_id("note-text").value})
+    act(dom.by_id("add-note"))
 
 
-dom.Menu("tools-button", "tools-menu", pick)
-dom.listen(dom.by_id("open-prefs"), "click", lambda event: dom.open_dialog("prefs-dialog", save_prefs, prefs_ready))
-dom.listen(dom.by_id("send-url"), "click", lambda event: app.dispatch({"type": "push_url",
-                                                                       "text": dom.by_id("message").value}))
 dom.listen(dom.by_id("note-form"), "submit", add_note)
-dom.listen(dom.by_id("send-file"), "click", lambda event: files.choose())
-dom.listen(dom.by_id("request-screen"), "click", lambda event: app.dispatch({"type": "request_screen"}))
 dom.listen(dom.by_id("screen-thumb"), "dblclick", lambda event: viewer.open(core.current))
 dom.listen(dom.by_id("side-toggle"), "click", lambda event: app.dispatch(
     {"type": "set_prefs", "changes": {"side_panel": not core.prefs["side_panel"]}}))
-dom.listen(dom.by_id("toggle-hidden"), "click", toggle_hidden)
 dom.listen(dom.by_id("to"), "change", choose_recipient)
-dom.listen(dom.by_id("open-export"), "click", lambda event: dom.open_dialog("export-dialog", export_log))
-dom.listen(dom.by_id("open-end"), "click", lambda event: dom.open_dialog("end-dialog", end_session))
 dom.listen(dom.by_id("close-tab"), "click", lambda event: app.dispatch({"type": "close", "session": core.current}))
 app.start()
 dom.listen(window.document, "click", lambda event: dom.ask_to_notify())

@@ -13,7 +13,7 @@ from relaydesk_web.effects import OpenUrl, Position, ScreenAsk, ScreenMode, Show
 from relaydesk_web.runtime import Runtime, Storage
 from relaydesk_web.state import CustomerCore
 
-portal = document.querySelector("main").dataset.portal
+portal = dom.data(document.querySelector("main"), "portal") or "/"
 storage = Storage(f"relaydesk:{portal}:")
 core = CustomerCore(saved={"token": storage.get("token"), "request": storage.get("request")})
 log = dom.ChatLog()
@@ -22,9 +22,8 @@ log = dom.ChatLog()
 def page_details() -> dict:
     """Describe this browser for the rep: what the customer sees before sending it."""
     navigator = window.navigator
-    hints = getattr(navigator, "userAgentData", None)
     return {
-        "os": system_name(navigator.userAgent, getattr(hints, "platform", "") or ""),
+        "os": system_name(navigator.userAgent, dom.prop(dom.prop(navigator, "userAgentData"), "platform", "")),
         "browser": browser_name(navigator.userAgent),
         "language": navigator.language,
         "timezone": dom.time_zone(),
@@ -46,7 +45,13 @@ def render(effect) -> None:
             dom.show("waiting", view == "waiting")
             dom.show("ended", view == "ended")
             dom.show("chat", view in ("waiting", "chat", "ended"))
-            dom.by_id("message").disabled = dom.by_id("send").disabled = view == "ended"
+            ended = "This support session has ended." if view == "ended" else None
+            for control in ("message", "send"):
+                dom.by_id(control).disabled = bool(ended)
+                dom.set_enabled(dom.by_id(control), ended)
+            file_off[:] = [ended or ("You can send files once a representative has joined you."
+                                     if view == "waiting" else "")]
+            dom.set_enabled(dom.by_id("send-file"), file_off[0])
             dom.by_id("transcript-token").value = core.token or ""
             dom.by_id({"form": "ask-name", "ended": "download-transcript"}.get(view, "message")).focus()
         case Position(position):
@@ -77,6 +82,15 @@ screen = ScreenShare(app)
 files = dom.FileSender(lambda: f"/files/{core.session['id']}" if core.session else None,
                        lambda: {"X-Relaydesk-Token": core.token or ""})
 file_access: set[str] = set()  # tokens this page has asked /files to accept as a cookie
+file_off = [""]  # why Send file is off in this view, if it is
+
+
+def send_file() -> None:
+    if file_off[0]:
+        dom.notice(file_off[0])
+    else:
+        files.choose()
+
 
 
 async def allow_downloads(token: str) -> None:
@@ -100,8 +114,13 @@ def ask(event) -> None:
 
 dom.listen(dom.by_id("ask"), "submit", ask)
 dom.listen(dom.by_id("start-over"), "click", lambda event: app.dispatch({"type": "start_over"}))
-dom.listen(dom.by_id("send-file"), "click", lambda event: files.choose())
-dom.listen(dom.by_id("screen-allow"), "click", lambda event: (dom.show("screen-request", False), screen.allow()))
+dom.listen(dom.by_id("send-file"), "click", lambda event: send_file())
+def allow_screen() -> None:
+    dom.show("screen-request", False)
+    screen.allow()  # inside the click: getDisplayMedia needs the person's gesture
+
+
+dom.listen(dom.by_id("screen-allow"), "click", lambda event: allow_screen())
 dom.listen(dom.by_id("screen-deny"), "click", lambda event: app.dispatch({"type": "screen", "state": "denied"}))
 dom.listen(dom.by_id("stop-sharing"), "click", lambda event: screen.stop())
 dom.by_id("transcript-tz").value = dom.time_zone()

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable, Sequence
+from typing import cast
 
 import js
 from pyodide.ffi import create_proxy, to_js
 from pyscript import document
 
 from .chat import Entry, Placement
+from .jsvalue import attr, data, nothing, prop
 from .state import CONNECTED, RECONNECTING
 from .text import segments
+
+__all__ = ["attr", "data", "nothing", "prop"]  # read optional JS values only through these
 
 _STATES = {CONNECTED: "connected", RECONNECTING: "reconnecting"}
 _proxies: list = []  # listeners live as long as the page
@@ -180,9 +185,10 @@ class FileSender:
     """Send file: pick a file, upload it with progress; the server logs it for both sides."""
 
     def __init__(self, target, headers=None) -> None:
-        self.target, self.headers = target, headers or (lambda: {})  # () -> upload URL, or None; () -> headers
+        self.target = target  # () -> the upload URL, or None outside a chat
+        self.headers: Callable[[], dict[str, str]] = headers or dict
         self.input = by_id("file-input")
-        self.most = int(self.input.dataset.maxMb) * 1024 * 1024
+        self.most = int(data(self.input, "maxMb") or 25) * 1024 * 1024
         listen(self.input, "change", lambda event: self.send())
 
     def choose(self) -> None:
@@ -293,7 +299,7 @@ async def _open_dialog(template_id: str, on_submit, prepare) -> None:
     heading = dialog.querySelector("h2")
     heading.id = f"{template_id}-heading"
     dialog.setAttribute("aria-labelledby", heading.id)
-    form, kept = dialog.querySelector("form"), []
+    form, kept = dialog.querySelector("form"), cast(list, [])
 
     def submit(event) -> None:
         event.preventDefault()
@@ -317,7 +323,7 @@ async def _open_dialog(template_id: str, on_submit, prepare) -> None:
     dialog.showModal()
 
 
-def options(select, choices: list[tuple[object, str]], selected: object = None) -> None:
+def options(select, choices: Sequence[tuple[object, str]], selected: object = None) -> None:
     """Fill a ``select`` with (value, label) choices."""
     nodes = []
     for value, label in choices:
@@ -342,13 +348,13 @@ def alert_rep(title: str, text: str, sound: bool) -> None:
             tone.stop(audio.currentTime + 0.15)
         except Exception:  # no audio device: the badge and title still tell
             pass
-    if getattr(js, "Notification", None) is not None and js.Notification.permission == "granted":
+    if prop(js, "Notification") is not None and js.Notification.permission == "granted":
         js.Notification.new(f"{title} wrote", js_object(body=text[:140]))
 
 
 def ask_to_notify() -> None:
     """Ask once, on the rep's first click, whether Relaydesk may show notifications."""
-    if getattr(js, "Notification", None) is not None and js.Notification.permission == "default":
+    if prop(js, "Notification") is not None and js.Notification.permission == "default":
         js.Notification.requestPermission()
 
 
@@ -361,12 +367,20 @@ def download(url: str) -> None:
 
 
 class Menu:
-    """A menu button: click or Enter opens it, arrows move, Enter picks, Escape closes."""
+    """A menu button, as the ARIA menu pattern has it.
+
+    Click, Enter, Space or ArrowDown opens it on the first item (ArrowUp: the
+    last); arrows move round the items, Home and End jump, Enter or Space
+    picks, Escape closes back to the button, Tab closes and moves on.  A
+    disabled item (``aria-disabled``) stays focusable so its reason can be
+    read, and picking it still reaches ``on_pick``, which says why it is off.
+    """
 
     def __init__(self, button_id: str, menu_id: str, on_pick) -> None:
         self.button, self.menu, self.on_pick = by_id(button_id), by_id(menu_id), on_pick
         listen(self.button, "click", lambda event: self.toggle(not self.is_open))
-        listen(self.menu, "click", lambda event: self.pick(event.target))
+        listen(self.button, "keydown", self.button_keydown)
+        listen(self.menu, "click", lambda event: self.pick(event.target.closest("[role=menuitem]")))
         listen(self.menu, "keydown", self.keydown)
         listen(document, "click", self.outside)
 
@@ -377,30 +391,53 @@ class Menu:
     def items(self) -> list:
         return list(self.menu.querySelectorAll("[role=menuitem]"))
 
-    def toggle(self, open_: bool) -> None:
+    def toggle(self, open_: bool, focus_last: bool = False) -> None:
         self.menu.hidden = not open_
         self.button.setAttribute("aria-expanded", "true" if open_ else "false")
         if open_:
-            self.items()[0].focus()
+            self.items()[-1 if focus_last else 0].focus()
 
     def pick(self, item) -> None:
-        if item.getAttribute("role") == "menuitem" and item.getAttribute("aria-disabled") != "true":
-            self.toggle(False)
-            self.on_pick(item)
+        if nothing(item):
+            return
+        self.toggle(False)
+        self.button.focus()
+        self.on_pick(item)
+
+    def button_keydown(self, event) -> None:
+        if event.key in ("ArrowDown", "ArrowUp"):
+            event.preventDefault()
+            self.toggle(True, focus_last=event.key == "ArrowUp")
 
     def keydown(self, event) -> None:
         items = self.items()
         index = next((i for i, item in enumerate(items) if item.isSameNode(document.activeElement)), 0)
-        if event.key in ("ArrowDown", "ArrowUp"):
+        moves = {"ArrowDown": index + 1, "ArrowUp": index - 1, "Home": 0, "End": len(items) - 1}
+        if event.key in moves:
             event.preventDefault()
-            items[(index + (1 if event.key == "ArrowDown" else -1)) % len(items)].focus()
+            items[moves[event.key] % len(items)].focus()
         elif event.key in ("Enter", " "):
             event.preventDefault()
             self.pick(items[index])
         elif event.key == "Escape":
+            event.preventDefault()
             self.toggle(False)
             self.button.focus()
+        elif event.key == "Tab":
+            self.toggle(False)
 
     def outside(self, event) -> None:
         if self.is_open and not self.button.contains(event.target) and not self.menu.contains(event.target):
             self.toggle(False)
+
+
+def set_enabled(control, reason: str | None) -> None:
+    """Turn a control on, or off with the reason it is off: kept focusable, described, and shown on hover."""
+    if reason:
+        control.setAttribute("aria-disabled", "true")
+        control.setAttribute("aria-description", reason)
+        control.title = reason
+    else:
+        control.removeAttribute("aria-disabled")
+        control.removeAttribute("aria-description")
+        control.removeAttribute("title")

@@ -7,46 +7,50 @@ from dataclasses import dataclass
 from .chat import Entry, Placement
 
 
+class Effect:
+    """Something for the page to do; each kind below says what."""
+
+
 @dataclass
-class Transmit:
+class Transmit(Effect):
     frame: dict
 
 
 @dataclass
-class Reconnect:
+class Reconnect(Effect):
     delay: float
 
 
 @dataclass
-class Status:
+class Status(Effect):
     text: str
 
 
 @dataclass
-class Notice:
+class Notice(Effect):
     """A message for the person: an error, or why something did not happen."""
 
     text: str
 
 
 @dataclass
-class ShowEntry:
+class ShowEntry(Effect):
     session: int
     placement: Placement
 
 
 @dataclass
-class ClearDraft:
+class ClearDraft(Effect):
     pass
 
 
 @dataclass
-class ClearNote:
+class ClearNote(Effect):
     """Rep console: the note was taken; empty the Session notes field."""
 
 
 @dataclass
-class Remember:
+class Remember(Effect):
     """Keep a value across reloads of this tab (``None`` forgets it)."""
 
     key: str
@@ -54,31 +58,31 @@ class Remember:
 
 
 @dataclass
-class ShowView:
+class ShowView(Effect):
     """Customer window: ``form``, ``waiting`` or ``chat``."""
 
     view: str
 
 
 @dataclass
-class Position:
+class Position(Effect):
     position: int
 
 
 @dataclass
-class Queue:
+class Queue(Effect):
     waiting: list[dict]
 
 
 @dataclass
-class OpenSession:
+class OpenSession(Effect):
     """Rep console: a session is ours; give it a tab."""
 
     summary: dict
 
 
 @dataclass
-class SelectSession:
+class SelectSession(Effect):
     session: int
     entries: list[Entry]
     draft: str = ""  # what the rep had typed for this customer
@@ -86,7 +90,7 @@ class SelectSession:
 
 
 @dataclass
-class Unread:
+class Unread(Effect):
     """Rep console: how many customer messages in a session the rep has not seen."""
 
     session: int
@@ -94,14 +98,14 @@ class Unread:
 
 
 @dataclass
-class Flash:
+class Flash(Effect):
     """Rep console: a session opened while the rep was typing elsewhere: make its tab flash."""
 
     session: int
 
 
 @dataclass
-class Alert:
+class Alert(Effect):
     """Rep console: a customer wrote where the rep is not looking: sound and notify."""
 
     title: str
@@ -110,28 +114,28 @@ class Alert:
 
 
 @dataclass
-class UpdateSession:
+class UpdateSession(Effect):
     """Rep console: a session's summary changed (e.g. it ended)."""
 
     summary: dict
 
 
 @dataclass
-class CloseSession:
+class CloseSession(Effect):
     """Rep console: an ended session's tab goes away."""
 
     session: int
 
 
 @dataclass
-class Keys:
+class Keys(Effect):
     """Rep console: the rep's session keys still waiting for a customer."""
 
     keys: list[dict]
 
 
 @dataclass
-class Invitation:
+class Invitation(Effect):
     """Rep console: another rep asks this one to join a session (``None`` when it is gone)."""
 
     invite: dict
@@ -139,34 +143,34 @@ class Invitation:
 
 
 @dataclass
-class Prefs:
+class Prefs(Effect):
     """Rep console: apply these chat preferences (they changed, here or on another device)."""
 
     prefs: dict
 
 
 @dataclass
-class OpenUrl:
+class OpenUrl(Effect):
     """Customer window: a rep pushed a web page; open it now."""
 
     url: str
 
 
 @dataclass
-class StartOver:
+class StartOver(Effect):
     """Customer window: clear the finished session from the page."""
 
 
 
 @dataclass
-class ScreenAsk:
+class ScreenAsk(Effect):
     """Customer window: a rep asks to see the screen (``by``), or the question is settled (None)."""
 
     by: str | None
 
 
 @dataclass
-class ScreenMode:
+class ScreenMode(Effect):
     """Customer window: what the server expects of the shared screen: thumbnails, or Viewer frames."""
 
     mode: str
@@ -174,11 +178,9 @@ class ScreenMode:
 
 
 @dataclass
-class ScreenImage:
+class ScreenImage(Effect):
     """Rep console: the latest picture of a customer's shared screen."""
 
     session: int
     src: str
 
-
-Effect = object

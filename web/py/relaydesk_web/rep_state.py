@@ -33,6 +33,12 @@ from .effects import (
 )
 from .state import CONNECTED, ChatCore, new_id
 
+TOOLS = ("request-screen", "push-url", "send-file", "invite", "transfer", "visibility", "leave", "export", "end",
+         "note")
+ENDED = "This session has ended."
+MONITORING = "You are monitoring this session: you can read it, not act in it."
+HIDDEN = "You are hidden from the customer: show yourself first."
+
 
 class RepCore(ChatCore):
     """A rep's console: the queue, and every session the rep is in."""
@@ -111,7 +117,7 @@ class RepCore(ChatCore):
         return effects
 
     def on_opened(self, event: dict) -> list[Effect]:
-        effects = [Invitation({"session": event["session"]["id"]}, open=False)]
+        effects: list[Effect] = [Invitation({"session": event["session"]["id"]}, open=False)]
         typing = bool(self.current is not None and self.drafts.get(self.current, "").strip())
         effects += self._open(event["session"], select=not typing)
         if typing:
@@ -143,6 +149,33 @@ class RepCore(ChatCore):
         choices.append(("reps", "All representatives"))
         people = self.conversations[session].summary.get("participants", [])
         return choices + [(p["id"], p["name"]) for p in people if p["id"] != self.me.get("id")]
+
+    def tool_reasons(self, session: int | None) -> dict[str, str | None]:
+        """Return, for each session tool, why it is off for this rep in that session (``None``: it is on).
+
+        The menu items and their toolbar twins are drawn from this, and picking
+        an item that is off shows its reason instead of doing nothing.  The
+        server refuses the same things; this only says so before asking.
+        """
+        if session is None or session not in self.conversations:
+            return dict.fromkeys(TOOLS, "Accept a customer first.")
+        summary = self.conversations[session].summary
+        me = self.participant(session) or {}
+        reasons: dict[str, str | None] = dict.fromkeys(TOOLS)
+        if summary["status"] == "ended":
+            return reasons | dict.fromkeys(TOOLS, ENDED) | {"export": None}
+        if me.get("role") == "monitor":
+            reasons |= dict.fromkeys(("request-screen", "push-url", "send-file", "invite", "transfer", "end", "note"),
+                                     MONITORING)
+            reasons["visibility"] = "Monitoring admins stay hidden from the customer."
+            return reasons
+        if me.get("hidden"):
+            reasons |= dict.fromkeys(("request-screen", "push-url", "send-file"), HIDDEN)
+        if summary.get("owner") != self.me.get("id"):
+            reasons["transfer"] = "Only the representative who holds the session can transfer it."
+        else:
+            reasons["leave"] = "You hold this session: transfer it or end it instead."
+        return reasons
 
     def on_to(self, event: dict) -> list[Effect]:
         if self.current is not None:

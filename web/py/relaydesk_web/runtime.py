@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import traceback
+from typing import Any
 
 import js
 from pyodide.ffi import create_proxy
@@ -38,13 +40,21 @@ class Storage:
             window.sessionStorage.setItem(self.prefix + key, json.dumps(value))
 
 
+def report_failure(loop, context: dict) -> None:
+    """Print a failed task's traceback to the console, where people and the e2e watch see it, not to nowhere."""
+    failure = context.get("exception")
+    text = "".join(traceback.format_exception(failure)) if failure else str(context.get("message"))
+    js.console.error(f"Traceback of a failed task: {text}")
+
+
 class Runtime:
     def __init__(self, core, path: str, render, storage: Storage | None = None) -> None:
         self.core, self.render, self.storage = core, render, storage
         scheme = "wss" if window.location.protocol == "https:" else "ws"
         self.url = f"{scheme}://{window.location.host}{path}"
-        self.socket = None
+        self.socket: Any = None
         self.composer = dom.Composer(lambda text: self.dispatch({"type": "send", "text": text}))
+        asyncio.get_event_loop().set_exception_handler(report_failure)
         self._handlers = [
             create_proxy(lambda event: self.dispatch({"type": "connected"})),
             create_proxy(self._on_message),
@@ -79,7 +89,8 @@ class Runtime:
             case Notice(text):
                 dom.notice(text)
             case Remember(key, value):
-                self.storage.put(key, value)
+                if self.storage is not None:
+                    self.storage.put(key, value)
             case ClearDraft():
                 dom.notice("")
                 self.composer.clear()

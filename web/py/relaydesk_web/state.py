@@ -60,13 +60,16 @@ class ChatCore:
         self.link = Link()
         self.conversations: dict[int, Conversation] = {}
 
+    def conversation_of(self, session: int | None) -> Conversation | None:
+        return self.conversations.get(session) if session is not None else None
+
     def update(self, event: dict) -> list[Effect]:
         handler = getattr(self, f"on_{str(event.get('type')).replace('-', '_')}", None)
         return handler(event) if handler else []
 
     def on_connected(self, event: dict) -> list[Effect]:
         self.link.opened()
-        return [Transmit(frame) for frame in self.greeting()] + [Transmit(f) for f in self.link.outbox]
+        return [Transmit(frame) for frame in [*self.greeting(), *self.link.outbox]]
 
     def on_disconnected(self, event: dict) -> list[Effect]:
         return [Status(RECONNECTING), Reconnect(self.link.closed())]
@@ -88,7 +91,7 @@ class ChatCore:
 
     def on_ack(self, event: dict) -> list[Effect]:
         self.link.settle(event["id"])
-        conversation = self.conversations.get(event.get("session"))
+        conversation = self.conversation_of(event.get("session"))
         if conversation is None or "seq" not in event:
             return []
         placement = conversation.confirm(event["id"], event["seq"], event["at"])
@@ -98,9 +101,9 @@ class ChatCore:
         frame = self.link.settle(event["id"]) if "id" in event else None
         effects: list[Effect] = [Notice(event["message"])]
         if frame and frame["type"] == "say":
-            conversation = self.conversations.get(frame.get("session", self.customer_session()))
+            conversation = self.conversation_of(frame.get("session", self.customer_session()))
             failed = conversation.fail(frame["id"]) if conversation else None
-            if failed:
+            if failed and conversation:
                 effects.append(ShowEntry(conversation.id, Placement(failed, None)))
         return effects
 
@@ -154,7 +157,7 @@ class CustomerCore(ChatCore):
         if self.request:
             return [self.request]
         if self.token:
-            conversation = self.conversations.get(self.customer_session())
+            conversation = self.conversation_of(self.customer_session())
             return [{"type": "hello", "token": self.token, "since": conversation.last_seq if conversation else 0}]
         return []
 

@@ -88,7 +88,7 @@ class TabBar:
             if summary["status"] == "ended":
                 colour, name, waiting = "green", "Session ended", ""
             icon = tab.querySelector("[data-testid=idle-indicator]")
-            if icon.dataset.level != colour:
+            if dom.data(icon, "level") != colour:
                 icon.dataset.level = colour
             icon.setAttribute("aria-label", name)
             icon.title = name

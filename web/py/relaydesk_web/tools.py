@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import js
 from pyscript import document
+
+from relaydesk import scripts
 
 from . import dom, library, spelling
 
@@ -18,7 +21,8 @@ class Listbox:
     """A listbox of options: arrows move, Enter or a click picks, as the ARIA pattern has it."""
 
     def __init__(self, node, on_pick) -> None:
-        self.node, self.on_pick, self.items, self.active = node, on_pick, [], 0
+        self.node, self.on_pick, self.active = node, on_pick, 0
+        self.items: list[dict] = []
 
     def show(self, groups: list[tuple[str, list[tuple[str, dict]]]]) -> None:
         """Draw options from (heading, [(label, item)]) groups; an empty heading draws none."""
@@ -30,8 +34,7 @@ class Listbox:
                 option = dom.element("li", label, role="option", id=f"{self.node.id}-{len(self.items)}",
                                      aria_selected="false")
                 index = len(self.items)
-                dom.listen(option, "mousedown", lambda event, index=index: (event.preventDefault(),
-                                                                            self.pick(index)))
+                dom.listen(option, "mousedown", lambda event, index=index: self.pressed(event, index))
                 nodes.append(option)
                 self.items.append(item)
         self.node.replaceChildren(*nodes)
@@ -58,6 +61,10 @@ class Listbox:
             return True
         return False
 
+    def pressed(self, event, index: int) -> None:
+        event.preventDefault()  # keep the focus where it is (the Message field, for / suggestions)
+        self.pick(index)
+
     def pick(self, index: int) -> None:
         if 0 <= index < len(self.items):
             self.on_pick(self.items[index])
@@ -70,11 +77,11 @@ class MessageTools:
         self.app, self.core = app, core
         self.field = dom.by_id("message")
         self.scripts: list[dict] = []
-        self.checker = None  # pyspellchecker, loaded on first use
+        self.checker: Any = None  # pyspellchecker, loaded on first use
         self.checker_language = ""
         self.spans: list[tuple[int, int, str]] = []
         self.slash = Listbox(dom.by_id("slash-list"), self.use)
-        self._pending = None
+        self._pending: asyncio.TimerHandle | None = None
 
         dom.listen(dom.by_id("scripted-messages"), "click", lambda event: self.open_picker("message"))
         dom.listen(dom.by_id("scripted-urls"), "click", lambda event: self.open_picker("url"))
@@ -156,14 +163,22 @@ class MessageTools:
         dom.open_dialog("scripts-dialog", lambda form: None, prepare)
 
     async def save_mine(self, form, kind: str, refresh) -> None:
-        body = {"kind": kind, "category": form.elements.category.value, "title": form.elements.title.value,
-                "body": form.elements.body.value}
+        """Save a script of the rep's own; what is wrong with it shows in the dialog, where the rep is looking."""
+        error = form.querySelector("[data-error]")
+        try:
+            fields = scripts.check(kind, form.elements.category.value, form.elements.title.value,
+                                   form.elements.body.value)
+        except scripts.ScriptError as exc:
+            error.textContent, error.hidden = str(exc), False
+            return
+        body = dict(zip(("kind", "category", "title", "body"), fields, strict=True))
         options = dom.js_object(method="POST", body=json.dumps(body), headers={"Content-Type": "application/json"})
         response = await js.fetch("/rep/scripts", options)
         answer = json.loads(await response.text())
         if not response.ok:
-            dom.notice(answer["error"])
+            error.textContent, error.hidden = answer["error"], False
             return
+        error.hidden = True
         self.scripts = answer
         for name in ("category", "title", "body"):
             form.elements.namedItem(name).value = ""
