@@ -592,3 +592,116 @@ def test_every_control_of_the_customer_and_the_console(actors: Actors, census: C
 
 def _never(activate: Callable[[], None]) -> None:
     raise AssertionError("this item is off after the end: the census checks its reason instead")
+
+
+# --- the admin page, history and a read-only log ---------------------------------------------------------
+
+
+def a_session_over_the_socket(server, rep: str, customer_name: str, end: bool) -> None:
+    """Make a session the way a browser would, with plain websocket clients: asked, accepted, maybe ended."""
+    from tests.chatters import accept, ask, new_id, rep_hello
+    from tests.wsclient import Client, sign_in
+
+    customer, holder = Client(server, "customer"), Client(server, "rep", cookie=sign_in(server, rep))
+    try:
+        rep_hello(holder)
+        session_id, _token = ask(customer, name=customer_name)
+        accept(holder, session_id)
+        if end:
+            frame_id = new_id()
+            holder.send(type="end", id=frame_id, session=session_id, outcome="resolved")
+            holder.expect("ack", id=frame_id)
+    finally:
+        customer.close()
+        holder.close()
+
+
+def submits(fields: dict[str, str], flash: str) -> Action:
+    """A form's submit button: fill its fields (by label), press it, and read the page's answer."""
+
+    def act(button: Locator) -> None:
+        form = button.locator("xpath=ancestor::form[1]")
+        for label, value in fields.items():
+            form.get_by_label(label, exact=True).fill(value)
+        button.click()
+        expect(button.page.get_by_role("status").filter(has_text=flash)).to_be_visible()
+
+    return act
+
+
+def navigates(path: str, back: str) -> Action:
+    def act(link: Locator) -> None:
+        page = link.page
+        link.click()
+        expect(page).to_have_url(re.compile(re.escape(path) + r"(\?.*)?$"))
+        page.goto(back)
+
+    return act
+
+
+def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, census: Census):
+    server = actors.server
+    root = actors.rep("root", "Root Admin", admin=True)
+    server.add_rep("carl", "Carl Rep")
+    a_session_over_the_socket(server, "carl", "Dora Done", end=True)
+    a_session_over_the_socket(server, "carl", "Ann Active", end=False)
+    page = root.page
+    root.goto()
+    root.sign_in(root.username, root.password)
+    expect(page.get_by_test_id("app-status")).to_have_text("Connected", timeout=30_000)
+    admin, history = server.url + "/rep/admin", server.url + "/rep/history"
+    page.goto(admin)
+
+    def frame(back: str) -> Actions:
+        return {
+            ("link", "Console"): navigates("/rep", back),
+            ("link", "History"): navigates("/rep/history", back),
+            ("link", "Admin"): navigates("/rep/admin", back),
+        }
+
+    def monitor(button: Locator) -> None:
+        button.click()
+        expect(page).to_have_url(re.compile(r"/rep$"))
+        expect(page.get_by_role("tab", name=re.compile("Ann Active"))).to_be_visible(timeout=30_000)
+        page.goto(admin)
+
+    def removes(button: Locator) -> None:
+        button.click()
+        expect(page.get_by_role("status").filter(has_text="Removed the script")).to_be_visible()
+
+    census.visit("admin page", page.locator("body"), frame(admin) | {
+        ("link", "/"): navigates("/", admin),
+        ("checkbox", "Admin"): checkbox_both_ways,
+        ("button", "Add representative"): submits({"Username": "erin", "Display name": "Erin New",
+                                                   "Password": "a long password"}, "Added Erin New (erin)."),
+        ("button", "Add portal"): submits({"Path": "/billing", "Name": "Billing"}, "Added the portal /billing."),
+        ("link", "/billing"): navigates("/billing", admin),
+        ("button", "Disable /billing"): submits({}, "Disabled the portal /billing."),
+        ("button", "Enable /billing"): submits({}, "Enabled the portal /billing."),
+        ("combobox", "Kind"): select_and_back("URL"),
+        ("button", "Add to library"): submits({"Title": "Census greeting", "Text or URL": "Hello {customer}"},
+                                              "to the team's library."),
+        ("button", "Remove Census greeting"): removes,
+        ("button", "Monitor Ann Active"): monitor,
+        ("checkbox", "Invited representatives join hidden by default"): checkbox_both_ways,
+        ("button", "Save team settings"): submits({}, "Saved the team settings."),
+    }, optional=(("link", "/billing"), ("button", "Disable /billing"), ("button", "Enable /billing"),
+                 ("button", "Remove Census greeting")))
+
+    page.goto(history)
+
+    def search(button: Locator) -> None:
+        page.get_by_label("Customer name, session ID or words in the log").fill("Dora")
+        button.click()
+        expect(page.get_by_role("table", name="Sessions found")).to_contain_text("Dora Done")
+
+    def open_log(link: Locator) -> None:
+        link.click()
+        expect(page.get_by_text("Dora Done").first).to_be_visible()
+        census.visit("read-only log", page.locator("body"), {})
+        page.go_back()
+
+    census.visit("history", page.locator("body"), frame(history) | {
+        ("button", "Search"): search,
+        ("link", "Open log"): open_log,
+    }, optional=(("link", "Open log"),))

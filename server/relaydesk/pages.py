@@ -85,3 +85,9 @@ def pyodide_asset(name: str):
 @bp.get("/assets/pyscript/<path:name>")
 def pyscript_asset(name: str):
     return send_from_directory(web_dir() / "node_modules" / "@pyscript" / "core" / "dist", name, max_age=86400)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for this on pages without an icon link: exported logs, read-only logs."""
+    return send_from_directory(web_dir() / "static", "favicon.svg", mimetype="image/svg+xml", max_age=86400)
