@@ -1,7 +1,7 @@
 """Keep who works here and how: reps, portals, chat preferences, scripts and team settings.
 
-A part of ``Store`` (a mixin over its connection helpers), split out because
-it changes with the team, not with the sessions.
+Its own class over the shared ``Database``, which ``Store`` builds on: it
+changes with the team, not with the sessions.
 """
 
 from __future__ import annotations
@@ -13,10 +13,14 @@ import sqlite3
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import prefs
+from .database import Database, inserted_id
 from .model import RESERVED_PATHS, Refused, Rep, now_ms, web_address
 
 
 class Directory:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     # --- reps -------------------------------------------------------------
 
     def add_rep(self, username: str, display_name: str, password: str, admin: bool = False) -> Rep:
@@ -29,40 +33,47 @@ class Directory:
         if len(password) < 8:
             raise ValueError("A password needs at least 8 characters.")
         try:
-            cur = self._write(
+            cur = self.db.write(
                 "INSERT INTO reps (username, display_name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
                 (username, display_name, generate_password_hash(password), "admin" if admin else "rep", now_ms()),
             )
         except sqlite3.IntegrityError:
             raise ValueError(f"The username {username!r} is taken.") from None
-        return Rep(cur.lastrowid, username, display_name, "admin" if admin else "rep")
+        return Rep(inserted_id(cur), username, display_name, "admin" if admin else "rep")
 
     def authenticate(self, username: str, password: str) -> Rep | None:
         """Return the rep whose username and password these are, else None."""
-        row = self._one("SELECT * FROM reps WHERE username = ?", (username.strip(),))
+        row = self.db.row("SELECT * FROM reps WHERE username = ?", (username.strip(),))
         if row is None or not check_password_hash(row["password_hash"], password):
             return None
         return self._rep(row)
 
     def get_rep(self, rep_id: int) -> Rep | None:
-        row = self._one("SELECT * FROM reps WHERE id = ?", (rep_id,))
+        row = self.db.row("SELECT * FROM reps WHERE id = ?", (rep_id,))
         return self._rep(row) if row else None
+
+    def rep(self, rep_id: int) -> Rep:
+        """Return a rep known to exist (one a session names); a missing one is a bug, raised as ``LookupError``."""
+        found = self.get_rep(rep_id)
+        if found is None:
+            raise LookupError(f"no rep {rep_id}")
+        return found
 
     @staticmethod
     def _rep(row: sqlite3.Row) -> Rep:
         return Rep(row["id"], row["username"], row["display_name"], row["role"])
 
     def reps(self) -> list[Rep]:
-        return [self._rep(row) for row in self._all("SELECT * FROM reps ORDER BY display_name")]
+        return [self._rep(row) for row in self.db.rows("SELECT * FROM reps ORDER BY display_name")]
 
     # --- portals ----------------------------------------------------------
 
     def portal(self, path: str) -> sqlite3.Row | None:
         """Return the enabled portal at ``path``, else None."""
-        return self._one("SELECT * FROM portals WHERE path = ? AND enabled = 1", (path,))
+        return self.db.row("SELECT * FROM portals WHERE path = ? AND enabled = 1", (path,))
 
     def portals(self) -> list[sqlite3.Row]:
-        return self._all("SELECT * FROM portals ORDER BY path")
+        return self.db.rows("SELECT * FROM portals ORDER BY path")
 
     def add_portal(self, path: str, name: str, greeting: str = "") -> None:
         """Add a portal; raise ``Refused`` with a reason on bad input."""
@@ -75,33 +86,33 @@ class Directory:
         if len(greeting) > 500:
             raise Refused("A greeting is 500 characters at most.")
         try:
-            self._write("INSERT INTO portals (path, name, greeting) VALUES (?, ?, ?)", (path, name, greeting))
+            self.db.write("INSERT INTO portals (path, name, greeting) VALUES (?, ?, ?)", (path, name, greeting))
         except sqlite3.IntegrityError:
             raise Refused(f"There is already a portal at {path}.") from None
 
     def set_portal_enabled(self, path: str, enabled: bool) -> None:
         if path == "/" and not enabled:
             raise Refused("The default portal / cannot be disabled.")
-        self._write("UPDATE portals SET enabled = ? WHERE path = ?", (int(enabled), path))
+        self.db.write("UPDATE portals SET enabled = ? WHERE path = ?", (int(enabled), path))
 
     # --- preferences and scripts -------------------------------------------
 
     def prefs(self, rep_id: int) -> dict:
         """Return a rep's chat preferences, defaults filled in."""
-        row = self._one("SELECT prefs FROM rep_prefs WHERE rep_id = ?", (rep_id,))
+        row = self.db.row("SELECT prefs FROM rep_prefs WHERE rep_id = ?", (rep_id,))
         return prefs.DEFAULTS | (json.loads(row["prefs"]) if row else {})
 
     def set_prefs(self, rep_id: int, changes: dict) -> dict:
         """Check and keep changes to a rep's preferences; raise ``PrefsError`` with a reason."""
-        with self._lock:
+        with self.db.lock:
             kept = prefs.check(changes, self.prefs(rep_id))
-            self._write("INSERT INTO rep_prefs (rep_id, prefs) VALUES (?, ?)"
+            self.db.write("INSERT INTO rep_prefs (rep_id, prefs) VALUES (?, ?)"
                         " ON CONFLICT (rep_id) DO UPDATE SET prefs = excluded.prefs", (rep_id, json.dumps(kept)))
             return kept
 
     def scripts(self, rep_id: int) -> list[dict]:
         """Return the team's scripts and the rep's own, by kind, category and title."""
-        rows = self._all(
+        rows = self.db.rows(
             "SELECT * FROM scripts WHERE owner_rep_id IS NULL OR owner_rep_id = ? ORDER BY kind, category, title",
             (rep_id,),
         )
@@ -119,18 +130,18 @@ class Directory:
             raise Refused("A script's text is 1 to 4,000 characters.")
         if kind == "url":
             body = web_address(body)
-        self._write("INSERT INTO scripts (owner_rep_id, kind, category, title, body) VALUES (?, ?, ?, ?, ?)",
+        self.db.write("INSERT INTO scripts (owner_rep_id, kind, category, title, body) VALUES (?, ?, ?, ?, ?)",
                     (owner_rep_id, kind, category, title, body))
 
     def delete_script(self, script_id: int, owner_rep_id: int | None) -> None:
-        self._write("DELETE FROM scripts WHERE id = ? AND owner_rep_id IS ?", (script_id, owner_rep_id))
+        self.db.write("DELETE FROM scripts WHERE id = ? AND owner_rep_id IS ?", (script_id, owner_rep_id))
 
     # --- settings ---------------------------------------------------------
 
     def setting(self, name: str, default: str = "") -> str:
-        row = self._one("SELECT value FROM settings WHERE name = ?", (name,))
+        row = self.db.row("SELECT value FROM settings WHERE name = ?", (name,))
         return row["value"] if row else default
 
     def set_setting(self, name: str, value: str) -> None:
-        self._write("INSERT INTO settings (name, value) VALUES (?, ?)"
+        self.db.write("INSERT INTO settings (name, value) VALUES (?, ?)"
                     " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))

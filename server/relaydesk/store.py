@@ -1,19 +1,13 @@
-"""Keep sessions, their participants and chat logs (and, through ``Directory``, the team) in SQLite.
-
-One connection in WAL mode, serialised by a lock: SQLite takes one writer at a
-time anyway, and a commit returns only once the event is on disk, so an event
-the relay has acknowledged survives the process being killed.
-"""
+"""Keep sessions, their participants and chat logs (and, through ``Directory``, the team) in SQLite."""
 
 from __future__ import annotations
 
 import json
 import secrets
 import sqlite3
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
+from .database import Database, inserted_id
 from .directory import Directory
 from .model import Event, Participant, Refused, Rep, Session, hash_token, now_ms
 
@@ -120,49 +114,16 @@ CREATE TABLE IF NOT EXISTS events (
 
 
 class Store(Directory):
-    """Read and write everything Relaydesk keeps, through one SQLite file."""
+    """Read and write everything Relaydesk keeps, through one SQLite file: the team (``Directory``) and the
+    sessions, their participants and chat logs."""
 
     def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
-        self.path = str(path)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(f"PRAGMA synchronous={synchronous}")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(SCHEMA)
-            self._db.execute(
-                "INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '')"
-            )
+        super().__init__(Database(path, synchronous, SCHEMA))
+        self.path = self.db.path
+        self.db.write("INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '')")
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _transaction(self):
-        """Run a block as one write transaction, taken at once (no upgrade deadlocks)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def _write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
-        with self._lock:
-            return self._db.execute(sql, params)
-
-    def _one(self, sql: str, params: tuple = ()) -> sqlite3.Row | None:
-        with self._lock:
-            return self._db.execute(sql, params).fetchone()
-
-    def _all(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._db.execute(sql, params).fetchall()
+        self.db.close()
 
     # --- sessions ---------------------------------------------------------
 
@@ -177,32 +138,32 @@ class Store(Directory):
         token matches: a resend after a lost reply must not open a second one.
         Raise ``Refused`` with a reason for the customer.
         """
-        with self._lock:
-            known = self._one("SELECT id, token_hash FROM sessions WHERE request_id = ?", (request_id,))
+        with self.db.lock:
+            known = self.db.row("SELECT id, token_hash FROM sessions WHERE request_id = ?", (request_id,))
             if known:
                 if not secrets.compare_digest(known["token_hash"], hash_token(token)):
                     raise Refused("This request was already made from another page.")
-                return self.get_session(known["id"])
+                return self.session(known["id"])
             portal = self.portal(portal_path)
             if portal is None:
                 raise Refused("This help page does not exist.")
             try:
-                with self._transaction() as db:
+                with self.db.transaction() as db:
                     owner = self._take_key(db, key) if key else None
                     at = now_ms()
-                    cur = db.execute(
+                    session_id = inserted_id(db.execute(
                         "INSERT INTO sessions (portal_id, request_id, token_hash, customer_name, issue, details,"
                         " status, owner_rep_id, created_at, accepted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         (portal["id"], request_id, hash_token(token), name, issue, json.dumps(details),
                          "active" if owner else "waiting", owner, at, at if owner else None),
-                    )
+                    ))
                     if owner:
-                        db.execute("UPDATE session_keys SET session_id = ? WHERE key = ?", (cur.lastrowid, key))
+                        db.execute("UPDATE session_keys SET session_id = ? WHERE key = ?", (session_id, key))
                         db.execute("INSERT INTO participants (session_id, rep_id, joined_at) VALUES (?, ?, ?)",
-                                   (cur.lastrowid, owner, at))
+                                   (session_id, owner, at))
             except sqlite3.IntegrityError:
                 raise Refused("This page already holds another support session.") from None
-            return self.get_session(cur.lastrowid)
+            return self.session(session_id)
 
     @staticmethod
     def _take_key(db: sqlite3.Connection, key: str) -> int:
@@ -220,7 +181,7 @@ class Store(Directory):
 
     def make_key(self, rep: Rep, lifetime_s: int) -> dict:
         """Give ``rep`` a new one-time 9-digit key, valid ``lifetime_s`` seconds."""
-        with self._transaction() as db:
+        with self.db.transaction() as db:
             db.execute("DELETE FROM session_keys WHERE session_id IS NULL AND expires_at <= ?", (now_ms(),))
             while True:
                 key = f"{secrets.randbelow(10**9):09d}"
@@ -233,18 +194,18 @@ class Store(Directory):
 
     def rep_keys(self, rep_id: int) -> list[dict]:
         """Return the rep's keys that can still be used, soonest to expire first."""
-        rows = self._all(
+        rows = self.db.rows(
             "SELECT key, expires_at FROM session_keys WHERE rep_id = ? AND session_id IS NULL AND expires_at > ?"
             " ORDER BY expires_at", (rep_id, now_ms()),
         )
         return [dict(row) for row in rows]
 
     def session_for_token(self, token: str) -> Session | None:
-        row = self._one("SELECT id FROM sessions WHERE token_hash = ?", (hash_token(token),))
+        row = self.db.row("SELECT id FROM sessions WHERE token_hash = ?", (hash_token(token),))
         return self.get_session(row["id"]) if row else None
 
     def get_session(self, session_id: int) -> Session | None:
-        row = self._one(
+        row = self.db.row(
             "SELECT s.*, p.path AS portal_path, p.name AS portal_name FROM sessions s"
             " JOIN portals p ON p.id = s.portal_id WHERE s.id = ?",
             (session_id,),
@@ -257,14 +218,21 @@ class Store(Directory):
             row["ended_at"], row["outcome"],
         )
 
+    def session(self, session_id: int) -> Session:
+        """Return a session known to exist; a missing one is a bug, raised as ``LookupError``."""
+        found = self.get_session(session_id)
+        if found is None:
+            raise LookupError(f"no session {session_id}")
+        return found
+
     def waiting_sessions(self) -> list[Session]:
         """Return the queue, oldest first."""
-        rows = self._all("SELECT id FROM sessions WHERE status = 'waiting' ORDER BY created_at, id")
-        return [self.get_session(row["id"]) for row in rows]
+        rows = self.db.rows("SELECT id FROM sessions WHERE status = 'waiting' ORDER BY created_at, id")
+        return [self.session(row["id"]) for row in rows]
 
     def accept(self, session_id: int, rep: Rep) -> bool:
         """Give a waiting session to ``rep``; False if someone else got it first."""
-        with self._transaction() as db:
+        with self.db.transaction() as db:
             cur = db.execute(
                 "UPDATE sessions SET status = 'active', owner_rep_id = ?, accepted_at = ?"
                 " WHERE id = ? AND status = 'waiting'",
@@ -279,7 +247,7 @@ class Store(Directory):
 
     def end_session(self, session_id: int, outcome: str) -> bool:
         """Close a session that is not closed yet; False if it already was."""
-        cur = self._write(
+        cur = self.db.write(
             "UPDATE sessions SET status = 'ended', outcome = ?, ended_at = ? WHERE id = ? AND status != 'ended'",
             (outcome, now_ms(), session_id),
         )
@@ -287,8 +255,8 @@ class Store(Directory):
 
     def open_sessions(self) -> list[Session]:
         """Return every session not ended, waiting or active."""
-        rows = self._all("SELECT id FROM sessions WHERE status != 'ended' ORDER BY id")
-        return [self.get_session(row["id"]) for row in rows]
+        rows = self.db.rows("SELECT id FROM sessions WHERE status != 'ended' ORDER BY id")
+        return [self.session(row["id"]) for row in rows]
 
     def search_sessions(self, query: str, rep: Rep, limit: int = 50) -> list[Session]:
         """Find sessions by id, customer name or words in their log, newest first.
@@ -299,14 +267,14 @@ class Store(Directory):
         like = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         scope = "" if rep.is_admin else " AND s.id IN (SELECT session_id FROM participants WHERE rep_id = ?)"
         params: tuple = (int(query) if query.isdigit() else -1, like, like, like)
-        rows = self._all(
+        rows = self.db.rows(
             "SELECT s.id FROM sessions s WHERE (s.id = ? OR s.customer_name LIKE ? ESCAPE '\\'"
             " OR s.issue LIKE ? ESCAPE '\\'"
             " OR s.id IN (SELECT session_id FROM events WHERE text LIKE ? ESCAPE '\\'))"
             + scope + " ORDER BY s.created_at DESC, s.id DESC LIMIT ?",
             params + ((rep.id,) if not rep.is_admin else ()) + (limit,),
         )
-        return [self.get_session(row["id"]) for row in rows]
+        return [self.session(row["id"]) for row in rows]
 
     def may_read(self, session_id: int, rep: Rep) -> bool:
         """Tell whether ``rep`` may read a session's log: its participants and admins."""
@@ -319,7 +287,7 @@ class Store(Directory):
         return self.participant(session_id, rep_id) is not None
 
     def participant(self, session_id: int, rep_id: int) -> Participant | None:
-        row = self._one(
+        row = self.db.row(
             "SELECT p.*, r.display_name FROM participants p JOIN reps r ON r.id = p.rep_id"
             " WHERE p.session_id = ? AND p.rep_id = ? AND p.left_at IS NULL", (session_id, rep_id),
         )
@@ -327,7 +295,7 @@ class Store(Directory):
 
     def participants(self, session_id: int) -> list[Participant]:
         """Return the reps in a session now, in the order they joined."""
-        rows = self._all(
+        rows = self.db.rows(
             "SELECT p.*, r.display_name FROM participants p JOIN reps r ON r.id = p.rep_id"
             " WHERE p.session_id = ? AND p.left_at IS NULL ORDER BY p.joined_at, p.rep_id", (session_id,),
         )
@@ -338,16 +306,16 @@ class Store(Directory):
 
     def rep_sessions(self, rep_id: int) -> list[Session]:
         """Return the active sessions ``rep_id`` is in, oldest first."""
-        rows = self._all(
+        rows = self.db.rows(
             "SELECT s.id FROM sessions s JOIN participants p ON p.session_id = s.id"
             " WHERE p.rep_id = ? AND p.left_at IS NULL AND s.status = 'active' ORDER BY s.accepted_at, s.id",
             (rep_id,),
         )
-        return [self.get_session(row["id"]) for row in rows]
+        return [self.session(row["id"]) for row in rows]
 
     def add_participant(self, session_id: int, rep_id: int, role: str, hidden: bool) -> None:
         """Put a rep in a session (again), with a role and a visibility."""
-        self._write(
+        self.db.write(
             "INSERT INTO participants (session_id, rep_id, role, hidden, joined_at) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (session_id, rep_id) DO UPDATE SET role = excluded.role, hidden = excluded.hidden,"
             " joined_at = excluded.joined_at, left_at = NULL",
@@ -355,25 +323,25 @@ class Store(Directory):
         )
 
     def set_hidden(self, session_id: int, rep_id: int, hidden: bool) -> None:
-        self._write("UPDATE participants SET hidden = ? WHERE session_id = ? AND rep_id = ?",
+        self.db.write("UPDATE participants SET hidden = ? WHERE session_id = ? AND rep_id = ?",
                     (int(hidden), session_id, rep_id))
 
     def remove_participant(self, session_id: int, rep_id: int) -> None:
-        self._write("UPDATE participants SET left_at = ? WHERE session_id = ? AND rep_id = ? AND left_at IS NULL",
+        self.db.write("UPDATE participants SET left_at = ? WHERE session_id = ? AND rep_id = ? AND left_at IS NULL",
                     (now_ms(), session_id, rep_id))
 
     def invite(self, session_id: int, rep_id: int, invited_by: int, hidden: bool, most: int) -> None:
         """Record an invitation; refuse a rep already in, or more than ``most`` invited reps."""
-        with self._lock:
+        with self.db.lock:
             if self.is_participant(session_id, rep_id):
                 raise Refused("That representative is already in this session.")
-            invited = self._one(
-                "SELECT COUNT(*) AS n FROM participants WHERE session_id = ? AND role = 'invited' AND left_at IS NULL",
+            invited = len(self.db.rows(
+                "SELECT rep_id FROM participants WHERE session_id = ? AND role = 'invited' AND left_at IS NULL",
                 (session_id,),
-            )["n"]
+            ))
             if invited >= most:
                 raise Refused(f"A session takes at most {most} invited representatives.")
-            self._write(
+            self.db.write(
                 "INSERT INTO invites (session_id, rep_id, invited_by, hidden, created_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (session_id, rep_id) DO UPDATE SET hidden = excluded.hidden",
                 (session_id, rep_id, invited_by, int(hidden), now_ms()),
@@ -381,16 +349,16 @@ class Store(Directory):
 
     def take_invite(self, session_id: int, rep_id: int) -> bool | None:
         """Use up an invitation; return whether to join hidden, or None when there is none."""
-        with self._lock:
-            row = self._one("SELECT hidden FROM invites WHERE session_id = ? AND rep_id = ?", (session_id, rep_id))
+        with self.db.lock:
+            row = self.db.row("SELECT hidden FROM invites WHERE session_id = ? AND rep_id = ?", (session_id, rep_id))
             if row is None:
                 return None
-            self._write("DELETE FROM invites WHERE session_id = ? AND rep_id = ?", (session_id, rep_id))
+            self.db.write("DELETE FROM invites WHERE session_id = ? AND rep_id = ?", (session_id, rep_id))
             return bool(row["hidden"])
 
     def invites_for(self, rep_id: int) -> list[tuple[int, str]]:
         """Return the active sessions a rep is invited to, with who invited them."""
-        rows = self._all(
+        rows = self.db.rows(
             "SELECT i.session_id, r.display_name FROM invites i JOIN sessions s ON s.id = i.session_id"
             " JOIN reps r ON r.id = i.invited_by WHERE i.rep_id = ? AND s.status = 'active' ORDER BY i.created_at",
             (rep_id,),
@@ -399,7 +367,7 @@ class Store(Directory):
 
     def transfer(self, session_id: int, to_rep_id: int, keep_previous: bool) -> None:
         """Hand a session to another rep; the previous owner stays as an invited rep, or leaves."""
-        with self._transaction() as db:
+        with self.db.transaction() as db:
             previous = db.execute("SELECT owner_rep_id FROM sessions WHERE id = ?", (session_id,)).fetchone()[0]
             db.execute("UPDATE sessions SET owner_rep_id = ? WHERE id = ?", (to_rep_id, session_id))
             if keep_previous:
@@ -419,12 +387,12 @@ class Store(Directory):
 
     def add_file(self, file_id: str, session_id: int, name: str, size: int, uploader_kind: str,
                  uploader_name: str) -> None:
-        self._write("INSERT INTO files (id, session_id, name, size, uploader_kind, uploader_name, at)"
+        self.db.write("INSERT INTO files (id, session_id, name, size, uploader_kind, uploader_name, at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?)", (file_id, session_id, name, size, uploader_kind, uploader_name,
                                                        now_ms()))
 
     def file(self, file_id: str) -> sqlite3.Row | None:
-        return self._one("SELECT * FROM files WHERE id = ?", (file_id,))
+        return self.db.row("SELECT * FROM files WHERE id = ?", (file_id,))
 
     # --- events -----------------------------------------------------------
 
@@ -446,11 +414,11 @@ class Store(Directory):
         Return the event and whether it is new; an id already stored for the
         session returns the stored event, so a resend is not kept twice.
         """
-        with self._lock:
-            known = self._one("SELECT * FROM events WHERE session_id = ? AND id = ?", (session_id, event_id))
+        with self.db.lock:
+            known = self.db.row("SELECT * FROM events WHERE session_id = ? AND id = ?", (session_id, event_id))
             if known:
                 return self._event(known), False
-            with self._transaction() as db:
+            with self.db.transaction() as db:
                 seq = db.execute(
                     "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session_id = ?", (session_id,)
                 ).fetchone()[0]
@@ -473,7 +441,7 @@ class Store(Directory):
         those, the reps' own, and private ones they sent or received;
         ``public_only`` leaves out everything but the events for everyone.
         """
-        rows = self._all("SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq", (session_id, seq))
+        rows = self.db.rows("SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq", (session_id, seq))
         events = [self._event(row) for row in rows]
         if rep_id is None or public_only:
             return [event for event in events if event.visible_to_customer()]

@@ -1,0 +1,62 @@
+"""One SQLite connection in WAL mode, serialised by a lock, shared by ``Directory`` and ``Store``.
+
+SQLite takes one writer at a time anyway, and a commit returns only once the
+event is on disk, so an event the relay has acknowledged survives the process
+being killed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class Database:
+    def __init__(self, path: str | Path, synchronous: str, schema: str) -> None:
+        self.path = str(path)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self.lock = threading.RLock()  # held across several statements that must see one state
+        with self.lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA synchronous={synchronous}")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(schema)
+
+    def close(self) -> None:
+        with self.lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Run a block as one write transaction, taken at once (no upgrade deadlocks)."""
+        with self.lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        with self.lock:
+            return self._db.execute(sql, params)
+
+    def row(self, sql: str, params: tuple = ()) -> sqlite3.Row | None:
+        with self.lock:
+            return self._db.execute(sql, params).fetchone()
+
+    def rows(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            return self._db.execute(sql, params).fetchall()
+
+
+def inserted_id(cursor: sqlite3.Cursor) -> int:
+    """Return the id of the row an INSERT just made."""
+    if cursor.lastrowid is None:
+        raise LookupError("the statement inserted no row")
+    return cursor.lastrowid
