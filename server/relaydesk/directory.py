@@ -12,9 +12,9 @@ import sqlite3
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import prefs
+from . import prefs, scripts
 from .database import Database, inserted_id
-from .model import RESERVED_PATHS, Refused, Rep, now_ms, web_address
+from .model import RESERVED_PATHS, Refused, Rep, now_ms
 
 
 class Directory:
@@ -121,15 +121,10 @@ class Directory:
 
     def add_script(self, owner_rep_id: int | None, kind: str, category: str, title: str, body: str) -> None:
         """Add a scripted message or URL (``owner_rep_id`` None: shared); raise ``Refused`` on bad input."""
-        category, title, body = category.strip() or "General", title.strip(), body.strip()
-        if kind not in ("message", "url"):
-            raise Refused("A script is a message or a URL.")
-        if not 1 <= len(title) <= 80 or len(category) > 40:
-            raise Refused("A script needs a title of up to 80 characters (and a category of up to 40).")
-        if not 1 <= len(body) <= 4000:
-            raise Refused("A script's text is 1 to 4,000 characters.")
-        if kind == "url":
-            body = web_address(body)
+        try:
+            kind, category, title, body = scripts.check(kind, category, title, body)
+        except scripts.ScriptError as exc:
+            raise Refused(str(exc)) from None
         self.db.write("INSERT INTO scripts (owner_rep_id, kind, category, title, body) VALUES (?, ?, ?, ?, ?)",
                     (owner_rep_id, kind, category, title, body))
 
