@@ -42,6 +42,9 @@ def check(data: bytes) -> CheckedImage:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))
+            mime = FORMATS.get(image.format or "")
+            if mime is None:
+                raise ImageRefused("The image is not WebP or JPEG.")
             width, height = image.size
             if width > MOST_SIDE or height > MOST_SIDE or width * height > MOST_PIXELS:
                 raise ImageRefused(f"The image is too large ({width}×{height} pixels).")
@@ -52,4 +55,4 @@ def check(data: bytes) -> CheckedImage:
         raise ImageRefused("The image claims more pixels than allowed.") from None
     except Exception as exc:  # Pillow raises many kinds for bad data; all mean the same here
         raise ImageRefused(f"The image could not be read as WebP or JPEG ({type(exc).__name__}).") from None
-    return CheckedImage(data, FORMATS[image.format], width, height)
+    return CheckedImage(data, mime, width, height)

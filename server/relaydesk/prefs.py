@@ -45,9 +45,9 @@ def check(changes: dict, current: dict | None = None) -> dict:
     if not isinstance(changes, dict) or not set(changes) <= set(DEFAULTS):
         raise PrefsError("Unknown preference.")
     prefs |= changes
-    prefs["yellow_after"] = _seconds(prefs["yellow_after"], "Yellow after")
-    prefs["red_after"] = _seconds(prefs["red_after"], "Red after")
-    if prefs["red_after"] <= prefs["yellow_after"]:
+    yellow = prefs["yellow_after"] = _seconds(prefs["yellow_after"], "Yellow after")
+    red = prefs["red_after"] = _seconds(prefs["red_after"], "Red after")
+    if red <= yellow:
         raise PrefsError("Red after must be more seconds than Yellow after.")
     for flag in ("chat_sound", "spell_check", "side_panel"):
         if not isinstance(prefs[flag], bool):

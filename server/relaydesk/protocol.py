@@ -253,9 +253,10 @@ def decode(frame: str | bytes, role: str) -> dict:
     if not isinstance(data, dict):
         raise ProtocolError("bad-frame", "A frame must be a JSON object.")
     frame_id = data.get("id") if isinstance(data.get("id"), str) else None
-    schema = ROLES[role].get(data.get("type"))
+    frame_type = data.get("type")
+    schema = ROLES[role].get(frame_type) if isinstance(frame_type, str) else None
     if schema is None:
-        raise ProtocolError("unknown-type", f"Unknown frame type: {str(data.get('type'))[:40]!r}.", frame_id)
+        raise ProtocolError("unknown-type", f"Unknown frame type: {str(frame_type)[:40]!r}.", frame_id)
     checked = {"type": data["type"]}
     for field, check in schema.items():
         if field not in data:
