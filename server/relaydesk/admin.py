@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
-from .auth import current_rep, same_origin, store
+from .auth import relay, same_origin, signed_in, store
+from .protocol import ProtocolError
 from .store import Refused
 
 bp = Blueprint("admin", __name__, url_prefix="/rep/admin")
@@ -12,10 +13,7 @@ bp = Blueprint("admin", __name__, url_prefix="/rep/admin")
 
 @bp.before_request
 def admins_only():
-    rep = current_rep()
-    if rep is None:
-        abort(401)
-    if not rep.is_admin:
+    if not signed_in().is_admin:
         abort(403, "Only admins manage reps and portals.")
     if request.method == "POST" and not same_origin():
         abort(403)
@@ -23,12 +21,12 @@ def admins_only():
 
 @bp.get("")
 def page():
-    return render_template("admin.html", rep=current_rep(), reps=store().reps(), portals=store().portals(),
+    return render_template("admin.html", rep=signed_in(), reps=store().reps(), portals=store().portals(),
                            greeting=store().setting("team_greeting"),
                            invite_hidden=store().setting("invite_hidden") == "1",
                            max_sessions=store().setting("max_sessions", "0"),
                            active=[s for s in store().open_sessions() if s.status == "active"],
-                           scripts=[s for s in store().scripts(current_rep().id) if not s["mine"]])
+                           scripts=[s for s in store().scripts(signed_in().id) if not s["mine"]])
 
 
 def _done(message: str, category: str = "ok"):
@@ -104,5 +102,14 @@ def monitor(session_id: int):
     session = store().get_session(session_id)
     if session is None or session.status != "active":
         return _done("That session is not active any more.", "error")
-    current_app.extensions["relaydesk"].monitor(session, current_rep())
+    try:
+        relay().team.monitor(session, signed_in())
+    except ProtocolError:  # it ended meanwhile
+        return _done("That session is not active any more.", "error")
     return redirect(url_for("pages.console"))
+
+
+@bp.get("/relay")
+def relay_size():
+    """Tell operators what the relay holds live: open sessions, connections, screen pictures."""
+    return jsonify(relay().hub.size())

@@ -12,6 +12,7 @@ from flask import Flask, abort, request
 from flask_sock import Sock
 
 from . import admin, auth, files, library, pages, records, transcript
+from .hub import CustomerConnection, RepConnection
 from .relay import Relay
 from .store import Store
 
@@ -20,7 +21,7 @@ mimetypes.add_type("text/javascript", ".mjs")
 
 REPO_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
-DEFAULTS = {
+DEFAULTS: dict[str, object] = {
     "DATA_DIR": None,  # None: the instance folder
     "WEB_DIR": str(REPO_WEB_DIR),
     "ALLOWED_ORIGINS": [],
@@ -101,8 +102,10 @@ def _add_sockets(app: Flask) -> None:
 
     @sock.route("/ws/customer")
     def customer_socket(ws):
-        app.extensions["relaydesk"].serve(ws, "customer")
+        auth.relay().serve(CustomerConnection(ws))
 
     @sock.route("/ws/rep")
     def rep_socket(ws):
-        app.extensions["relaydesk"].serve(ws, "rep", auth.current_rep())
+        rep = auth.current_rep()
+        if rep is not None:  # the handshake guard refused it otherwise
+            auth.relay().serve(RepConnection(ws, rep))

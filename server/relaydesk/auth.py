@@ -6,19 +6,32 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 
-from .store import Rep
+from .relay import Relay
+from .store import Rep, Store
 
 bp = Blueprint("auth", __name__)
 
 
-def store():
-    return current_app.extensions["relaydesk"].store
+def relay() -> Relay:
+    return current_app.extensions["relaydesk"]
+
+
+def store() -> Store:
+    return relay().store
 
 
 def current_rep() -> Rep | None:
     """Return the signed-in rep of this request, else None."""
     rep_id = session.get("rep_id")
     return store().get_rep(rep_id) if isinstance(rep_id, int) else None
+
+
+def signed_in() -> Rep:
+    """Return the signed-in rep of a request that needs one; any other gets a 401."""
+    rep = current_rep()
+    if rep is None:
+        abort(401)
+    return rep
 
 
 def same_origin() -> bool:

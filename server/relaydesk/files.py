@@ -7,8 +7,9 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, make_response, request, send_file
 
-from .auth import current_rep, same_origin, store
+from .auth import current_rep, relay, same_origin, store
 from .model import Session
+from .protocol import ProtocolError
 
 bp = Blueprint("files", __name__, url_prefix="/files")
 
@@ -53,11 +54,10 @@ def upload(session_id: int):
     session, rep = store().get_session(session_id), current_rep()
     if session is None:
         return problem(404, "That session does not exist.")
-    if rep is not None and store().is_participant(session_id, rep.id):
-        me = store().participant(session_id, rep.id)
+    if rep is not None and (me := store().participant(session_id, rep.id)) is not None:
         if me.hidden or me.role == "monitor":
             return problem(403, "You are hidden from the customer: show yourself before sending a file.")
-        author = ("rep", rep.display_name, rep.id)
+        author: tuple[str, str, int | None] = ("rep", rep.display_name, rep.id)
     elif (mine := customer_session()) is not None and mine.id == session_id:
         author = ("customer", session.customer_name, None)
     else:
@@ -76,7 +76,10 @@ def upload(session_id: int):
         path.unlink()
         return problem(413, too_large())
     store().add_file(file_id, session_id, name, size, author[0], author[1])
-    current_app.extensions["relaydesk"].file_sent(session, file_id, name, size, *author)
+    try:
+        relay().file_sent(session, file_id, name, size, *author)
+    except ProtocolError:  # the session ended while the file came in
+        return problem(409, "Files can be sent while the session is active.")
     return jsonify(id=file_id, name=name, size=size), 201
 
 
@@ -89,7 +92,7 @@ def download(file_id: str):
         (rep is not None and store().may_read(row["session_id"], rep))
         or (mine is not None and mine.id == row["session_id"])
     )
-    if not allowed:
+    if row is None or not allowed:
         return problem(404, "There is no such file for you.")
     response = send_file(folder() / file_id, as_attachment=True, download_name=row["name"],
                          mimetype="application/octet-stream")

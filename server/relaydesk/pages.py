@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
 
-from .auth import current_rep
+from .auth import current_rep, relay, store
 
 bp = Blueprint("pages", __name__)
 
@@ -38,7 +38,7 @@ def _app_page(template: str, **context):
 @bp.get("/<slug>")
 def portal(slug: str):
     """Serve a customer portal: ``/`` is the default one, admins add others."""
-    portal = current_app.extensions["relaydesk"].store.portal("/" + slug)
+    portal = store().portal("/" + slug)
     if portal is None:
         return render_template("not-found.html", message="This help page does not exist."), 404
     return _app_page("portal.html", portal=portal)
@@ -58,10 +58,9 @@ def reps():
     me = current_rep()
     if me is None:
         abort(401)
-    relay = current_app.extensions["relaydesk"]
-    online = relay.online_rep_ids()
+    online = relay().hub.online_rep_ids()
     others = [{"id": rep.id, "name": rep.display_name, "online": rep.id in online}
-              for rep in relay.store.reps() if rep.id != me.id]
+              for rep in store().reps() if rep.id != me.id]
     return jsonify(sorted(others, key=lambda r: not r["online"]))
 
 

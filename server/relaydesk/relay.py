@@ -12,37 +12,21 @@ import logging
 import secrets
 import threading
 import time
-from collections import defaultdict
+from collections.abc import Mapping
+from typing import TypeVar
 
 from simple_websocket import ConnectionClosed
 
 from . import protocol
 from .details import OUTCOME_NAMES
+from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
-from .screen import Screen, ScreenHandlers
-from .store import Event, Refused, Rep, Session, Store, now_ms
-from .team import TeamHandlers
+from .screen import Screens
+from .store import Event, Participant, Refused, Rep, Session, Store, now_ms
+from .team import Team
 
 log = logging.getLogger(__name__)
-
-
-class Connection:
-    """One websocket, with sends serialised (simple-websocket's are not)."""
-
-    def __init__(self, ws, role: str, rep: Rep | None = None) -> None:
-        self.ws = ws
-        self.role = role
-        self.rep = rep
-        self.session_id: int | None = None
-        self._lock = threading.Lock()
-
-    def send(self, frame: str) -> None:
-        with self._lock:
-            try:
-                self.ws.send(frame)
-            except (ConnectionClosed, OSError):
-                pass  # the receive loop sees the close and unregisters us
 
 
 def event_view(event: Event, for_rep: bool) -> dict:
@@ -50,8 +34,9 @@ def event_view(event: Event, for_rep: bool) -> dict:
 
     A customer gets the public wording, no rep ids and none of the rep-only extras.
     """
-    author = {"kind": event.author_kind, "name": event.author_name}
-    view = {"session": event.session_id, "seq": event.seq, "id": event.id, "kind": event.kind, "at": event.at}
+    author: dict[str, object] = {"kind": event.author_kind, "name": event.author_name}
+    view: dict[str, object] = {"session": event.session_id, "seq": event.seq, "id": event.id, "kind": event.kind,
+                               "at": event.at}
     if not for_rep:
         return view | {"text": event.public_text or event.text, "author": author}
     if event.author_id is not None:
@@ -84,8 +69,33 @@ def customer_summary(session: Session) -> dict:
             "ended": session.status == "ended"}
 
 
-class Relay(TeamHandlers, ScreenHandlers):
-    """Hold the open connections of one server and route between them."""
+Handler = TypeVar("Handler")
+
+
+def handler_table(frames: Mapping[str, object], *parts: Mapping[str, Handler]) -> dict[str, Handler]:
+    """Join the handlers of the relay and its parts into one table: one handler for each frame type, no more.
+
+    A frame type the protocol defines but nobody handles stops the server as it
+    starts, rather than the first person who sends one.
+    """
+    table: dict[str, Handler] = {}
+    for part in parts:
+        twice = table.keys() & part.keys()
+        if twice:
+            raise RuntimeError(f"two handlers for the frame types {sorted(twice)}")
+        table |= part
+    if table.keys() != frames.keys():
+        raise RuntimeError(f"frame types without a handler: {sorted(frames.keys() - table.keys())}; "
+                           f"handlers without a frame type: {sorted(table.keys() - frames.keys())}")
+    return table
+
+
+class Relay:
+    """Route the frames of one server's connections, with ``Team`` and ``Screens`` handling theirs.
+
+    The relay is what its parts rely on (``hub.Relaying``): the checks on a
+    frame's session, and the one path every change takes.
+    """
 
     def __init__(self, store: Store, config: dict | None = None) -> None:
         config = config or {}
@@ -93,22 +103,24 @@ class Relay(TeamHandlers, ScreenHandlers):
         self.key_lifetime_s = config.get("KEY_LIFETIME_S", 20 * 60)
         self.queue_timeout_s = config.get("QUEUE_TIMEOUT_S", 30 * 60)
         self.gone_after_s = config.get("CUSTOMER_GONE_S", 20)
-        self._gone_since: dict[int, float] = {}  # session -> when its customer's last socket closed
-        self._gone_noted: set[int] = set()
-        self._screens: dict[int, Screen] = defaultdict(Screen)
-        self._lock = threading.Lock()
-        self._reps: dict[int, set[Connection]] = defaultdict(set)
-        self._customers: dict[int, set[Connection]] = defaultdict(set)
-        self._session_locks: dict[int, threading.RLock] = defaultdict(threading.RLock)
+        self.hub = Hub(store)
+        self.team = Team(store, self.hub, self)
+        self.screens = Screens(store, self.hub, self)
+        self._rep_handlers = handler_table(protocol.REP_FRAMES, {
+            "hello": self._rep_hello, "say": self._rep_say, "note": self._rep_note, "push-url": self._rep_push_url,
+            "prefs": self._rep_prefs, "accept": self._rep_accept, "make-key": self._rep_make_key, "end": self._rep_end,
+        }, self.team.handlers(), self.screens.rep_handlers())
+        self._customer_handlers = handler_table(protocol.CUSTOMER_FRAMES, {
+            "request": self._customer_request, "hello": self._customer_hello, "say": self._customer_say,
+        }, self.screens.customer_handlers())
 
     # --- connection life --------------------------------------------------
 
-    def serve(self, ws, role: str, rep: Rep | None = None) -> None:
+    def serve(self, conn: RepConnection | CustomerConnection) -> None:
         """Run one connection until it closes."""
-        conn = Connection(ws, role, rep)
         try:
             while True:
-                frame = ws.receive()
+                frame = conn.ws.receive()
                 if frame is not None:
                     self.handle(conn, frame)
         except ConnectionClosed:
@@ -116,51 +128,35 @@ class Relay(TeamHandlers, ScreenHandlers):
         finally:
             self._forget(conn)
 
-    def handle(self, conn: Connection, frame: str | bytes) -> None:
+    def handle(self, conn: RepConnection | CustomerConnection, frame: str | bytes) -> None:
         """Act on one frame; a refused frame gets an error, never a crash."""
+        message: dict = {}
         try:
-            if isinstance(frame, bytes) and conn.role == "customer" and conn.session_id is not None:
-                return self.screen_image(conn, frame)
+            if isinstance(conn, CustomerConnection) and isinstance(frame, bytes) and conn.session_id is not None:
+                return self.screens.image(conn.session_id, frame)
             message = protocol.decode(frame, conn.role)
-            getattr(self, f"_{conn.role}_{message['type'].replace('-', '_')}")(conn, message)
+            if isinstance(conn, RepConnection):
+                self._rep_handlers[message["type"]](conn, message)
+            else:
+                self._customer_handlers[message["type"]](conn, message)
         except ProtocolError as exc:
+            if exc.id is None and isinstance(message.get("id"), str):  # refused further in, e.g. as the session ended
+                exc.id = message["id"]
             conn.send(protocol.error_frame(exc))
         except Exception:  # a bug must cost one frame, not the connection
             log.exception("frame from %s failed", conn.role)
             conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.")))
 
-    def _forget(self, conn: Connection) -> None:
-        for session_id, screen in list(self._screens.items()):
-            if id(conn) in screen.viewers:  # a Viewer cannot outlive its rep's console
-                screen.viewers.discard(id(conn))
-                self._screen_changed(session_id)
-        with self._lock:
-            if conn.rep is not None:
-                self._reps[conn.rep.id].discard(conn)
-            if conn.session_id is not None:
-                self._customers[conn.session_id].discard(conn)
-                if not self._customers[conn.session_id]:
-                    self._gone_since[conn.session_id] = time.monotonic()
-
-    def _rep_conns(self, rep_id: int) -> list[Connection]:
-        with self._lock:
-            return list(self._reps.get(rep_id, ()))
-
-    def online_rep_ids(self) -> set[int]:
-        with self._lock:
-            return {rep_id for rep_id, conns in self._reps.items() if conns}
-
-    def _all_rep_conns(self) -> list[Connection]:
-        with self._lock:
-            return [conn for conns in self._reps.values() for conn in conns]
-
-    def _customer_conns(self, session_id: int) -> list[Connection]:
-        with self._lock:
-            return list(self._customers.get(session_id, ()))
+    def _forget(self, conn: RepConnection | CustomerConnection) -> None:
+        if isinstance(conn, RepConnection):
+            self.screens.forget(conn)
+            self.hub.remove_rep(conn)
+        else:
+            self.hub.remove_customer(conn)
 
     # --- customers --------------------------------------------------------
 
-    def _customer_request(self, conn: Connection, message: dict) -> None:
+    def _customer_request(self, conn: CustomerConnection, message: dict) -> None:
         if conn.session_id is not None:
             raise ProtocolError("already-joined", "You are already in a support session.", message["id"])
         try:
@@ -176,12 +172,12 @@ class Relay(TeamHandlers, ScreenHandlers):
         if session.status == "waiting":
             self.status(session, f"asked-{message['id']}", f"{session.customer_name} asked for help")
             self._queue_changed()
-        else:
+        elif session.status == "active" and session.owner_rep_id is not None:
             self.status(session, f"asked-{message['id']}", f"{session.customer_name} joined with a session key")
-            self._opened(session, self.store.get_rep(session.owner_rep_id), f"keyed-{message['id']}")
+            self._opened(session, self.store.rep(session.owner_rep_id), f"keyed-{message['id']}")
             self._keys_changed(session.owner_rep_id)
 
-    def _customer_hello(self, conn: Connection, message: dict) -> None:
+    def _customer_hello(self, conn: CustomerConnection, message: dict) -> None:
         session = self.store.session_for_token(message["token"])
         if session is None:
             raise ProtocolError("bad-token", "This support session link is not valid any more.")
@@ -189,51 +185,49 @@ class Relay(TeamHandlers, ScreenHandlers):
         if session.status == "waiting":
             self._send_positions()
 
-    def _join_customer(self, conn: Connection, session: Session, since: int) -> None:
+    def _join_customer(self, conn: CustomerConnection, session: Session, since: int) -> None:
         conn.session_id = session.id
-        with self._session_locks[session.id]:
-            with self._lock:
-                self._customers[session.id].add(conn)
-                self._gone_since.pop(session.id, None)
-                came_back = session.id in self._gone_noted
-                self._gone_noted.discard(session.id)
-            screen = self._screens[session.id]
+        with self.hub.locked(session.id) as live:
+            if live is None:  # ended: the page still reads its log, and joins nothing
+                session, came_back = self.store.session(session.id), False
+            else:
+                came_back = self.hub.add_customer(live, conn)
             conn.send(protocol.encode("welcome", role="customer", session=customer_summary(session),
-                                      screen={"asked": screen.asked_by, "sharing": screen.sharing}))
+                                      screen=self.screens.welcome_view(session.id)))
             for event in self.store.events_since(session.id, since):
                 conn.send(protocol.encode("event", **event_view(event, for_rep=False)))
-        if came_back and session.status == "active":
-            self.status(session, f"back-{secrets.token_urlsafe(9)}", f"{session.customer_name} is back")
+            if came_back and session.status == "active":
+                self.status(session, f"back-{secrets.token_urlsafe(9)}", f"{session.customer_name} is back")
 
-    def _customer_say(self, conn: Connection, message: dict) -> None:
-        session = self._customer_session(conn, message["id"])
+    def _customer_say(self, conn: CustomerConnection, message: dict) -> None:
+        session = self.customer_session(conn, message["id"])
         self._record(
             conn, session, message["id"], protocol.MESSAGE, message["text"],
             author_kind="customer", author_name=session.customer_name,
         )
 
-    def _customer_session(self, conn: Connection, frame_id: str) -> Session:
+    def customer_session(self, conn: CustomerConnection, frame_id: str) -> Session:
+        """Return the customer's session while it has not ended; refuse otherwise."""
         if conn.session_id is None:
             raise ProtocolError("not-joined", "Say hello or ask for help first.", frame_id)
-        session = self.store.get_session(conn.session_id)
+        session = self.store.session(conn.session_id)
         if session.status == "ended":
-            raise ProtocolError("ended", "This support session has ended.", frame_id)
+            raise ended(frame_id)
         return session
 
     # --- reps -------------------------------------------------------------
 
-    def _rep_hello(self, conn: Connection, message: dict) -> None:
+    def _rep_hello(self, conn: RepConnection, message: dict) -> None:
         rep = conn.rep
         sessions = self.store.rep_sessions(rep.id)
-        with self._lock:
-            self._reps[rep.id].add(conn)
+        self.hub.add_rep(conn)
         conn.send(protocol.encode(
             "welcome", role="rep",
             me={"id": rep.id, "name": rep.display_name, "admin": rep.is_admin},
             sessions=[self.rep_view(session) for session in sessions],
             queue=self._queue_view(),
             keys=self.store.rep_keys(rep.id),
-            invites=[self.invite_view(session_id, by) for session_id, by in self.store.invites_for(rep.id)],
+            invites=[self.team.invite_view(session_id, by) for session_id, by in self.store.invites_for(rep.id)],
             invite_hidden=self.store.setting("invite_hidden") == "1",
             prefs=self.store.prefs(rep.id),
             max_sessions=self.max_sessions(),
@@ -241,43 +235,38 @@ class Relay(TeamHandlers, ScreenHandlers):
         for session in sessions:
             self._replay_to_rep(conn, session.id, message["since"].get(session.id, 0))
 
-    def _replay_to_rep(self, conn: Connection, session_id: int, since: int) -> None:
-        with self._session_locks[session_id]:
+    def _replay_to_rep(self, conn: RepConnection, session_id: int, since: int) -> None:
+        with self.hub.locked(session_id):
             for event in self.store.events_since(session_id, since, rep_id=conn.rep.id):
                 conn.send(protocol.encode("event", **event_view(event, for_rep=True)))
-            self.send_latest_image(conn, session_id)
+            self.screens.send_latest(conn, session_id)
 
     def rep_view(self, session: Session) -> dict:
         """Return a session's summary for reps, with who is in it."""
         participants = [{"id": p.rep_id, "name": p.name, "role": p.role, "hidden": p.hidden}
                         for p in self.store.participants(session.id)]
-        online = bool(self._customer_conns(session.id))
+        online = bool(self.hub.customer_conns(session.id))
         return rep_summary(session) | {"participants": participants, "owner": session.owner_rep_id,
-                                       "customer_online": online, "sharing": self._screens[session.id].sharing}
+                                       "customer_online": online, "sharing": self.screens.sharing(session.id)}
 
     def session_changed(self, session_id: int) -> None:
         """Send a session's fresh summary to everyone in it."""
-        session = self.store.get_session(session_id)
-        for customer_conn in self._customer_conns(session.id):
-            customer_conn.send(protocol.encode("session", session=customer_summary(session)))
-        frame = protocol.encode("session", session=self.rep_view(session))
-        for rep_id in self.store.participant_ids(session.id):
-            for rep_conn in self._rep_conns(rep_id):
-                rep_conn.send(frame)
+        session = self.store.session(session_id)
+        self.hub.send_to_customers(session.id, protocol.encode("session", session=customer_summary(session)))
+        self.hub.send_to_reps(session.id, protocol.encode("session", session=self.rep_view(session)))
 
-    def _rep_say(self, conn: Connection, message: dict) -> None:
-        session = self._rep_session(conn, message["session"], message["id"])
-        me = self.store.participant(session.id, conn.rep.id)
-        if me.role == "monitor":
-            raise ProtocolError("monitoring", "You are monitoring this session: you can read it, not write in it.",
-                                message["id"])
-        to, kind, audience, meta = message["to"] or "all", protocol.MESSAGE, AUDIENCE_ALL, {}
+    def _rep_say(self, conn: RepConnection, message: dict) -> None:
+        session = self.rep_session(conn, message["session"], message["id"])
+        me = self.acting(conn, session, message["id"], "write in it")
+        to: str | int = message["to"] or "all"
+        kind, audience = protocol.MESSAGE, AUDIENCE_ALL
+        meta: dict[str, object] = {}
         if to == "all" and me.hidden:
             raise ProtocolError("hidden", "You are hidden from the customer: show yourself first, or send to "
                                 "representatives only.", message["id"])
         if to == "reps":
             kind, audience, meta = protocol.PRIVATE, AUDIENCE_REPS, {"to": "All representatives"}
-        elif to != "all":
+        elif isinstance(to, int):
             target = self.store.participant(session.id, to)
             if target is None or to == conn.rep.id:
                 raise ProtocolError("bad-recipient", "That representative is not in this session.", message["id"])
@@ -287,25 +276,22 @@ class Relay(TeamHandlers, ScreenHandlers):
             author_name=conn.rep.display_name, author_id=conn.rep.id, audience=audience, meta=meta,
         )
 
-    def _rep_push_url(self, conn: Connection, message: dict) -> None:
+    def _rep_push_url(self, conn: RepConnection, message: dict) -> None:
         """Open a web page in the customer's browser; both logs keep it as a link."""
-        session = self._rep_session(conn, message["session"], message["id"])
-        me = self.store.participant(session.id, conn.rep.id)
-        if me.hidden or me.role == "monitor":
+        session = self.rep_session(conn, message["session"], message["id"])
+        if self.acting(conn, session, message["id"], "send pages to the customer").hidden:
             raise ProtocolError("hidden", "You are hidden from the customer: show yourself before sending a page.",
                                 message["id"])
         self._record(conn, session, message["id"], protocol.URL, message["url"], author_kind="rep",
                      author_name=conn.rep.display_name, author_id=conn.rep.id)
 
-    def _rep_prefs(self, conn: Connection, message: dict) -> None:
+    def _rep_prefs(self, conn: RepConnection, message: dict) -> None:
         """Keep a rep's chat preferences and apply them on every device they are signed in on."""
         try:
             kept = self.store.set_prefs(conn.rep.id, message["prefs"])
         except PrefsError as exc:
             raise ProtocolError("bad-prefs", str(exc), message["id"]) from None
-        frame = protocol.encode("prefs", prefs=kept)
-        for rep_conn in self._rep_conns(conn.rep.id):
-            rep_conn.send(frame)
+        self.hub.send_to_rep(conn.rep.id, protocol.encode("prefs", prefs=kept))
         conn.send(protocol.encode("ack", id=message["id"]))
 
     def file_sent(self, session: Session, file_id: str, name: str, size: int, author_kind: str, author_name: str,
@@ -314,20 +300,36 @@ class Relay(TeamHandlers, ScreenHandlers):
         self._record(None, session, f"file-{file_id}", protocol.FILE, f"{name} ({size_text(size)})", author_kind,
                      author_name, author_id)
 
-    def _rep_note(self, conn: Connection, message: dict) -> None:
+    def _rep_note(self, conn: RepConnection, message: dict) -> None:
         """Write a session note: the session's reps read it; the customer never does."""
-        session = self._rep_session(conn, message["session"], message["id"])
+        session = self.rep_session(conn, message["session"], message["id"])
+        self.acting(conn, session, message["id"], "write notes in it")
         self._record(conn, session, message["id"], protocol.NOTE, message["text"], author_kind="rep",
                      author_name=conn.rep.display_name, author_id=conn.rep.id, audience=AUDIENCE_REPS)
 
-    def _rep_session(self, conn: Connection, session_id: int, frame_id: str) -> Session:
+    def rep_session(self, conn: RepConnection, session_id: int, frame_id: str) -> Session:
         """Return a session the rep takes part in, refusing every other id alike."""
         session = self.store.get_session(session_id)
         if session is None or not self.store.is_participant(session_id, conn.rep.id):
             raise ProtocolError("bad-session", "You are not in that session.", frame_id)
         if session.status == "ended":
-            raise ProtocolError("ended", "This support session has ended.", frame_id)
+            raise ended(frame_id)
         return session
+
+    def participant(self, conn: RepConnection, session: Session, frame_id: str) -> Participant:
+        """Return the rep's place in a session they take part in."""
+        me = self.store.participant(session.id, conn.rep.id)
+        if me is None:  # they left since ``rep_session`` looked
+            raise ProtocolError("bad-session", "You are not in that session.", frame_id)
+        return me
+
+    def acting(self, conn: RepConnection, session: Session, frame_id: str, doing: str) -> Participant:
+        """Return the rep's place in a session, refusing a monitoring admin: they read, they do not ``doing``."""
+        me = self.participant(conn, session, frame_id)
+        if me.role == "monitor":
+            raise ProtocolError("monitoring", f"You are monitoring this session: you can read it, not {doing}.",
+                                frame_id)
+        return me
 
     def max_sessions(self) -> int:
         """Return how many sessions a rep may hold at once (0: no cap), as an admin set it."""
@@ -339,7 +341,7 @@ class Relay(TeamHandlers, ScreenHandlers):
             raise ProtocolError("at-capacity", f"You already hold {cap} sessions, the most your team allows at once. "
                                 "End one first.", frame_id)
 
-    def _rep_accept(self, conn: Connection, message: dict) -> None:
+    def _rep_accept(self, conn: RepConnection, message: dict) -> None:
         rep, session_id = conn.rep, message["session"]
         session = self.store.get_session(session_id)
         if session is None or session.status == "ended":
@@ -347,16 +349,16 @@ class Relay(TeamHandlers, ScreenHandlers):
         if session.owner_rep_id != rep.id:
             self._check_capacity(rep, message["id"])
         if self.store.accept(session_id, rep):
-            self._opened(self.store.get_session(session_id), rep, f"accept-{message['id']}")
+            self._opened(self.store.session(session_id), rep, f"accept-{message['id']}")
             self._queue_changed()
-        elif self.store.get_session(session_id).owner_rep_id != rep.id:  # not a resend of our own accept
+        elif self.store.session(session_id).owner_rep_id != rep.id:  # not a resend of our own accept
             raise ProtocolError("taken", f"{session.customer_name} was already accepted by another representative.",
                                 message["id"])
         conn.send(protocol.encode("ack", id=message["id"], session=session_id))
 
     def open_for(self, session: Session, rep_id: int, comment: str = "") -> None:
         """Open a session on a rep's console by itself, with its whole history."""
-        for rep_conn in self._rep_conns(rep_id):
+        for rep_conn in self.hub.rep_conns(rep_id):
             rep_conn.send(protocol.encode("opened", session=self.rep_view(session), comment=comment))
             self._replay_to_rep(rep_conn, session.id, 0)
 
@@ -371,30 +373,37 @@ class Relay(TeamHandlers, ScreenHandlers):
             self._record(None, session, f"greeting-{session.id}", protocol.MESSAGE, text[: protocol.MAX_TEXT],
                          "rep", rep.display_name, rep.id)
 
-    def _rep_make_key(self, conn: Connection, message: dict) -> None:
+    def _rep_make_key(self, conn: RepConnection, message: dict) -> None:
         self._check_capacity(conn.rep, message["id"])
         self.store.make_key(conn.rep, self.key_lifetime_s)
         self._keys_changed(conn.rep.id)
         conn.send(protocol.encode("ack", id=message["id"]))
 
     def _keys_changed(self, rep_id: int) -> None:
-        keys = protocol.encode("keys", keys=self.store.rep_keys(rep_id))
-        for rep_conn in self._rep_conns(rep_id):
-            rep_conn.send(keys)
+        self.hub.send_to_rep(rep_id, protocol.encode("keys", keys=self.store.rep_keys(rep_id)))
 
-    def _rep_end(self, conn: Connection, message: dict) -> None:
-        session = self._rep_session(conn, message["session"], message["id"])
-        self.end(session, message["outcome"], f"{conn.rep.display_name} ended the session", message["id"])
+    def _rep_end(self, conn: RepConnection, message: dict) -> None:
+        session = self.rep_session(conn, message["session"], message["id"])
+        hidden = self.acting(conn, session, message["id"], "end it").hidden
+        self.end(session, message["outcome"], f"{conn.rep.display_name} ended the session", message["id"],
+                 public_why="The representative ended the session" if hidden else None)
         conn.send(protocol.encode("ack", id=message["id"], session=session.id))
 
-    def end(self, session: Session, outcome: str, why: str, note_id: str) -> None:
-        """End a session with an outcome; tell everyone in it."""
-        with self._session_locks[session.id]:
-            if self.store.get_session(session.id).status == "ended":
+    def end(self, session: Session, outcome: str, why: str, note_id: str, public_why: str | None = None) -> None:
+        """End a session with an outcome, tell everyone in it, then let go of its live state.
+
+        ``public_why``, when given, is what the customer reads instead of ``why``.
+        """
+        with self.hub.locked(session.id) as live:
+            if live is None:
                 return
-            self.status(session, f"end-{note_id}", f"{why} ({OUTCOME_NAMES[outcome]})")
+            outcome_name = OUTCOME_NAMES[outcome]
+            self.status(session, f"end-{note_id}", f"{why} ({outcome_name})",
+                        public_text=f"{public_why} ({outcome_name})" if public_why else None)
             self.store.end_session(session.id, outcome)
+            live.ended = True
         self.session_changed(session.id)
+        self.hub.drop(session.id)
 
     # --- the one path every event takes -------------------------------------
 
@@ -412,8 +421,10 @@ class Relay(TeamHandlers, ScreenHandlers):
         author_kind: str, author_name: str, author_id: int | None = None, audience: str = AUDIENCE_ALL,
         public_text: str | None = None, meta: dict | None = None,
     ) -> None:
-        """Persist, acknowledge, then fan out one event."""
-        with self._session_locks[session.id]:
+        """Persist, acknowledge, then fan out one event; refuse it once the session has ended."""
+        with self.hub.locked(session.id) as live:
+            if live is None:
+                raise ended()
             event, _new = self.store.append_event(
                 session.id, event_id, kind, text, author_kind, author_name, author_id, audience, public_text, meta
             )
@@ -425,15 +436,15 @@ class Relay(TeamHandlers, ScreenHandlers):
         """Send an event to every connection whose person may see it, and to no other."""
         if event.visible_to_customer():  # live: as it happens, not replayed (a pushed URL opens only now)
             frame = protocol.encode("event", **event_view(event, for_rep=False), live=True)
-            for conn in self._customer_conns(event.session_id):
+            for conn in self.hub.customer_conns(event.session_id):
                 if conn is not skip:
                     conn.send(frame)
         frame = protocol.encode("event", **event_view(event, for_rep=True), live=True)
         for rep_id in self.store.participant_ids(event.session_id):
             if event.visible_to_rep(rep_id):
-                for conn in self._rep_conns(rep_id):
-                    if conn is not skip:
-                        conn.send(frame)
+                for rep_conn in self.hub.rep_conns(rep_id):
+                    if rep_conn is not skip:
+                        rep_conn.send(frame)
 
     # --- the queue ----------------------------------------------------------
 
@@ -442,9 +453,13 @@ class Relay(TeamHandlers, ScreenHandlers):
 
     def _queue_changed(self) -> None:
         frame = protocol.encode("queue", waiting=self._queue_view())
-        for conn in self._all_rep_conns():
+        for conn in self.hub.all_rep_conns():
             conn.send(frame)
         self._send_positions()
+
+    def _send_positions(self) -> None:
+        for position, session in enumerate(self.store.waiting_sessions(), start=1):
+            self.hub.send_to_customers(session.id, protocol.encode("position", position=position))
 
     # --- housekeeping -------------------------------------------------------
 
@@ -452,11 +467,10 @@ class Relay(TeamHandlers, ScreenHandlers):
         """Time out the queue and notice customers who left (a closed tab sends nothing)."""
         now, queue_changed = time.monotonic(), False
         for session in self.store.open_sessions():
-            with self._lock:
-                online = bool(self._customers.get(session.id))
-                if not online:
-                    self._gone_since.setdefault(session.id, now)  # e.g. after a restart
-                gone_for = 0 if online else now - self._gone_since[session.id]
+            live = self.hub.live(session.id)
+            if live is None:  # it ended since we looked
+                continue
+            gone_for = self.hub.gone_for(live, now)
             waited_s = (now_ms() - session.created_at) / 1000
             if session.status == "waiting" and waited_s > self.queue_timeout_s:
                 self.end(session, "timed-out", "No representative was free in time", "timeout")
@@ -464,11 +478,16 @@ class Relay(TeamHandlers, ScreenHandlers):
             elif session.status == "waiting" and gone_for > self.gone_after_s:
                 self.end(session, "left", f"{session.customer_name} left the queue", "left-queue")
                 queue_changed = True
-            elif session.status == "active" and gone_for > self.gone_after_s and session.id not in self._gone_noted:
-                self._gone_noted.add(session.id)
-                self.status(session, f"left-{secrets.token_urlsafe(9)}", f"{session.customer_name} left the chat")
+            elif session.status == "active" and gone_for > self.gone_after_s and not live.gone_noted:
+                self._note_gone(session)
         if queue_changed:
             self._queue_changed()
+
+    def _note_gone(self, session: Session) -> None:
+        with self.hub.locked(session.id) as live:
+            if live is not None and not live.gone_noted:
+                live.gone_noted = True
+                self.status(session, f"left-{secrets.token_urlsafe(9)}", f"{session.customer_name} left the chat")
 
     def run_housekeeping(self, every_s: float = 1.0) -> threading.Thread:
         """Sweep in the background, for as long as the process lives."""
@@ -484,9 +503,3 @@ class Relay(TeamHandlers, ScreenHandlers):
         thread = threading.Thread(target=loop, name="relaydesk-housekeeping", daemon=True)
         thread.start()
         return thread
-
-    def _send_positions(self) -> None:
-        for position, session in enumerate(self.store.waiting_sessions(), start=1):
-            frame = protocol.encode("position", position=position)
-            for conn in self._customer_conns(session.id):
-                conn.send(frame)

@@ -1,50 +1,53 @@
 """The customer's screen: a rep asks, the customer allows, thumbnails flow, the Viewer asks for more.
 
-A mixin of the relay's frame handlers.  Images arrive as binary frames from
-the customer's socket, are checked by Pillow (``images``), kept (the latest
-one, for a rep who opens the session later) and sent to the session's reps
-only, never to any customer.
+``Screens`` handles the frames for these; the relay owns it.  Images arrive as
+binary frames from the customer's socket, are checked by Pillow (``images``),
+kept (the latest one, for a rep who opens the session later, and only while
+the session is open) and sent to the session's reps only, never to any customer.
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass, field
 
 from . import protocol
+from .hub import CustomerConnection, CustomerHandler, LiveSession, Part, RepConnection, RepHandler, ScreenState, ended
 from .images import CheckedImage, ImageRefused, check
 from .protocol import ProtocolError
 
 
-@dataclass
-class Screen:
-    asked_by: str = ""  # the rep waiting for an answer, if any
-    sharing: bool = False
-    latest: CheckedImage | None = None
-    viewers: set = field(default_factory=set)  # rep connections with the Viewer open
+class Screens(Part):
+    def rep_handlers(self) -> dict[str, RepHandler]:
+        return {"screen-request": self.request, "viewer": self.viewer}
 
+    def customer_handlers(self) -> dict[str, CustomerHandler]:
+        return {"screen": self.answer}
 
-class ScreenHandlers:
-    def _rep_screen_request(self, conn, message: dict) -> None:
-        session = self._rep_session(conn, message["session"], message["id"])
-        me = self.store.participant(session.id, conn.rep.id)
-        if me.hidden or me.role == "monitor":
+    def _live(self, session_id: int, frame_id: str) -> LiveSession:
+        live = self.hub.live(session_id)
+        if live is None:
+            raise ended(frame_id)
+        return live
+
+    def request(self, conn: RepConnection, message: dict) -> None:
+        session = self.relay.rep_session(conn, message["session"], message["id"])
+        me = self.relay.acting(conn, session, message["id"], "ask to see the customer's screen")
+        if me.hidden:
             raise ProtocolError("hidden", "You are hidden from the customer: show yourself before asking.",
                                 message["id"])
-        screen = self._screens[session.id]
+        screen = self._live(session.id, message["id"]).screen
         if not screen.sharing:
             screen.asked_by = conn.rep.display_name
-            self.status(session, f"ask-screen-{message['id']}",
-                        f"{conn.rep.display_name} asked to see the customer's screen",
-                        public_text=f"{conn.rep.display_name} asked to see your screen")
-            asked = protocol.encode("screen-asked", by=conn.rep.display_name)
-            for customer_conn in self._customer_conns(session.id):
-                customer_conn.send(asked)
+            self.relay.status(session, f"ask-screen-{message['id']}",
+                              f"{conn.rep.display_name} asked to see the customer's screen",
+                              public_text=f"{conn.rep.display_name} asked to see your screen")
+            self.hub.send_to_customers(session.id, protocol.encode("screen-asked", by=conn.rep.display_name))
         conn.send(protocol.encode("ack", id=message["id"], session=session.id))
 
-    def _customer_screen(self, conn, message: dict) -> None:
-        session = self._customer_session(conn, message["id"])
-        screen, name, state = self._screens[session.id], session.customer_name, message["state"]
+    def answer(self, conn: CustomerConnection, message: dict) -> None:
+        """Take the customer's answer: allowed, denied, or stopped."""
+        session = self.relay.customer_session(conn, message["id"])
+        screen, name, state = self._live(session.id, message["id"]).screen, session.customer_name, message["state"]
         text = {"allowed": f"{name} is sharing their screen", "denied": f"{name} declined to share their screen",
                 "stopped": f"{name} stopped sharing their screen"}[state]
         changed = (state == "allowed") != screen.sharing or state == "denied"
@@ -52,44 +55,57 @@ class ScreenHandlers:
         if not screen.sharing:
             screen.latest = None
         if changed:
-            self.status(session, f"screen-{message['id']}", text)
-            self._screen_changed(session.id)
+            self.relay.status(session, f"screen-{message['id']}", text)
+            self.changed(session.id)
         conn.send(protocol.encode("ack", id=message["id"], session=session.id))
 
-    def _rep_viewer(self, conn, message: dict) -> None:
-        session = self._rep_session(conn, message["session"], message["id"])
-        viewers = self._screens[session.id].viewers
+    def viewer(self, conn: RepConnection, message: dict) -> None:
+        session = self.relay.rep_session(conn, message["session"], message["id"])
+        viewers = self._live(session.id, message["id"]).screen.viewers
         (viewers.add if message["open"] else viewers.discard)(id(conn))
-        self._screen_changed(session.id)
+        self.changed(session.id)
         conn.send(protocol.encode("ack", id=message["id"], session=session.id))
 
-    def _screen_changed(self, session_id: int) -> None:
-        """Tell the customer at what size to send, and the reps whether the screen is shared."""
-        screen = self._screens[session_id]
-        mode = protocol.encode("screen-mode", mode="viewer" if screen.viewers else "thumbnail",
-                               sharing=screen.sharing)
-        for customer_conn in self._customer_conns(session_id):
-            customer_conn.send(mode)
-        self.session_changed(session_id)
+    def forget(self, conn: RepConnection) -> None:
+        """Close the Viewers of a rep's console that went away: a Viewer cannot outlive it."""
+        for session_id, live in self.hub.live_sessions():
+            if id(conn) in live.screen.viewers:
+                live.screen.viewers.discard(id(conn))
+                self.changed(session_id)
 
-    def screen_image(self, conn, data: bytes) -> None:
+    def changed(self, session_id: int) -> None:
+        """Tell the customer at what size to send, and the reps whether the screen is shared."""
+        live = self.hub.get(session_id)
+        viewing, sharing = (bool(live.screen.viewers), live.screen.sharing) if live else (False, False)
+        self.hub.send_to_customers(session_id, protocol.encode("screen-mode", mode="viewer" if viewing else "thumbnail",
+                                                               sharing=sharing))
+        self.relay.session_changed(session_id)
+
+    def sharing(self, session_id: int) -> bool:
+        live = self.hub.get(session_id)
+        return live is not None and live.screen.sharing
+
+    def welcome_view(self, session_id: int) -> dict:
+        """Return what a customer's page is told of its screen when it (re)connects."""
+        live = self.hub.get(session_id)
+        screen = live.screen if live else ScreenState()
+        return {"asked": screen.asked_by, "sharing": screen.sharing}
+
+    def image(self, session_id: int, data: bytes) -> None:
         """Check a frame of the customer's screen and pass it to the session's reps."""
-        screen = self._screens[conn.session_id]
-        if not screen.sharing:
+        live = self.hub.get(session_id)
+        if live is None or not live.screen.sharing:
             raise ProtocolError("not-sharing", "Screen images are only taken while you share your screen.")
         try:
-            screen.latest = check(data)
+            live.screen.latest = check(data)
         except ImageRefused as exc:
             raise ProtocolError("bad-image", str(exc)) from None
-        frame = self._image_frame(conn.session_id, screen.latest)
-        for rep_id in self.store.participant_ids(conn.session_id):
-            for rep_conn in self._rep_conns(rep_id):
-                rep_conn.send(frame)
+        self.hub.send_to_reps(session_id, self._image_frame(session_id, live.screen.latest))
 
-    def send_latest_image(self, conn, session_id: int) -> None:
-        latest = self._screens[session_id].latest
-        if latest is not None:
-            conn.send(self._image_frame(session_id, latest))
+    def send_latest(self, conn: RepConnection, session_id: int) -> None:
+        live = self.hub.get(session_id)
+        if live is not None and live.screen.latest is not None:
+            conn.send(self._image_frame(session_id, live.screen.latest))
 
     @staticmethod
     def _image_frame(session_id: int, image: CheckedImage) -> str:

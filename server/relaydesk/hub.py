@@ -1,0 +1,276 @@
+"""Who is connected, and what the relay holds live for each open session.
+
+A session's live state (its lock, its customer's sockets, whether the customer
+went away, its shared screen) is one ``LiveSession``, made when the session
+first needs it and let go when it ends, so a server that has seen a million
+sessions holds only the open ones.  ``Relaying`` is what the relay's parts
+(``Team``, ``Screens``) may ask of the relay itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
+
+from simple_websocket import ConnectionClosed
+
+from .images import CheckedImage
+from .model import Participant, Rep, Session
+from .protocol import AUDIENCE_ALL, ProtocolError
+from .store import Store
+
+
+class Socket(Protocol):
+    """The part of a websocket the relay uses."""
+
+    def send(self, data: str) -> None: ...
+
+    def receive(self) -> str | bytes | None: ...
+
+
+class Connection:
+    """One websocket, with sends serialised (simple-websocket's are not)."""
+
+    role: ClassVar[str]
+
+    def __init__(self, ws: Socket) -> None:
+        self.ws = ws
+        self._lock = threading.Lock()
+
+    def send(self, frame: str) -> None:
+        with self._lock:
+            try:
+                self.ws.send(frame)
+            except (ConnectionClosed, OSError):
+                pass  # the receive loop sees the close and unregisters us
+
+
+class RepConnection(Connection):
+    """A signed-in rep's console."""
+
+    role = "rep"
+
+    def __init__(self, ws: Socket, rep: Rep) -> None:
+        super().__init__(ws)
+        self.rep = rep
+
+
+class CustomerConnection(Connection):
+    """A customer's page, bound to its session by its first ``request`` or ``hello``."""
+
+    role = "customer"
+
+    def __init__(self, ws: Socket) -> None:
+        super().__init__(ws)
+        self.session_id: int | None = None
+
+
+RepHandler = Callable[[RepConnection, dict], None]
+CustomerHandler = Callable[[CustomerConnection, dict], None]
+
+
+@dataclass
+class ScreenState:
+    """The customer's screen, as far as the relay knows it."""
+
+    asked_by: str = ""  # the rep waiting for an answer, if any
+    sharing: bool = False
+    latest: CheckedImage | None = None  # for a rep who opens the session later
+    viewers: set[int] = field(default_factory=set)  # ids of the rep connections with the Viewer open
+
+
+@dataclass
+class LiveSession:
+    """What the relay holds for an open session, beyond what the store keeps."""
+
+    lock: threading.RLock = field(default_factory=threading.RLock)  # events are stored and sent in order under it
+    customers: set[CustomerConnection] = field(default_factory=set)
+    gone_since: float | None = None  # when its customer's last socket closed
+    gone_noted: bool = False  # "left the chat" was written, so their return is noted too
+    ended: bool = False  # set under the lock as the session ends: nothing more goes in
+    screen: ScreenState = field(default_factory=ScreenState)
+
+
+def ended(frame_id: str | None = None) -> ProtocolError:
+    """Return the refusal of a change to a session that has ended."""
+    return ProtocolError("ended", "This support session has ended.", frame_id)
+
+
+class Hub:
+    """The open connections of one server, and the live state of its open sessions."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._reps: dict[int, set[RepConnection]] = {}
+        self._live: dict[int, LiveSession] = {}
+
+    # --- reps -----------------------------------------------------------------
+
+    def add_rep(self, conn: RepConnection) -> None:
+        with self._lock:
+            self._reps.setdefault(conn.rep.id, set()).add(conn)
+
+    def remove_rep(self, conn: RepConnection) -> None:
+        with self._lock:
+            conns = self._reps.get(conn.rep.id)
+            if conns is not None:
+                conns.discard(conn)
+                if not conns:
+                    del self._reps[conn.rep.id]
+
+    def rep_conns(self, rep_id: int) -> list[RepConnection]:
+        with self._lock:
+            return list(self._reps.get(rep_id, ()))
+
+    def all_rep_conns(self) -> list[RepConnection]:
+        with self._lock:
+            return [conn for conns in self._reps.values() for conn in conns]
+
+    def online_rep_ids(self) -> set[int]:
+        with self._lock:
+            return set(self._reps)
+
+    def send_to_rep(self, rep_id: int, frame: str) -> None:
+        """Send to every device a rep is signed in on."""
+        for conn in self.rep_conns(rep_id):
+            conn.send(frame)
+
+    def send_to_reps(self, session_id: int, frame: str) -> None:
+        """Send to every rep in a session, whatever their role."""
+        for rep_id in self.store.participant_ids(session_id):
+            self.send_to_rep(rep_id, frame)
+
+    # --- customers --------------------------------------------------------------
+
+    def add_customer(self, live: LiveSession, conn: CustomerConnection) -> bool:
+        """Count a customer's socket in; return whether they had been noted as gone."""
+        with self._lock:
+            live.customers.add(conn)
+            came_back, live.gone_since, live.gone_noted = live.gone_noted, None, False
+            return came_back
+
+    def remove_customer(self, conn: CustomerConnection) -> None:
+        with self._lock:
+            live = self._live.get(conn.session_id) if conn.session_id is not None else None
+            if live is not None:
+                live.customers.discard(conn)
+                if not live.customers:
+                    live.gone_since = time.monotonic()
+
+    def customer_conns(self, session_id: int) -> list[CustomerConnection]:
+        with self._lock:
+            live = self._live.get(session_id)
+            return list(live.customers) if live else []
+
+    def send_to_customers(self, session_id: int, frame: str) -> None:
+        for conn in self.customer_conns(session_id):
+            conn.send(frame)
+
+    def gone_for(self, live: LiveSession, now: float) -> float:
+        """Return for how long a session's customer has had no socket open (0: they are here)."""
+        with self._lock:
+            if live.customers:
+                return 0
+            if live.gone_since is None:  # never seen since this process started
+                live.gone_since = now
+            return now - live.gone_since
+
+    # --- live sessions ------------------------------------------------------------
+
+    def get(self, session_id: int) -> LiveSession | None:
+        """Return a session's live state if it has any; a read never makes one."""
+        with self._lock:
+            return self._live.get(session_id)
+
+    def live(self, session_id: int) -> LiveSession | None:
+        """Return a session's live state, made now if it has none; None once the session has ended.
+
+        The store is asked under the hub's lock, so a session ended (and let go)
+        meanwhile is never given live state again.
+        """
+        with self._lock:
+            live = self._live.get(session_id)
+            if live is None:
+                session = self.store.get_session(session_id)
+                if session is None or session.status == "ended":
+                    return None
+                live = self._live[session_id] = LiveSession()
+            return live
+
+    @contextmanager
+    def locked(self, session_id: int) -> Iterator[LiveSession | None]:
+        """Hold a session's lock; give its live state, or None once it has ended."""
+        live = self.live(session_id)
+        if live is None:
+            yield None
+            return
+        with live.lock:
+            yield None if live.ended else live
+
+    def drop(self, session_id: int) -> None:
+        """Let go of an ended session's live state."""
+        with self._lock:
+            self._live.pop(session_id, None)
+
+    def live_sessions(self) -> list[tuple[int, LiveSession]]:
+        with self._lock:
+            return list(self._live.items())
+
+    def size(self) -> dict[str, int]:
+        """Count what the relay holds: for operators, and for the tests that it lets go."""
+        with self._lock:
+            return {
+                "live_sessions": len(self._live),
+                "customer_connections": sum(len(live.customers) for live in self._live.values()),
+                "rep_connections": sum(len(conns) for conns in self._reps.values()),
+                "reps_online": len(self._reps),
+                "screens": sum(live.screen.latest is not None for live in self._live.values()),
+            }
+
+
+class Relaying(Protocol):
+    """What the relay does for its parts: the checks on a frame's session, and the one path every change takes."""
+
+    def rep_session(self, conn: RepConnection, session_id: int, frame_id: str) -> Session:
+        """Return a session the rep takes part in and that has not ended; refuse any other."""
+        ...
+
+    def participant(self, conn: RepConnection, session: Session, frame_id: str) -> Participant:
+        """Return the rep's place in a session they take part in."""
+        ...
+
+    def acting(self, conn: RepConnection, session: Session, frame_id: str, doing: str) -> Participant:
+        """Return the rep's place in a session, refusing a monitoring admin: they read, they do not ``doing``."""
+        ...
+
+    def customer_session(self, conn: CustomerConnection, frame_id: str) -> Session:
+        """Return the customer's session while it has not ended; refuse otherwise."""
+        ...
+
+    def status(self, session: Session, event_id: str, text: str, audience: str = AUDIENCE_ALL,
+               public_text: str | None = None) -> None:
+        """Write a status note into a session's log; ``public_text`` is what the customer reads instead."""
+        ...
+
+    def open_for(self, session: Session, rep_id: int, comment: str = "") -> None:
+        """Open a session on a rep's console, with its whole history."""
+        ...
+
+    def session_changed(self, session_id: int) -> None:
+        """Send a session's fresh summary to everyone in it."""
+        ...
+
+
+@dataclass(eq=False)
+class Part:
+    """A part of the relay (``Team``, ``Screens``): it reads and writes the store, reaches people through the
+    hub, and relies on the relay for the rest."""
+
+    store: Store
+    hub: Hub
+    relay: Relaying
