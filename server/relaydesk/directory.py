@@ -107,7 +107,7 @@ class Directory:
         with self.db.lock:
             kept = prefs.check(changes, self.prefs(rep_id))
             self.db.write("INSERT INTO rep_prefs (rep_id, prefs) VALUES (?, ?)"
-                        " ON CONFLICT (rep_id) DO UPDATE SET prefs = excluded.prefs", (rep_id, json.dumps(kept)))
+                          " ON CONFLICT (rep_id) DO UPDATE SET prefs = excluded.prefs", (rep_id, json.dumps(kept)))
             return kept
 
     def scripts(self, rep_id: int) -> list[dict]:
@@ -126,7 +126,7 @@ class Directory:
         except scripts.ScriptError as exc:
             raise Refused(str(exc)) from None
         self.db.write("INSERT INTO scripts (owner_rep_id, kind, category, title, body) VALUES (?, ?, ?, ?, ?)",
-                    (owner_rep_id, kind, category, title, body))
+                      (owner_rep_id, kind, category, title, body))
 
     def delete_script(self, script_id: int, owner_rep_id: int | None) -> None:
         self.db.write("DELETE FROM scripts WHERE id = ? AND owner_rep_id IS ?", (script_id, owner_rep_id))
@@ -139,4 +139,4 @@ class Directory:
 
     def set_setting(self, name: str, value: str) -> None:
         self.db.write("INSERT INTO settings (name, value) VALUES (?, ?)"
-                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+                      " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))

@@ -324,11 +324,11 @@ class Store(Directory):
 
     def set_hidden(self, session_id: int, rep_id: int, hidden: bool) -> None:
         self.db.write("UPDATE participants SET hidden = ? WHERE session_id = ? AND rep_id = ?",
-                    (int(hidden), session_id, rep_id))
+                      (int(hidden), session_id, rep_id))
 
     def remove_participant(self, session_id: int, rep_id: int) -> None:
         self.db.write("UPDATE participants SET left_at = ? WHERE session_id = ? AND rep_id = ? AND left_at IS NULL",
-                    (now_ms(), session_id, rep_id))
+                      (now_ms(), session_id, rep_id))
 
     def invite(self, session_id: int, rep_id: int, invited_by: int, hidden: bool, most: int) -> None:
         """Record an invitation; refuse a rep already in, or more than ``most`` invited reps."""
@@ -388,8 +388,8 @@ class Store(Directory):
     def add_file(self, file_id: str, session_id: int, name: str, size: int, uploader_kind: str,
                  uploader_name: str) -> None:
         self.db.write("INSERT INTO files (id, session_id, name, size, uploader_kind, uploader_name, at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)", (file_id, session_id, name, size, uploader_kind, uploader_name,
-                                                       now_ms()))
+                      " VALUES (?, ?, ?, ?, ?, ?, ?)", (file_id, session_id, name, size, uploader_kind, uploader_name,
+                                                         now_ms()))
 
     def file(self, file_id: str) -> sqlite3.Row | None:
         return self.db.row("SELECT * FROM files WHERE id = ?", (file_id,))
