@@ -74,7 +74,8 @@ def post_form(server, path: str, fields: dict | None, origin: str | None = None,
         with opener.open(request) as response:
             return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
+        with error:  # closed now, not whenever it is collected (a ResourceWarning, an error here)
+            return error.code, error.headers, error.read().decode()
 
 
 def sign_in(server, username: str, password: str = "correct horse") -> str:
@@ -82,3 +83,9 @@ def sign_in(server, username: str, password: str = "correct horse") -> str:
     status, headers, _ = post_form(server, "/rep/sign-in", {"username": username, "password": password})
     assert status == 302, status
     return headers["Set-Cookie"].split(";", 1)[0]
+
+
+def sign_out(server, cookie: str) -> None:
+    """Sign a rep out with the console's Sign out form."""
+    status, _, _ = post_form(server, "/rep/sign-out", {}, cookie=cookie)
+    assert status == 302, status

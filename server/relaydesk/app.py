@@ -31,10 +31,11 @@ DEFAULTS: dict[str, object] = {
     "CUSTOMER_GONE_S": 20,  # how long a customer may be disconnected before they count as gone
     "HOUSEKEEPING_S": 1.0,  # how often the queue and presence are swept
     "MAX_FILE_MB": 25,  # the largest file a customer or rep may send
+    "SIGN_IN_LIFETIME_S": 12 * 3600,  # a rep's sign-in ends this long after it began, used or not
+    "SIGN_IN_IDLE_S": 2 * 3600,  # and this long after it was last used
     "SESSION_COOKIE_NAME": "relaydesk_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     # A hard cap that closes the connection; the protocol's own cap answers
     # with an error well before it.
     "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024 * 1024},
@@ -59,6 +60,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config or {})
     app.config["DATA_DIR"] = str(data_dir)
     app.secret_key = app.config.get("SECRET_KEY") or _secret_key(data_dir)
+    # The cookie only names a sign-in, which the server ends; the browser may as well drop it by then.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["SIGN_IN_LIFETIME_S"])
     # Refuse larger uploads before reading them (a little room for the form around the file).
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_FILE_MB"] * 1024 * 1024 + 64 * 1024)
 
@@ -106,6 +109,6 @@ def _add_sockets(app: Flask) -> None:
 
     @sock.route("/ws/rep")
     def rep_socket(ws):
-        rep = auth.current_rep()
-        if rep is not None:  # the handshake guard refused it otherwise
-            auth.relay().serve(RepConnection(ws, rep))
+        sign_in = auth.current_sign_in()
+        if sign_in is not None:  # the handshake guard refused it otherwise
+            auth.relay().serve(RepConnection(ws, sign_in.rep, sign_in.key))

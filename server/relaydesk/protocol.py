@@ -30,6 +30,9 @@ NOTE = "note"
 AUDIENCE_ALL = "all"
 AUDIENCE_REPS = "reps"
 
+# The close code of a rep's socket whose sign-in ended (signed out, expired, disabled, new password).
+SIGNED_OUT = 4401
+
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _PORTAL = re.compile(r"^/[a-z0-9/-]{0,63}$")
 

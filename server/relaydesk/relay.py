@@ -23,6 +23,7 @@ from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .screen import Screens
+from .signins import SignIns
 from .store import Event, Participant, Refused, Rep, Session, Store, now_ms
 from .team import Team
 
@@ -103,6 +104,8 @@ class Relay:
         self.key_lifetime_s = config.get("KEY_LIFETIME_S", 20 * 60)
         self.queue_timeout_s = config.get("QUEUE_TIMEOUT_S", 30 * 60)
         self.gone_after_s = config.get("CUSTOMER_GONE_S", 20)
+        self.sign_ins = SignIns(store.db, config.get("SIGN_IN_LIFETIME_S", 12 * 3600),
+                                config.get("SIGN_IN_IDLE_S", 2 * 3600))
         self.hub = Hub(store)
         self.team = Team(store, self.hub, self)
         self.screens = Screens(store, self.hub, self)
@@ -118,6 +121,8 @@ class Relay:
 
     def serve(self, conn: RepConnection | CustomerConnection) -> None:
         """Run one connection until it closes."""
+        if isinstance(conn, RepConnection):
+            self.hub.open_rep(conn)
         try:
             while True:
                 frame = conn.ws.receive()
@@ -136,6 +141,7 @@ class Relay:
                 return self.screens.image(conn.session_id, frame)
             message = protocol.decode(frame, conn.role)
             if isinstance(conn, RepConnection):
+                self._rep_seen(conn)
                 self._rep_handlers[message["type"]](conn, message)
             else:
                 self._customer_handlers[message["type"]](conn, message)
@@ -146,6 +152,31 @@ class Relay:
         except Exception:  # a bug must cost one frame, not the connection
             log.exception("frame from %s failed", conn.role)
             conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.")))
+
+    def _rep_seen(self, conn: RepConnection) -> None:
+        """Count a frame from a rep's console as a use of their sign-in, written at most once a minute."""
+        now = time.monotonic()
+        if (now - conn.seen_at) * 1000 >= self.sign_ins.touch_every_ms:
+            conn.seen_at = now
+            self.sign_ins.touch(conn.sign_in)
+
+    def sign_out(self, sign_in_id: str) -> None:
+        """End a sign-in (the rep signed out) and close its sockets now."""
+        key = self.sign_ins.end(sign_in_id)
+        self._close_sockets([conn for conn in self.hub.rep_sockets() if conn.sign_in == key])
+
+    def _close_lapsed_sign_ins(self) -> None:
+        """Close the sockets whose sign-in ended some other way: expired, or its rep disabled or given a new
+        password (from the command line, another process)."""
+        sockets = self.hub.rep_sockets()
+        live = self.sign_ins.live({conn.sign_in for conn in sockets})
+        self._close_sockets([conn for conn in sockets if conn.sign_in not in live])
+
+    def _close_sockets(self, sockets: list[RepConnection]) -> None:
+        """Close rep sockets whose sign-in ended; the console then finds it signed out."""
+        for conn in sockets:
+            self._forget(conn)  # at once: a socket whose close is never answered gets nothing more
+            conn.close(protocol.SIGNED_OUT, "Signed out")
 
     def _forget(self, conn: RepConnection | CustomerConnection) -> None:
         if isinstance(conn, RepConnection):
@@ -464,7 +495,9 @@ class Relay:
     # --- housekeeping -------------------------------------------------------
 
     def sweep(self) -> None:
-        """Time out the queue and notice customers who left (a closed tab sends nothing)."""
+        """Time out the queue, notice customers who left (a closed tab sends nothing), and close the sockets of
+        sign-ins that ended."""
+        self._close_lapsed_sign_ins()
         now, queue_changed = time.monotonic(), False
         for session in self.store.open_sessions():
             live = self.hub.live(session.id)
