@@ -10,6 +10,8 @@ from pathlib import Path
 
 from flask import Flask, abort, request
 from flask_sock import Sock
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import Forbidden
 
 from . import admin, auth, files, library, pages, records, transcript
 from .hub import CustomerConnection, RepConnection
@@ -36,6 +38,8 @@ DEFAULTS: dict[str, object] = {
     "SESSION_COOKIE_NAME": "relaydesk_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # A page's CSRF token lasts as long as its cookie's session: a console stays open all day.
+    "WTF_CSRF_TIME_LIMIT": None,
     # A hard cap that closes the connection; the protocol's own cap answers
     # with an error well before it.
     "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024 * 1024},
@@ -76,6 +80,8 @@ def create_app(config: dict | None = None) -> Flask:
     @app.errorhandler(413)
     def too_large(error):
         return {"error": files.too_large()}, 413
+
+    _add_csrf(app)
     app.register_blueprint(pages.bp)  # last: it holds the portals' catch-all route
     app.add_template_filter(lambda at: transcript.timestamp(at, transcript.zone("UTC")), "utc")
     _add_sockets(app)
@@ -90,6 +96,18 @@ def _secret_key(data_dir: Path) -> str:
         with os.fdopen(fd, "w") as file:
             file.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _add_csrf(app: Flask) -> None:
+    """Refuse every POST, PUT, PATCH and DELETE that lacks its page's CSRF token (form field or X-CSRFToken)."""
+    CSRFProtect(app)
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error):
+        reason = "This page is out of date, or the request did not come from it: reload the page and try again."
+        if request.mimetype == "application/x-www-form-urlencoded":  # a person sent a form: a page to read
+            return Forbidden(reason).get_response()
+        return {"error": reason}, 403
 
 
 def _add_sockets(app: Flask) -> None:
