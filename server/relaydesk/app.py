@@ -13,7 +13,7 @@ from flask_sock import Sock
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
 
-from . import admin, auth, files, library, pages, records, transcript
+from . import admin, auth, files, headers, library, pages, records, transcript
 from .hub import CustomerConnection, RepConnection
 from .relay import Relay
 from .store import Store
@@ -76,6 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(files.bp)
+    app.register_blueprint(headers.bp)
 
     @app.errorhandler(413)
     def too_large(error):
@@ -100,7 +101,7 @@ def _secret_key(data_dir: Path) -> str:
 
 def _add_csrf(app: Flask) -> None:
     """Refuse every POST, PUT, PATCH and DELETE that lacks its page's CSRF token (form field or X-CSRFToken)."""
-    CSRFProtect(app)
+    CSRFProtect(app).exempt(headers.bp)  # browsers send CSP reports with no token
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error):
