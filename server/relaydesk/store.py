@@ -147,6 +147,8 @@ class Store(Directory):
             portal = self.portal(portal_path)
             if portal is None:
                 raise Refused("This help page does not exist.")
+            if self.is_rep_name(name):
+                raise Refused("That name belongs to one of our representatives: please use your own name.")
             try:
                 with self.db.transaction() as db:
                     owner = self._take_key(db, key) if key else None
