@@ -14,6 +14,30 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+class StorageError(Exception):
+    """The database cannot take a write now (a full disk, an I/O error); the message says so for a person."""
+
+
+# SQLite's answers that mean "not now", as opposed to a bug in our SQL.
+_NOT_NOW = {
+    sqlite3.SQLITE_FULL: "The server's disk is full, so nothing new can be kept right now. Try again in a moment.",
+    sqlite3.SQLITE_IOERR: "The server could not write to its disk. Try again in a moment.",
+    sqlite3.SQLITE_BUSY: "The server's database is busy. Try again in a moment.",
+    sqlite3.SQLITE_LOCKED: "The server's database is busy. Try again in a moment.",
+}
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        reason = _NOT_NOW.get(getattr(exc, "sqlite_errorcode", 0) & 0xFF)
+        if reason is None:
+            raise
+        raise StorageError(reason) from exc
+
+
 class Database:
     def __init__(self, path: str | Path, synchronous: str, schema: str) -> None:
         self.path = str(path)
@@ -33,17 +57,18 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """Run a block as one write transaction, taken at once (no upgrade deadlocks)."""
-        with self.lock:
+        with self.lock, _storage_errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:  # a COMMIT that failed (a full disk) leaves it open
+                    self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     def write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
-        with self.lock:
+        with self.lock, _storage_errors():
             return self._db.execute(sql, params)
 
     def row(self, sql: str, params: tuple = ()) -> sqlite3.Row | None:
