@@ -15,6 +15,7 @@ from . import admin, auth, files, library, pages, records, transcript
 from .hub import CustomerConnection, RepConnection
 from .relay import Relay
 from .store import Store
+from .wire import outbox
 
 mimetypes.add_type("application/wasm", ".wasm")
 mimetypes.add_type("text/javascript", ".mjs")
@@ -31,6 +32,7 @@ DEFAULTS: dict[str, object] = {
     "CUSTOMER_GONE_S": 20,  # how long a customer may be disconnected before they count as gone
     "HOUSEKEEPING_S": 1.0,  # how often the queue and presence are swept
     "MAX_FILE_MB": 25,  # the largest file a customer or rep may send
+    "SEND_TIMEOUT_S": 10,  # a frame a client does not take within this closes its connection
     "SESSION_COOKIE_NAME": "relaydesk_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -102,10 +104,12 @@ def _add_sockets(app: Flask) -> None:
 
     @sock.route("/ws/customer")
     def customer_socket(ws):
-        auth.relay().serve(CustomerConnection(ws))
+        with outbox(ws, app.config["SEND_TIMEOUT_S"]) as out:
+            auth.relay().serve(CustomerConnection(out))
 
     @sock.route("/ws/rep")
     def rep_socket(ws):
         rep = auth.current_rep()
         if rep is not None:  # the handshake guard refused it otherwise
-            auth.relay().serve(RepConnection(ws, rep))
+            with outbox(ws, app.config["SEND_TIMEOUT_S"]) as out:
+                auth.relay().serve(RepConnection(out, rep))
