@@ -94,6 +94,9 @@ CREATE TABLE IF NOT EXISTS invites (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (session_id, rep_id)
 );
+CREATE TABLE IF NOT EXISTS screen_consents (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions(id)  -- its customer allowed sharing and has not stopped since
+);
 CREATE TABLE IF NOT EXISTS events (
     session_id INTEGER NOT NULL REFERENCES sessions(id),
     seq INTEGER NOT NULL,
@@ -382,6 +385,18 @@ class Store(Directory):
                 (session_id, to_rep_id, now_ms()),
             )
             db.execute("DELETE FROM invites WHERE session_id = ? AND rep_id = ?", (session_id, to_rep_id))
+
+    # --- screen sharing -------------------------------------------------------
+
+    def set_screen_consent(self, session_id: int, given: bool) -> None:
+        """Remember whether the customer is sharing their screen at a rep's request: a restart forgets the rest."""
+        if given:
+            self.db.write("INSERT OR IGNORE INTO screen_consents (session_id) VALUES (?)", (session_id,))
+        else:
+            self.db.write("DELETE FROM screen_consents WHERE session_id = ?", (session_id,))
+
+    def screen_consent(self, session_id: int) -> bool:
+        return self.db.row("SELECT 1 FROM screen_consents WHERE session_id = ?", (session_id,)) is not None
 
     # --- files --------------------------------------------------------------
 
