@@ -406,6 +406,9 @@ class Store(Directory):
                       " VALUES (?, ?, ?, ?, ?, ?, ?)", (file_id, session_id, name, size, uploader_kind, uploader_name,
                                                          now_ms()))
 
+    def remove_file(self, file_id: str) -> None:
+        self.db.write("DELETE FROM files WHERE id = ?", (file_id,))
+
     def file(self, file_id: str) -> sqlite3.Row | None:
         return self.db.row("SELECT * FROM files WHERE id = ?", (file_id,))
 
