@@ -113,6 +113,7 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (session_id, seq),
     UNIQUE (session_id, id)
 );
+INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '');
 """
 
 
@@ -123,7 +124,6 @@ class Store(Directory):
     def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
         super().__init__(Database(path, synchronous, SCHEMA))
         self.path = self.db.path
-        self.db.write("INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '')")
 
     def close(self) -> None:
         self.db.close()
