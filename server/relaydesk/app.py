@@ -13,6 +13,7 @@ from flask_sock import Sock
 
 from . import admin, auth, files, library, pages, records, transcript
 from .hub import CustomerConnection, RepConnection
+from .passwords import Passwords
 from .relay import Relay
 from .store import Store
 
@@ -31,6 +32,7 @@ DEFAULTS: dict[str, object] = {
     "CUSTOMER_GONE_S": 20,  # how long a customer may be disconnected before they count as gone
     "HOUSEKEEPING_S": 1.0,  # how often the queue and presence are swept
     "MAX_FILE_MB": 25,  # the largest file a customer or rep may send
+    "HASH_OFF_HUB": True,  # hash passwords on gevent's threadpool (False only to measure the difference)
     "SESSION_COOKIE_NAME": "relaydesk_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -62,7 +64,8 @@ def create_app(config: dict | None = None) -> Flask:
     # Refuse larger uploads before reading them (a little room for the form around the file).
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_FILE_MB"] * 1024 * 1024 + 64 * 1024)
 
-    store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"])
+    store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"],
+                  passwords=Passwords(off_hub=bool(app.config["HASH_OFF_HUB"])))
     app.extensions["relaydesk"] = Relay(store, app.config)
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)

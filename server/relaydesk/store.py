@@ -10,6 +10,7 @@ from pathlib import Path
 from .database import Database, inserted_id
 from .directory import Directory
 from .model import Event, Participant, Refused, Rep, Session, hash_token, now_ms
+from .passwords import Passwords
 
 __all__ = ["Event", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
 
@@ -117,8 +118,8 @@ class Store(Directory):
     """Read and write everything Relaydesk keeps, through one SQLite file: the team (``Directory``) and the
     sessions, their participants and chat logs."""
 
-    def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
-        super().__init__(Database(path, synchronous, SCHEMA))
+    def __init__(self, path: str | Path, synchronous: str = "FULL", passwords: Passwords | None = None) -> None:
+        super().__init__(Database(path, synchronous, SCHEMA), passwords)
         self.path = self.db.path
         self.db.write("INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '')")
 
