@@ -10,8 +10,9 @@ from pathlib import Path
 
 from flask import Flask, abort, request
 from flask_sock import Sock
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, auth, files, library, pages, records, transcript
+from . import admin, auth, files, library, pages, records, throttle, transcript
 from .hub import CustomerConnection, RepConnection
 from .passwords import Passwords
 from .relay import Relay
@@ -32,7 +33,9 @@ DEFAULTS: dict[str, object] = {
     "CUSTOMER_GONE_S": 20,  # how long a customer may be disconnected before they count as gone
     "HOUSEKEEPING_S": 1.0,  # how often the queue and presence are swept
     "MAX_FILE_MB": 25,  # the largest file a customer or rep may send
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For: the client address comes from it
     "HASH_OFF_HUB": True,  # hash passwords on gevent's threadpool (False only to measure the difference)
+    **throttle.DEFAULTS,
     "SESSION_COOKIE_NAME": "relaydesk_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -64,6 +67,8 @@ def create_app(config: dict | None = None) -> Flask:
     # Refuse larger uploads before reading them (a little room for the form around the file).
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_FILE_MB"] * 1024 * 1024 + 64 * 1024)
 
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
     store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"],
                   passwords=Passwords(off_hub=bool(app.config["HASH_OFF_HUB"])))
     app.extensions["relaydesk"] = Relay(store, app.config)

@@ -25,6 +25,7 @@ from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .screen import Screens
 from .store import Event, Participant, Refused, Rep, Session, Store, now_ms
 from .team import Team
+from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,7 @@ class Relay:
         self.hub = Hub(store)
         self.team = Team(store, self.hub, self)
         self.screens = Screens(store, self.hub, self)
+        self.throttle = Throttle(config)
         self._rep_handlers = handler_table(protocol.REP_FRAMES, {
             "hello": self._rep_hello, "say": self._rep_say, "note": self._rep_note, "push-url": self._rep_push_url,
             "prefs": self._rep_prefs, "accept": self._rep_accept, "make-key": self._rep_make_key, "end": self._rep_end,
