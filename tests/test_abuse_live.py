@@ -1,4 +1,4 @@
-"""Abuse, through a live server: guessing passwords is refused, with the right codes.
+"""Abuse, through a live server: guessing session keys and passwords is refused, with the right codes.
 
 These assert the defence (refusals, codes, Retry-After), never how fast
 anything is; ``bench/guessing.py`` prints the rates and latencies.
@@ -11,8 +11,88 @@ import time
 
 import pytest
 
-from tests.chatters import accept, ask, rep_hello
+from tests.chatters import accept, ask, new_id, rep_hello
+from tests.test_sessions_live import ask_with_key, make_key
 from tests.wsclient import Client, post_form, sign_in
+
+WAIT = re.compile(r"[Tt]ry again in \d+ (second|minute)s?")
+
+
+def wrong_key(customer) -> dict:
+    """Send a key nobody holds; return the error frame that answers it."""
+    request_id = ask_with_key(customer, "000000001")
+    return customer.expect("error", id=request_id)
+
+
+def refused_right_key(customer, key: str) -> dict:
+    """Send the right key; return the error frame that refuses it."""
+    request_id = ask_with_key(customer, key)
+    error = customer.expect("error", id=request_id)
+    assert error["id"] == request_id
+    return error
+
+
+# --- session keys ---------------------------------------------------------------------------
+
+
+def test_guessing_keys_from_one_socket_is_refused_after_a_few_wrong_ones_even_the_right_key(connect):
+    alice, attacker = connect("rep", "alice"), connect("customer")
+    rep_hello(alice)
+    key = make_key(alice)
+    for _ in range(5):
+        assert wrong_key(attacker)["code"] == "refused"
+    limited = refused_right_key(attacker, key)
+    assert limited["code"] == "rate-limited" and WAIT.search(limited["message"]), limited
+    assert wrong_key(attacker)["code"] == "rate-limited"
+    # Another page from the same address is still let in: the socket is throttled, the address not yet.
+    honest = connect("customer")
+    ask_with_key(honest, key)
+    assert honest.expect("welcome")["session"]["status"] == "active"
+
+
+def test_guessing_keys_over_several_sockets_from_one_address_is_refused_by_address(connect):
+    alice = connect("rep", "alice")
+    rep_hello(alice)
+    key = make_key(alice)
+    for _ in range(5):
+        attacker = connect("customer")
+        for _ in range(4):  # under the socket's limit
+            assert wrong_key(attacker)["code"] == "refused"
+    fresh = connect("customer")
+    assert refused_right_key(fresh, key)["code"] == "rate-limited"
+
+
+def test_a_rep_sees_how_many_wrong_keys_were_tried_while_their_keys_are_open(connect):
+    alice, bob, attacker = connect("rep", "alice"), connect("rep", "bob"), connect("customer")
+    rep_hello(alice)
+    assert rep_hello(bob)["wrong_tries"] == 0
+    make_key(alice)
+    for _ in range(3):
+        wrong_key(attacker)
+    assert alice.expect("keys", where=lambda frame: frame["wrong_tries"] == 3)
+    assert rep_hello(connect("rep", "alice"))["wrong_tries"] == 3
+    assert rep_hello(connect("rep", "bob"))["wrong_tries"] == 0  # no open key: nothing of his could be hit
+
+
+def test_wrong_keys_are_logged_with_the_address_and_a_count_never_the_key(connect, server):
+    attacker = connect("customer")
+    for _ in range(2):
+        wrong_key(attacker)
+    log = server.log.read_text()
+    assert "wrong session key from 127.0.0.1 (2 " in log, log[-2000:]
+    assert "000000001" not in log
+
+
+def test_a_rep_may_hold_only_a_few_open_keys(connect):
+    alice = connect("rep", "alice")
+    rep_hello(alice)
+    for _ in range(5):
+        make_key(alice)
+    frame_id = new_id()
+    alice.send(type="make-key", id=frame_id)
+    refused = alice.expect("error", id=frame_id)
+    assert refused["code"] == "too-many-keys" and "5 session keys" in refused["message"], refused
+
 
 # --- signing in ---------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ DEFAULTS: dict[str, object] = {
     "CUSTOMER_GONE_S": 20,  # how long a customer may be disconnected before they count as gone
     "HOUSEKEEPING_S": 1.0,  # how often the queue and presence are swept
     "MAX_FILE_MB": 25,  # the largest file a customer or rep may send
+    "MAX_KEYS_PER_REP": 5,  # session keys one rep may have waiting for customers at once
     "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For: the client address comes from it
     "HASH_OFF_HUB": True,  # hash passwords on gevent's threadpool (False only to measure the difference)
     **throttle.DEFAULTS,
@@ -110,7 +111,7 @@ def _add_sockets(app: Flask) -> None:
 
     @sock.route("/ws/customer")
     def customer_socket(ws):
-        auth.relay().serve(CustomerConnection(ws))
+        auth.relay().serve(CustomerConnection(ws, request.remote_addr or ""))
 
     @sock.route("/ws/rep")
     def rep_socket(ws):
