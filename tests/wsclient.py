@@ -63,9 +63,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def post_form(server, path: str, fields: dict | None, origin: str | None = None, cookie: str | None = None):
+def post_form(server, path: str, fields: dict | None, origin: str | None = None, cookie: str | None = None,
+              headers: dict | None = None):
     """POST a form (GET when ``fields`` is None) without following redirects; return (status, headers, body)."""
-    headers = {"Origin": origin or server.url} | ({"Cookie": cookie} if cookie else {})
+    headers = {"Origin": origin or server.url} | ({"Cookie": cookie} if cookie else {}) | (headers or {})
     data = urllib.parse.urlencode(fields).encode() if fields is not None else None
     request = urllib.request.Request(server.url + path, data=data, headers=headers,
                                      method="POST" if fields is not None else "GET")

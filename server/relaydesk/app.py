@@ -10,9 +10,11 @@ from pathlib import Path
 
 from flask import Flask, abort, request
 from flask_sock import Sock
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, auth, files, library, pages, records, transcript
+from . import admin, auth, files, library, pages, records, throttle, transcript
 from .hub import CustomerConnection, RepConnection
+from .passwords import Passwords
 from .relay import Relay
 from .store import Store
 from .wire import outbox
@@ -34,6 +36,10 @@ DEFAULTS: dict[str, object] = {
     "MAX_FILE_MB": 25,  # the largest file a customer or rep may send
     "ALLOW_SHARED_DATA_DIR": False,  # True: start even when other users may read the data folder
     "SEND_TIMEOUT_S": 10,  # a frame a client does not take within this closes its connection
+    "MAX_KEYS_PER_REP": 5,  # session keys one rep may have waiting for customers at once
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For: the client address comes from it
+    "HASH_OFF_HUB": True,  # hash passwords on gevent's threadpool (False only to measure the difference)
+    **throttle.DEFAULTS,
     "SESSION_COOKIE_NAME": "relaydesk_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -67,7 +73,10 @@ def create_app(config: dict | None = None) -> Flask:
     # Refuse larger uploads before reading them (a little room for the form around the file).
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_FILE_MB"] * 1024 * 1024 + 64 * 1024)
 
-    store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"])
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
+    store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"],
+                  passwords=Passwords(off_hub=bool(app.config["HASH_OFF_HUB"])))
     app.extensions["relaydesk"] = Relay(store, app.config)
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
@@ -123,7 +132,7 @@ def _add_sockets(app: Flask) -> None:
     @sock.route("/ws/customer")
     def customer_socket(ws):
         with outbox(ws, app.config["SEND_TIMEOUT_S"]) as out:
-            auth.relay().serve(CustomerConnection(out))
+            auth.relay().serve(CustomerConnection(out, request.remote_addr or ""))
 
     @sock.route("/ws/rep")
     def rep_socket(ws):

@@ -10,16 +10,16 @@ import json
 import re
 import sqlite3
 
-from werkzeug.security import check_password_hash, generate_password_hash
-
 from . import prefs, protocol, scripts
 from .database import Database, inserted_id
 from .model import RESERVED_PATHS, Refused, Rep, now_ms
+from .passwords import Passwords
 
 
 class Directory:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, passwords: Passwords | None = None) -> None:
         self.db = db
+        self.passwords = passwords or Passwords()
 
     # --- reps -------------------------------------------------------------
 
@@ -37,21 +37,22 @@ class Directory:
             raise ValueError("A display name is 1 to 80 characters.")
         if len(password) < 8:
             raise ValueError("A password needs at least 8 characters.")
+        password_hash = self.passwords.hash(password)
         try:
             cur = self.db.write(
                 "INSERT INTO reps (username, display_name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
-                (username, display_name, generate_password_hash(password), "admin" if admin else "rep", now_ms()),
+                (username, display_name, password_hash, "admin" if admin else "rep", now_ms()),
             )
         except sqlite3.IntegrityError:
             raise ValueError(f"The username {username!r} is taken.") from None
         return Rep(inserted_id(cur), username, display_name, "admin" if admin else "rep")
 
     def authenticate(self, username: str, password: str) -> Rep | None:
-        """Return the rep whose username and password these are, else None."""
+        """Return the rep whose username and password these are, else None; either way after one hash."""
         row = self.db.row("SELECT * FROM reps WHERE username = ?", (username.strip(),))
-        if row is None or not check_password_hash(row["password_hash"], password):
+        if not self.passwords.check(row["password_hash"] if row else None, password):
             return None
-        return self._rep(row)
+        return self._rep(row) if row else None
 
     def get_rep(self, rep_id: int) -> Rep | None:
         row = self.db.row("SELECT * FROM reps WHERE id = ?", (rep_id,))

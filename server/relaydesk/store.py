@@ -9,9 +9,10 @@ from pathlib import Path
 
 from .database import Database, inserted_id
 from .directory import Directory
-from .model import Event, Participant, Refused, Rep, Session, hash_token, now_ms
+from .model import Event, KeyRefused, Participant, Refused, Rep, Session, hash_token, now_ms
+from .passwords import Passwords
 
-__all__ = ["Event", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
+__all__ = ["Event", "KeyRefused", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reps (
@@ -121,8 +122,8 @@ class Store(Directory):
     """Read and write everything Relaydesk keeps, through one SQLite file: the team (``Directory``) and the
     sessions, their participants and chat logs."""
 
-    def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
-        super().__init__(Database(path, synchronous, SCHEMA))
+    def __init__(self, path: str | Path, synchronous: str = "FULL", passwords: Passwords | None = None) -> None:
+        super().__init__(Database(path, synchronous, SCHEMA), passwords)
         self.path = self.db.path
 
     def close(self) -> None:
@@ -175,11 +176,11 @@ class Store(Directory):
         """Return the rep a valid session key belongs to; refuse it with a reason otherwise."""
         row = db.execute("SELECT * FROM session_keys WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise Refused("No session key matches those digits. Check them with your representative.")
+            raise KeyRefused("No session key matches those digits. Check them with your representative.")
         if row["session_id"] is not None:
-            raise Refused("That session key was already used. Ask your representative for a new one.")
+            raise KeyRefused("That session key was already used. Ask your representative for a new one.")
         if row["expires_at"] <= now_ms():
-            raise Refused("That session key has expired. Ask your representative for a new one.")
+            raise KeyRefused("That session key has expired. Ask your representative for a new one.")
         return row["rep_id"]
 
     # --- session keys -----------------------------------------------------
@@ -195,15 +196,21 @@ class Store(Directory):
             at = now_ms()
             db.execute("INSERT INTO session_keys (key, rep_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
                        (key, rep.id, at, at + lifetime_s * 1000))
-        return {"key": key, "expires_at": at + lifetime_s * 1000}
+        return {"key": key, "created_at": at, "expires_at": at + lifetime_s * 1000}
 
     def rep_keys(self, rep_id: int) -> list[dict]:
         """Return the rep's keys that can still be used, soonest to expire first."""
         rows = self.db.rows(
-            "SELECT key, expires_at FROM session_keys WHERE rep_id = ? AND session_id IS NULL AND expires_at > ?"
-            " ORDER BY expires_at", (rep_id, now_ms()),
+            "SELECT key, created_at, expires_at FROM session_keys"
+            " WHERE rep_id = ? AND session_id IS NULL AND expires_at > ? ORDER BY expires_at", (rep_id, now_ms()),
         )
         return [dict(row) for row in rows]
+
+    def reps_with_keys(self) -> list[int]:
+        """Return the ids of the reps who have keys that can still be used."""
+        rows = self.db.rows("SELECT DISTINCT rep_id FROM session_keys WHERE session_id IS NULL AND expires_at > ?",
+                            (now_ms(),))
+        return [row["rep_id"] for row in rows]
 
     def session_for_token(self, token: str) -> Session | None:
         row = self.db.row("SELECT id FROM sessions WHERE token_hash = ?", (hash_token(token),))
