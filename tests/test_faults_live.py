@@ -21,7 +21,7 @@ import pytest
 import websocket
 
 from tests.chatters import accept, ask, new_id, rep_hello
-from tests.liveserver import LiveServer
+from tests.liveserver import UNPACED, LiveServer
 from tests.wsclient import Client, sign_in
 
 CYCLES = 50
@@ -115,13 +115,16 @@ def replayed_ids(client: Client, session_id: int) -> Counter[str]:
             seen[frame["id"]] += 1
 
 
-def test_fifty_sigkills_under_load_lose_and_repeat_no_acknowledged_message(server, connect):
+def test_fifty_sigkills_under_load_lose_and_repeat_no_acknowledged_message(start_server):
+    server = start_server(**UNPACED)
+    server.add_rep("alice", "Alice")
+    server.add_rep("bob", "Bob")
     rng = random.Random(20261125)
     cookies = {name: sign_in(server, name) for name in ("alice", "bob")}
     writers: list[Writer] = []
     for number in range(SESSIONS):
         username = ("alice", "bob")[number % 2]
-        customer, rep = connect("customer"), Client(server, "rep", cookie=cookies[username])
+        customer, rep = Client(server, "customer"), Client(server, "rep", cookie=cookies[username])
         rep_hello(rep)
         session_id, token = ask(customer, name=f"Customer {number}")
         accept(rep, session_id)
@@ -192,7 +195,7 @@ def fill(disk) -> None:
 
 
 def test_a_full_disk_refuses_messages_clearly_and_recovers_without_a_restart(small_disk):
-    server = LiveServer(small_disk / "data")
+    server = LiveServer(small_disk / "data", UNPACED)
     server.data.mkdir(mode=0o700)
     server.start()
     clients: list[Client] = []

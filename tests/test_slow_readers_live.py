@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.chatters import accept, ask, rep_hello
+from tests.liveserver import UNPACED
 from tests.rawws import RawClient
 from tests.test_live_state import settled
 from tests.wsclient import Client, sign_in
@@ -48,7 +49,7 @@ def accepted(server):
 
 
 def test_a_slow_reader_gets_a_long_replay_whole_and_in_order(start_server):
-    server = start_server(DB_SYNCHRONOUS="NORMAL")
+    server = start_server(**UNPACED, DB_SYNCHRONOUS="NORMAL")
     cookie, customer, session_id = accepted(server)
     seqs = long_log(customer, MESSAGES)
 
@@ -73,7 +74,7 @@ def test_a_slow_reader_gets_a_long_replay_whole_and_in_order(start_server):
 
 
 def test_a_reader_that_stops_reading_is_closed_and_the_session_carries_on(start_server):
-    server = start_server(DB_SYNCHRONOUS="NORMAL", SEND_TIMEOUT_S=1)
+    server = start_server(**UNPACED, DB_SYNCHRONOUS="NORMAL", SEND_TIMEOUT_S=1)
     server.add_rep("root", "Root", admin=True)
     cookie, customer, session_id = accepted(server)
     stuck = RawClient(server, "rep", cookie=cookie, receive_buffer=16384)

@@ -34,6 +34,9 @@ DEFAULTS: dict[str, object] = {
     "CUSTOMER_GONE_S": 20,  # how long a customer may be disconnected before they count as gone
     "HOUSEKEEPING_S": 1.0,  # how often the queue and presence are swept
     "MAX_FILE_MB": 25,  # the largest file a customer or rep may send
+    "UPLOAD_GRACE_S": 20,  # an upload may take this long, plus its size at UPLOAD_MIN_KBPS, before it is dropped
+    "UPLOAD_MIN_KBPS": 8,  # the slowest pace (KB/s) an upload may come in at
+    "WAITING_MESSAGES": 20,  # messages a customer may write while still waiting in the queue
     "ALLOW_SHARED_DATA_DIR": False,  # True: start even when other users may read the data folder
     "SEND_TIMEOUT_S": 10,  # a frame a client does not take within this closes its connection
     "MAX_KEYS_PER_REP": 5,  # session keys one rep may have waiting for customers at once

@@ -10,9 +10,11 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+import gevent
 from flask import Blueprint, abort, current_app, jsonify, make_response, request, send_file
 
 from .auth import current_rep, relay, same_origin, store
+from .database import StorageError
 from .model import Session
 from .protocol import ProtocolError
 
@@ -79,7 +81,24 @@ def upload(session_id: int):
         return problem(404, "That session does not exist.")
     if session.status != "active":
         return problem(409, "Files can be sent while the session is active.")
-    return keep(session, author)
+    try:
+        with gevent.Timeout(upload_deadline(request.content_length or 0)):
+            return keep(session, author)
+    except gevent.Timeout:  # keep() has let go of the part that came; the socket goes too
+        answer = make_response(problem(408, "The file came in too slowly and was not kept. Try again on a faster "
+                                            "connection."))
+        answer.headers["Connection"] = "close"
+        return answer
+
+
+def upload_deadline(size: int) -> float:
+    """Give an upload a few seconds, plus the time its size takes at the slowest pace we accept.
+
+    A client that trickles bytes would otherwise hold a connection (and a file
+    descriptor) for as long as it likes.
+    """
+    config = current_app.config
+    return config["UPLOAD_GRACE_S"] + size / (config["UPLOAD_MIN_KBPS"] * 1024)
 
 
 def keep(session: Session, author: tuple[str, str, int | None]):
@@ -103,6 +122,9 @@ def keep(session: Session, author: tuple[str, str, int | None]):
         return jsonify(id=file_id, name=name, size=size), 201
     except ProtocolError:  # the session ended while the file came in
         return problem(409, "Files can be sent while the session is active.")
+    except StorageError as exc:
+        log.error("a file sent into session %s was not listed: %s", session.id, exc.__cause__)
+        return problem(507, str(exc))
     except (OSError, sqlite3.OperationalError) as exc:
         log.error("a file sent into session %s was not kept: %s", session.id, exc)
         if getattr(exc, "errno", None) in DISK_FULL or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:

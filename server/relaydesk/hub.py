@@ -40,6 +40,7 @@ class Connection:
 
     def __init__(self, ws: Socket) -> None:
         self.ws = ws
+        self.tag = secrets.token_hex(8)  # this socket's own name, for what is counted per socket
         self._lock = threading.Lock()
 
     def send(self, frame: str) -> None:
@@ -73,7 +74,6 @@ class CustomerConnection(Connection):
         super().__init__(ws)
         self.session_id: int | None = None
         self.address = address
-        self.tag = secrets.token_hex(8)
 
 
 RepHandler = Callable[[RepConnection, dict], None]

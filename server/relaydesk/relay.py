@@ -27,7 +27,7 @@ from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .screen import Screens
 from .store import Event, KeyRefused, Participant, Refused, Rep, Session, Store, now_ms
 from .team import Team
-from .throttle import Throttle
+from .throttle import Throttle, wait_text
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,7 @@ class Relay:
         self.store = store
         self.queue_timeout_s = config.get("QUEUE_TIMEOUT_S", 30 * 60)
         self.gone_after_s = config.get("CUSTOMER_GONE_S", 20)
+        self.waiting_messages = config.get("WAITING_MESSAGES", 20)
         self.hub = Hub(store)
         self.team = Team(store, self.hub, self)
         self.screens = Screens(store, self.hub, self)
@@ -140,6 +141,7 @@ class Relay:
             if isinstance(conn, CustomerConnection) and isinstance(frame, bytes) and conn.session_id is not None:
                 return self.screens.image(conn.session_id, frame)
             message = protocol.decode(frame, conn.role)
+            self._keep_pace(conn, message)
             if isinstance(conn, RepConnection):
                 self._rep_handlers[message["type"]](conn, message)
             else:
@@ -156,6 +158,18 @@ class Relay:
             log.exception("frame from %s failed", conn.role)
             conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.")))
 
+    def _keep_pace(self, conn: RepConnection | CustomerConnection, message: dict) -> None:
+        """Refuse a frame from a page or a rep that sends faster than a person does (a burst, then a pace).
+
+        Counted per rep across their devices, per customer page otherwise; the
+        refused frame changes nothing, and the connection stays up.
+        """
+        sender = f"rep:{conn.rep.id}" if isinstance(conn, RepConnection) else f"page:{conn.tag}"
+        wait = self.throttle.frame_wait(sender)
+        if wait:
+            raise ProtocolError("rate-limited", f"You are sending faster than we can take: wait {wait_text(wait)}, "
+                                "then try again.", message.get("id") if isinstance(message.get("id"), str) else None)
+
     def _forget(self, conn: RepConnection | CustomerConnection) -> None:
         if isinstance(conn, RepConnection):
             self.screens.forget(conn)
@@ -170,6 +184,11 @@ class Relay:
             raise ProtocolError("already-joined", "You are already in a support session.", message["id"])
         if message["key"]:
             self.keys.guard(conn, message["id"])
+        if not self.store.request_known(message["id"]):  # a resend after a lost reply is no new request
+            wait = self.throttle.request_wait(conn.address)
+            if wait:
+                raise ProtocolError("rate-limited", f"Too many requests for help come from your network: wait "
+                                    f"{wait_text(wait)}, then try again.", message["id"])
         try:
             session = self.store.create_session(
                 message["id"], message["token"], message["portal"], message["name"],
@@ -214,6 +233,10 @@ class Relay:
 
     def _customer_say(self, conn: CustomerConnection, message: dict) -> None:
         session = self.customer_session(conn, message["id"])
+        if (session.status == "waiting" and not self.store.has_event(session.id, message["id"])
+                and self.store.customer_messages(session.id) >= self.waiting_messages):
+            raise ProtocolError("quota", "You can write more once a representative has joined you: they will read "
+                                "everything you wrote so far.", message["id"])
         self._record(
             conn, session, message["id"], protocol.MESSAGE, message["text"],
             author_kind="customer", author_name=session.customer_name,

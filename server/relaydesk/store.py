@@ -423,6 +423,19 @@ class Store(Directory):
 
     # --- events -----------------------------------------------------------
 
+    def request_known(self, request_id: str) -> bool:
+        """Tell whether a help request with this id was made already (a resend, not a new one)."""
+        return self.db.row("SELECT 1 FROM sessions WHERE request_id = ?", (request_id,)) is not None
+
+    def has_event(self, session_id: int, event_id: str) -> bool:
+        return self.db.row("SELECT 1 FROM events WHERE session_id = ? AND id = ?", (session_id, event_id)) is not None
+
+    def customer_messages(self, session_id: int) -> int:
+        """Count the messages a session's customer wrote."""
+        row = self.db.row("SELECT COUNT(*) FROM events WHERE session_id = ? AND author_kind = 'customer' AND kind = ?",
+                          (session_id, "message"))
+        return int(row[0]) if row else 0
+
     def append_event(
         self,
         session_id: int,

@@ -11,7 +11,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, parse, parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
@@ -24,6 +24,8 @@ DEFAULTS: dict[str, object] = {
     "SIGN_IN_LOCKOUT_S": 60,  # the first lockout; each failure after it doubles it
     "SIGN_IN_LOCKOUT_MAX_S": 60 * 60,  # the longest lockout
     "SIGN_IN_FORGET_S": 24 * 60 * 60,  # failures are forgotten this long after the first one
+    "FRAMES_PER_CONNECTION": "40/10 seconds;300/5 minutes",  # frames one page or rep may send: a burst, then a pace
+    "REQUESTS_PER_ADDRESS": "30/10 minutes",  # help requests one client address may make
 }
 
 
@@ -90,6 +92,8 @@ class Throttle:
         self._per_socket = parse(str(settings["KEY_TRIES_PER_SOCKET"]))
         self._per_address = parse(str(settings["KEY_TRIES_PER_ADDRESS"]))
         timing = number("SIGN_IN_LOCKOUT_S"), number("SIGN_IN_LOCKOUT_MAX_S"), number("SIGN_IN_FORGET_S")
+        self._frames = parse_many(str(settings["FRAMES_PER_CONNECTION"]))
+        self._requests = parse_many(str(settings["REQUESTS_PER_ADDRESS"]))
         self._usernames = Lockout(self.storage, "sign-in-username", int(number("SIGN_IN_FAILURES_PER_USERNAME")),
                                   *timing)
         self._addresses = Lockout(self.storage, "sign-in-address", int(number("SIGN_IN_FAILURES_PER_ADDRESS")),
@@ -120,6 +124,25 @@ class Throttle:
             self._keys.hit(limit, *names)
         limit, names = self._key_limits(socket, address)[1]
         return limit.amount - self._keys.get_window_stats(limit, *names).remaining
+
+    # --- the pace of frames and requests -------------------------------------------
+
+    def _take(self, limits: list[RateLimitItem], *names: str) -> float:
+        """Count one under every limit, or none when one is spent; return 0, or the seconds until one is free."""
+        for limit in limits:
+            if not self._keys.test(limit, *names):
+                return max(0.001, self._keys.get_window_stats(limit, *names).reset_time - time.time())
+        for limit in limits:
+            self._keys.hit(limit, *names)
+        return 0.0
+
+    def frame_wait(self, sender: str) -> float:
+        """Count a frame from one page or one rep; 0 when it may go, else the seconds until one may."""
+        return self._take(self._frames, "frames", sender)
+
+    def request_wait(self, address: str) -> float:
+        """Count a request for help from one client address; 0 when it may go, else the seconds to wait."""
+        return self._take(self._requests, "requests", address)
 
     # --- signing in --------------------------------------------------------------
 
