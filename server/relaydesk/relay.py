@@ -145,7 +145,8 @@ class Relay:
             conn.send(protocol.error_frame(exc))
         except Exception:  # a bug must cost one frame, not the connection
             log.exception("frame from %s failed", conn.role)
-            conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.")))
+            conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.",
+                                                         message.get("id"))))
 
     def _forget(self, conn: RepConnection | CustomerConnection) -> None:
         if isinstance(conn, RepConnection):
