@@ -156,7 +156,8 @@ class Relay:
             conn.send(protocol.error_frame(ProtocolError("storage", str(exc), frame_id)))
         except Exception:  # a bug must cost one frame, not the connection
             log.exception("frame from %s failed", conn.role)
-            conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.")))
+            conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.",
+                                                         message.get("id"))))
 
     def _keep_pace(self, conn: RepConnection | CustomerConnection, message: dict) -> None:
         """Refuse a frame from a page or a rep that sends faster than a person does (a burst, then a pace).
