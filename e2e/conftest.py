@@ -34,11 +34,16 @@ NETWORK_SCHEMES = {"http", "https", "ws", "wss"}
 LOCAL_ONLY_SCHEMES = NETWORK_SCHEMES | {"data", "blob", "about"}
 
 REP_PASSWORD = "correct horse battery"
-# A rejected promise nobody handles is a console error, so the watch fails the test on it.
-REPORT_REJECTIONS = """
+# A rejected promise nobody handles, and anything the Content-Security-Policy blocks, are console errors, so the
+# watch fails the test on them.
+REPORT_IN_CONSOLE = """
 addEventListener("unhandledrejection", (event) => {
   const reason = event.reason;
   console.error("unhandled rejection: " + (reason && reason.stack ? reason.stack : String(reason)));
+});
+addEventListener("securitypolicyviolation", (event) => {
+  console.error(`CSP violation: ${event.effectiveDirective} blocked ${event.blockedURI || "inline code"}`
+    + ` at ${event.sourceFile}:${event.lineNumber} (${event.sample})`);
 });
 """
 
@@ -121,7 +126,7 @@ class Actors:
     def new_page(self, label: str) -> tuple[Page, PageWatch]:
         context = self.browser.new_context()
         context.set_default_timeout(15_000)
-        context.add_init_script(REPORT_REJECTIONS)
+        context.add_init_script(REPORT_IN_CONSOLE)
         self.contexts.append(context)
         page = context.new_page()
         watch = PageWatch(label, page)
@@ -143,7 +148,12 @@ class Actors:
         return rep
 
     def problems(self) -> list[str]:
-        return [f"[{watch.label}] {problem}" for watch in self.watches for problem in watch.problems]
+        """Return what the pages reported, and the CSP reports the server logged that no page's watch allows."""
+        allowed = [pattern for watch in self.watches for pattern in watch.allowed]
+        reported = [line for line in self.server.log.read_text().splitlines()
+                    if "CSP violation" in line and not any(pattern.search(line) for pattern in allowed)]
+        return [f"[{watch.label}] {problem}" for watch in self.watches for problem in watch.problems] + [
+            f"[server log] {line}" for line in reported]
 
     def assert_clean(self) -> None:
         """Fail on every problem any page recorded that was not reported yet."""

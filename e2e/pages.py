@@ -8,6 +8,7 @@ contract gives them (``data-kind``, ``data-state``, ``.who``, ``time``, ``.text`
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Literal
 
@@ -283,6 +284,20 @@ def add_my_script(rep: RepConsole, kind_button: str, title: str, body: str) -> L
     listbox = dialog.get_by_role("listbox", name=kind_button)
     expect(listbox.get_by_role("option", name=f"{title} (mine)")).to_be_visible()
     return listbox
+
+
+def wait_until(page: Page, expression: str, timeout_s: float = 10) -> None:
+    """Wait until a JavaScript expression is true in ``page``.
+
+    ``page.wait_for_function`` would evaluate the expression as a string inside
+    the page, which our Content-Security-Policy forbids; ``page.evaluate`` goes
+    through the DevTools protocol, which the policy does not govern.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_s} s: {expression}")
+        page.wait_for_timeout(100)
 
 
 def misspelled_word(rep: RepConsole, word: str) -> Locator:

@@ -21,7 +21,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from e2e.census import LATER, Action, Census, Name, dialog_closes, notice
 from e2e.conftest import Actors
-from e2e.pages import CustomerPage, RepConsole, join_invitation, participant
+from e2e.pages import CustomerPage, RepConsole, join_invitation, participant, wait_until
 
 CUSTOMER = "Carol Census"
 ISSUE = "Every control"
@@ -119,9 +119,9 @@ def font_step(other: str) -> Action:
         before = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--chat-font')")
         button.click()
         font = "getComputedStyle(document.documentElement).getPropertyValue('--chat-font')"
-        page.wait_for_function(f"{font} !== {before!r}")
+        wait_until(page, f"{font} !== {before!r}")
         page.get_by_role("button", name=other, exact=True).click()
-        page.wait_for_function(f"{font} === {before!r}")
+        wait_until(page, f"{font} === {before!r}")
 
     return act
 

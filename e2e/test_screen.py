@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from e2e.conftest import CUSTOMER_NAME
-from e2e.pages import CustomerPage, RepConsole
+from e2e.pages import CustomerPage, RepConsole, wait_until
 
 
 def request_screen(rep: RepConsole) -> None:
@@ -31,7 +31,7 @@ def test_a_shared_screen_shows_as_a_thumbnail_and_in_the_viewer_until_stopped(
     expect(viewer).to_have_title(f"Viewer — {CUSTOMER_NAME}")
     live = viewer.get_by_role("img", name="Customer screen (live)")
     expect(live).to_have_attribute("src", re.compile(r"^data:image/"))
-    viewer.wait_for_function("document.getElementById('live').naturalWidth > 320", timeout=15_000)
+    wait_until(viewer, "document.getElementById('live').naturalWidth > 320", timeout_s=15)
 
     customer.page.get_by_role("button", name="Stop sharing").click()
     expect(rep.log).to_contain_text("stopped sharing their screen")

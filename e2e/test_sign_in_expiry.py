@@ -18,3 +18,25 @@ def test_a_console_that_lost_its_sign_in_returns_to_the_sign_in_page(
     live_server.start()
     expect(rep.sign_in_button).to_be_visible(timeout=30_000)
     customer.expect_connected()
+
+
+def test_disabling_a_rep_sends_their_open_console_to_the_sign_in_page(
+    chatting: tuple[CustomerPage, RepConsole], live_server: LiveServer
+):
+    customer, rep = chatting
+    live_server.command("rep", "disable", rep.username)
+    expect(rep.sign_in_button).to_be_visible()
+    rep.watch.allow_console_error(r"status of 403 .*/rep/sign-in")  # the refusal the rep reads
+    rep.sign_in(rep.username, rep.password)
+    expect(rep.page.get_by_text("This account is disabled.")).to_be_visible()
+
+
+def test_signing_out_sends_the_rep_s_other_tabs_to_the_sign_in_page(rep: RepConsole):
+    rep.goto()
+    rep.sign_in(rep.username, rep.password)
+    rep.expect_connected()
+    other = rep.page.context.new_page()
+    other.goto(rep.page.url)
+    other.get_by_role("button", name="Sign out").click()
+    expect(rep.sign_in_button).to_be_visible()
+    other.close()

@@ -68,10 +68,13 @@ class LiveServer:
 
     def add_rep(self, username: str, name: str, password: str = "correct horse", admin: bool = False) -> None:
         """Create a rep through the real command line."""
-        command = [sys.executable, "-m", "relaydesk", "rep", "add", username, "--name", name, "--data", str(self.data)]
-        if admin:
-            command.append("--admin")
-        subprocess.run(command, check=True, capture_output=True, env={**os.environ, "RELAYDESK_PASSWORD": password})
+        self.command("rep", "add", username, "--name", name, *(["--admin"] if admin else []), password=password)
+
+    def command(self, *args: str, password: str | None = None) -> subprocess.CompletedProcess:
+        """Run ``relaydesk ARGS --data DIR`` on this server's data folder, as an operator would, beside the server."""
+        command = [sys.executable, "-m", "relaydesk", *args, "--data", str(self.data)]
+        env = {**os.environ, **({"RELAYDESK_PASSWORD": password} if password is not None else {})}
+        return subprocess.run(command, check=True, capture_output=True, text=True, env=env)
 
     def server_errors(self) -> list[str]:
         """Return the tracebacks the server logged."""

@@ -11,12 +11,16 @@ import urllib.request
 import pytest
 
 from tests.chatters import accept, ask, rep_hello
-from tests.wsclient import Client, sign_in
+from tests.wsclient import Client, csrf_headers, sign_in
 
 
 def http(server, method, path, body=None, headers=None):
+    """Send a request as our pages' code does: a POST with the CSRF token of a page loaded with its cookie."""
+    headers = headers or {}
+    if method != "GET":
+        headers = headers | csrf_headers(server, headers.get("Cookie"))
     request = urllib.request.Request(server.url + path, data=body, method=method,
-                                     headers={"Origin": server.url, **(headers or {})})
+                                     headers={"Origin": server.url, **headers})
     try:
         with urllib.request.urlopen(request) as response:
             return response.status, dict(response.headers), response.read()

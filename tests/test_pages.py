@@ -2,17 +2,25 @@
 
 import pytest
 
+from tests.wsclient import CSRF_META
+
 
 @pytest.fixture
 def store(app):
     return app.extensions["relaydesk"].store
 
 
+def post(client, path, data, **kwargs):
+    """Post a form as the page's own form does: with the CSRF token of a page the client loaded."""
+    token = CSRF_META.search(client.get("/rep").get_data(as_text=True))[1]
+    return client.post(path, data={**data, "csrf_token": token}, **kwargs)
+
+
 @pytest.fixture
 def signed_in(client, store):
     def sign_in(username="root", admin=True):
         store.add_rep(username, username.title(), "correct horse", admin=admin)
-        response = client.post("/rep/sign-in", data={"username": username, "password": "correct horse"})
+        response = post(client, "/rep/sign-in", data={"username": username, "password": "correct horse"})
         assert response.status_code == 302
         return client
 
@@ -26,7 +34,7 @@ def test_the_rep_console_asks_for_sign_in_first(client):
 
 def test_a_wrong_password_keeps_the_username_and_says_why(client, store):
     store.add_rep("alice", "Alice", "correct horse")
-    response = client.post("/rep/sign-in", data={"username": "alice", "password": "nope"})
+    response = post(client, "/rep/sign-in", data={"username": "alice", "password": "nope"})
     assert response.status_code == 401
     assert "Wrong username or password." in response.get_data(as_text=True)
     assert 'value="alice"' in response.get_data(as_text=True)
@@ -44,7 +52,7 @@ def test_the_admin_page_is_for_admins_only(signed_in):
 
 def test_an_admin_adds_a_portal_that_then_serves_its_greeting(signed_in):
     client = signed_in()
-    response = client.post("/rep/admin/portals", data={"path": "/billing", "name": "Billing",
+    response = post(client, "/rep/admin/portals", data={"path": "/billing", "name": "Billing",
                                                        "greeting": "Questions about your bill?"})
     assert response.status_code == 302
     assert "Added the portal /billing." in client.get("/rep/admin").get_data(as_text=True)
@@ -56,27 +64,27 @@ def test_an_admin_adds_a_portal_that_then_serves_its_greeting(signed_in):
 
 def test_an_admin_disables_a_portal(signed_in):
     client = signed_in()
-    client.post("/rep/admin/portals", data={"path": "/billing", "name": "Billing"})
-    client.post("/rep/admin/portals/enabled", data={"path": "/billing", "enabled": "0"})
+    post(client, "/rep/admin/portals", data={"path": "/billing", "name": "Billing"})
+    post(client, "/rep/admin/portals/enabled", data={"path": "/billing", "enabled": "0"})
     assert client.get("/billing").status_code == 404
 
 
 def test_a_bad_portal_gets_a_clear_message_and_nothing_is_added(signed_in, store):
     client = signed_in()
-    client.post("/rep/admin/portals", data={"path": "/rep", "name": "Sneaky"})
+    post(client, "/rep/admin/portals", data={"path": "/rep", "name": "Sneaky"})
     assert "A portal path is" in client.get("/rep/admin").get_data(as_text=True)
     assert [p["path"] for p in store.portals()] == ["/"]
 
 
 def test_an_admin_adds_a_rep(signed_in, store):
     client = signed_in()
-    client.post("/rep/admin/reps", data={"username": "bob", "name": "Bob", "password": "long enough"})
+    post(client, "/rep/admin/reps", data={"username": "bob", "name": "Bob", "password": "long enough"})
     assert store.authenticate("bob", "long enough").display_name == "Bob"
 
 
 def test_admin_forms_from_another_site_are_refused(signed_in):
     client = signed_in()
-    response = client.post("/rep/admin/settings", data={"greeting": "x"}, headers={"Origin": "http://evil.example"})
+    response = post(client, "/rep/admin/settings", data={"greeting": "x"}, headers={"Origin": "http://evil.example"})
     assert response.status_code == 403
 
 

@@ -4,7 +4,7 @@ import json
 import urllib.request
 
 from tests.chatters import rep_hello
-from tests.wsclient import post_form, sign_in
+from tests.wsclient import csrf_headers, post_form, sign_in
 
 
 def test_a_pushed_url_reaches_the_customer_live_and_as_a_log_entry(chat):
@@ -48,8 +48,9 @@ def test_notes_reach_reps_only(chat):
 
 
 def request_json(server, path, cookie, body=None, method="GET"):
+    headers = csrf_headers(server, cookie) if method != "GET" else {"Cookie": cookie}
     request = urllib.request.Request(server.url + path, method=method, headers={
-        "Cookie": cookie, "Origin": server.url, "Content-Type": "application/json"},
+        **headers, "Origin": server.url, "Content-Type": "application/json"},
         data=json.dumps(body).encode() if body is not None else None)
     try:
         with urllib.request.urlopen(request) as response:

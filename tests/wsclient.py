@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -58,14 +59,28 @@ class Client:
         self.ws.close()
 
 
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
 
 
+AS_A_BROWSER = "as a browser"  # send the token a browser would hold for this cookie
+
+
 def post_form(server, path: str, fields: dict | None, origin: str | None = None, cookie: str | None = None,
-              headers: dict | None = None):
-    """POST a form (GET when ``fields`` is None) without following redirects; return (status, headers, body)."""
+              token: str | None = AS_A_BROWSER, headers: dict | None = None):
+    """POST a form (GET when ``fields`` is None) without following redirects; return (status, headers, body).
+
+    A POST carries the CSRF token of one of our pages loaded with ``cookie`` first, as a browser's form does,
+    unless ``token`` says otherwise (None: no token).
+    """
+    if fields is not None and token == AS_A_BROWSER:
+        cookie, token = browser_token(server, cookie)
+    if fields is not None and token is not None:
+        fields = {**fields, "csrf_token": token}
     headers = {"Origin": origin or server.url} | ({"Cookie": cookie} if cookie else {}) | (headers or {})
     data = urllib.parse.urlencode(fields).encode() if fields is not None else None
     request = urllib.request.Request(server.url + path, data=data, headers=headers,
@@ -75,7 +90,29 @@ def post_form(server, path: str, fields: dict | None, origin: str | None = None,
         with opener.open(request) as response:
             return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, error.headers, error.read().decode()
+        with error:  # closed now, not whenever it is collected (a ResourceWarning, an error here)
+            return error.code, error.headers, error.read().decode()
+
+
+def browser_token(server, cookie: str | None) -> tuple[str, str]:
+    """Load one of our pages as a browser would: return the cookie it then holds and the page's CSRF token."""
+    status, headers, page = post_form(server, "/rep", None, cookie=cookie)
+    assert status == 200, status
+    token = CSRF_META.search(page)
+    return with_cookies(cookie, headers.get_all("Set-Cookie") or []), token[1] if token else ""
+
+
+def csrf_headers(server, cookie: str | None) -> dict[str, str]:
+    """Return the headers a page's fetch sends: its cookie and its CSRF token."""
+    cookie, token = browser_token(server, cookie)
+    return {"Cookie": cookie, "X-CSRFToken": token}
+
+
+def with_cookies(cookie: str | None, set_cookies: list[str]) -> str:
+    """Return a Cookie header with what a response set laid over it."""
+    jar = dict(part.split("=", 1) for part in (cookie or "").split("; ") if "=" in part)
+    jar |= dict(header.split(";", 1)[0].split("=", 1) for header in set_cookies)
+    return "; ".join(f"{name}={value}" for name, value in jar.items())
 
 
 def sign_in(server, username: str, password: str = "correct horse") -> str:
@@ -83,3 +120,9 @@ def sign_in(server, username: str, password: str = "correct horse") -> str:
     status, headers, _ = post_form(server, "/rep/sign-in", {"username": username, "password": password})
     assert status == 302, status
     return headers["Set-Cookie"].split(";", 1)[0]
+
+
+def sign_out(server, cookie: str) -> None:
+    """Sign a rep out with the console's Sign out form."""
+    status, _, _ = post_form(server, "/rep/sign-out", {}, cookie=cookie)
+    assert status == 302, status

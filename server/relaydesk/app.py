@@ -10,9 +10,11 @@ from pathlib import Path
 
 from flask import Flask, abort, request
 from flask_sock import Sock
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, auth, files, library, pages, records, throttle, transcript
+from . import admin, auth, files, headers, library, pages, records, throttle, transcript
 from .hub import CustomerConnection, RepConnection
 from .passwords import Passwords
 from .relay import Relay
@@ -43,10 +45,13 @@ DEFAULTS: dict[str, object] = {
     "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For: the client address comes from it
     "HASH_OFF_HUB": True,  # hash passwords on gevent's threadpool (False only to measure the difference)
     **throttle.DEFAULTS,
+    "SIGN_IN_LIFETIME_S": 12 * 3600,  # a rep's sign-in ends this long after it began, used or not
+    "SIGN_IN_IDLE_S": 2 * 3600,  # and this long after it was last used
     "SESSION_COOKIE_NAME": "relaydesk_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    # A page's CSRF token lasts as long as its cookie's session: a console stays open all day.
+    "WTF_CSRF_TIME_LIMIT": None,
     # A hard cap that closes the connection; the protocol's own cap answers
     # with an error well before it.
     "SOCK_SERVER_OPTIONS": {"ping_interval": 25, "max_message_size": 1024 * 1024},
@@ -73,6 +78,8 @@ def create_app(config: dict | None = None) -> Flask:
     if not app.config["ALLOW_SHARED_DATA_DIR"]:
         _check_private(data_dir)
     app.secret_key = app.config.get("SECRET_KEY") or _secret_key(data_dir)
+    # The cookie only names a sign-in, which the server ends; the browser may as well drop it by then.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["SIGN_IN_LIFETIME_S"])
     # Refuse larger uploads before reading them (a little room for the form around the file).
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_FILE_MB"] * 1024 * 1024 + 64 * 1024)
 
@@ -86,10 +93,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(files.bp)
+    app.register_blueprint(headers.bp)
 
     @app.errorhandler(413)
     def too_large(error):
         return {"error": files.too_large()}, 413
+
+    _add_csrf(app)
     app.register_blueprint(pages.bp)  # last: it holds the portals' catch-all route
     app.add_template_filter(lambda at: transcript.timestamp(at, transcript.zone("UTC")), "utc")
     _add_sockets(app)
@@ -121,6 +131,18 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _add_csrf(app: Flask) -> None:
+    """Refuse every POST, PUT, PATCH and DELETE that lacks its page's CSRF token (form field or X-CSRFToken)."""
+    CSRFProtect(app).exempt(headers.bp)  # browsers send CSP reports with no token
+
+    @app.errorhandler(CSRFError)
+    def csrf_refused(error):
+        reason = "This page is out of date, or the request did not come from it: reload the page and try again."
+        if request.mimetype == "application/x-www-form-urlencoded":  # a person sent a form: a page to read
+            return Forbidden(reason).get_response()
+        return {"error": reason}, 403
+
+
 def _add_sockets(app: Flask) -> None:
     sock = Sock(app)
 
@@ -139,7 +161,7 @@ def _add_sockets(app: Flask) -> None:
 
     @sock.route("/ws/rep")
     def rep_socket(ws):
-        rep = auth.current_rep()
-        if rep is not None:  # the handshake guard refused it otherwise
+        sign_in = auth.current_sign_in()
+        if sign_in is not None:  # the handshake guard refused it otherwise
             with outbox(ws, app.config["SEND_TIMEOUT_S"]) as out:
-                auth.relay().serve(RepConnection(out, rep))
+                auth.relay().serve(RepConnection(out, sign_in.rep, sign_in.key))

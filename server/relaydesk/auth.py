@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
 from .relay import Relay
+from .signins import SignIn
 from .store import Rep, Store
 from .throttle import wait_text
 
@@ -22,10 +23,18 @@ def store() -> Store:
     return relay().store
 
 
+def current_sign_in() -> SignIn | None:
+    """Return the sign-in this request's cookie names, while it lasts; else None. Looked up once a request."""
+    if "sign_in" not in g:
+        sign_in_id = session.get("sign_in")
+        g.sign_in = relay().sign_ins.find(sign_in_id) if isinstance(sign_in_id, str) else None
+    return g.sign_in
+
+
 def current_rep() -> Rep | None:
     """Return the signed-in rep of this request, else None."""
-    rep_id = session.get("rep_id")
-    return store().get_rep(rep_id) if isinstance(rep_id, int) else None
+    sign_in = current_sign_in()
+    return sign_in.rep if sign_in else None
 
 
 def signed_in() -> Rep:
@@ -69,9 +78,11 @@ def sign_in():
                                        wait_text(lockout))
             return _locked_out(username, lockout, "Wrong username or password. ")
         return render_template("sign-in.html", error="Wrong username or password.", username=username), 401
+    if rep.disabled:
+        return render_template("sign-in.html", error="This account is disabled.", username=username), 403
     relay().throttle.signed_in(username)
     session.clear()
-    session["rep_id"] = rep.id
+    session["sign_in"] = relay().sign_ins.start(rep, request.user_agent.string, request.remote_addr or "")
     session.permanent = True
     return redirect(url_for("pages.console"))
 
@@ -86,5 +97,7 @@ def _locked_out(username: str, wait: float, why: str) -> tuple[str, int, dict]:
 def sign_out():
     if not same_origin():
         abort(403)
+    if isinstance(sign_in_id := session.get("sign_in"), str):
+        relay().sign_out(sign_in_id)
     session.clear()
     return redirect(url_for("pages.console"))

@@ -1,11 +1,16 @@
-"""Run Relaydesk from the command line: ``relaydesk serve`` and ``relaydesk rep add``."""
+"""Run Relaydesk from the command line: ``relaydesk serve``, ``relaydesk rep add`` and the rest."""
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from .store import Rep, Store
 
 DATA_HELP = "Folder for the database, files and relaydesk.cfg (default: ./instance)."
 
@@ -75,6 +80,16 @@ def rep() -> None:
     """Manage representatives."""
 
 
+def _on_one_rep(name: str) -> Callable:
+    """Register ``relaydesk rep NAME USERNAME [--data DIR]``."""
+
+    def register(command: Callable) -> Callable:
+        with_options = click.option("--data", type=click.Path(file_okay=False), help=DATA_HELP)(command)
+        return rep.command(name)(click.argument("username")(with_options))
+
+    return register
+
+
 @rep.command("add")
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="The name customers and reps see.")
@@ -82,15 +97,43 @@ def rep() -> None:
 @click.option("--data", type=click.Path(file_okay=False), help=DATA_HELP)
 def rep_add(username: str, display_name: str, admin: bool, data: str | None) -> None:
     """Create a rep; the password comes from RELAYDESK_PASSWORD, else a prompt."""
-    password = os.environ.get("RELAYDESK_PASSWORD") or click.prompt(
-        "Password", hide_input=True, confirmation_prompt=True
-    )
-    store = _app(data).extensions["relaydesk"].store
+    password = _new_password()
+    created = _change_rep(data, lambda store: store.add_rep(username, display_name, password, admin=admin))
+    click.echo(f"Created {created.role} {created.username!r} ({created.display_name}).")
+
+
+@_on_one_rep("disable")
+def rep_disable(username: str, data: str | None) -> None:
+    """Stop a rep from signing in, and sign them out everywhere (a running server closes their consoles)."""
+    changed = _change_rep(data, lambda store: store.set_rep_disabled(username, True))
+    click.echo(f"Disabled {changed.username!r} ({changed.display_name}) and ended their sign-ins.")
+
+
+@_on_one_rep("enable")
+def rep_enable(username: str, data: str | None) -> None:
+    """Let a disabled rep sign in again."""
+    changed = _change_rep(data, lambda store: store.set_rep_disabled(username, False))
+    click.echo(f"Enabled {changed.username!r} ({changed.display_name}).")
+
+
+@_on_one_rep("password")
+def rep_password(username: str, data: str | None) -> None:
+    """Give a rep a new password (RELAYDESK_PASSWORD, else a prompt) and sign them out everywhere."""
+    password = _new_password()
+    changed = _change_rep(data, lambda store: store.set_password(username, password))
+    click.echo(f"Changed the password of {changed.username!r} ({changed.display_name}) and ended their sign-ins.")
+
+
+def _new_password() -> str:
+    return os.environ.get("RELAYDESK_PASSWORD") or click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _change_rep(data: str | None, change: Callable[[Store], Rep]) -> Rep:
+    """Run a change to the reps on the store; a refusal (no such rep, a weak password) is a clean error."""
     try:
-        created = store.add_rep(username, display_name, password, admin=admin)
+        return change(_app(data).extensions["relaydesk"].store)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Created {created.role} {created.username!r} ({created.display_name}).")
 
 
 @main.group()

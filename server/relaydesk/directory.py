@@ -35,9 +35,7 @@ class Directory:
             raise ValueError("A username is 1 to 40 letters, digits, '.', '-' or '_'.")
         if not display_name or len(display_name) > 80:
             raise ValueError("A display name is 1 to 80 characters.")
-        if len(password) < 8:
-            raise ValueError("A password needs at least 8 characters.")
-        password_hash = self.passwords.hash(password)
+        password_hash = self._password_hash(password)
         try:
             cur = self.db.write(
                 "INSERT INTO reps (username, display_name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -52,11 +50,11 @@ class Directory:
         row = self.db.row("SELECT * FROM reps WHERE username = ?", (username.strip(),))
         if not self.passwords.check(row["password_hash"] if row else None, password):
             return None
-        return self._rep(row) if row else None
+        return rep_from_row(row) if row else None
 
     def get_rep(self, rep_id: int) -> Rep | None:
         row = self.db.row("SELECT * FROM reps WHERE id = ?", (rep_id,))
-        return self._rep(row) if row else None
+        return rep_from_row(row) if row else None
 
     def rep(self, rep_id: int) -> Rep:
         """Return a rep known to exist (one a session names); a missing one is a bug, raised as ``LookupError``."""
@@ -65,12 +63,32 @@ class Directory:
             raise LookupError(f"no rep {rep_id}")
         return found
 
-    @staticmethod
-    def _rep(row: sqlite3.Row) -> Rep:
-        return Rep(row["id"], row["username"], row["display_name"], row["role"])
-
     def reps(self) -> list[Rep]:
-        return [self._rep(row) for row in self.db.rows("SELECT * FROM reps ORDER BY display_name")]
+        return [rep_from_row(row) for row in self.db.rows("SELECT * FROM reps ORDER BY display_name")]
+
+    def set_rep_disabled(self, username: str, disabled: bool) -> Rep:
+        """Disable a rep (ending every sign-in they have: their sockets close) or enable them again."""
+        return self._change_rep(username, "disabled = ?", int(disabled))
+
+    def set_password(self, username: str, password: str) -> Rep:
+        """Give a rep a new password, ending every sign-in they have (their sockets close)."""
+        return self._change_rep(username, "password_hash = ?", self._password_hash(password))
+
+    def _password_hash(self, password: str) -> str:
+        """Return the hash to keep for a new password (made off the hub); ``ValueError`` if it is too weak."""
+        if len(password) < 8:
+            raise ValueError("A password needs at least 8 characters.")
+        return self.passwords.hash(password)
+
+    def _change_rep(self, username: str, change: str, value: object) -> Rep:
+        """Change one thing about a rep and end all their sign-ins, at once; ``ValueError`` if there is no such rep."""
+        with self.db.transaction() as db:
+            row = db.execute("SELECT id FROM reps WHERE username = ?", (username.strip(),)).fetchone()
+            if row is None:
+                raise ValueError(f"No rep is called {username.strip()!r}.")
+            db.execute(f"UPDATE reps SET {change} WHERE id = ?", (value, row["id"]))
+            db.execute("DELETE FROM rep_sessions WHERE rep_id = ?", (row["id"],))
+        return self.rep(row["id"])
 
     # --- portals ----------------------------------------------------------
 
@@ -146,3 +164,7 @@ class Directory:
     def set_setting(self, name: str, value: str) -> None:
         self.db.write("INSERT INTO settings (name, value) VALUES (?, ?)"
                       " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+
+
+def rep_from_row(row: sqlite3.Row) -> Rep:
+    return Rep(row["id"], row["username"], row["display_name"], row["role"], bool(row["disabled"]))

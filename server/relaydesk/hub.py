@@ -32,6 +32,8 @@ class Socket(Protocol):
 
     def receive(self) -> str | bytes | None: ...
 
+    def close(self, reason: int | None = None, message: str | None = None) -> None: ...
+
 
 class Connection:
     """One websocket, with sends serialised (simple-websocket's are not)."""
@@ -50,15 +52,24 @@ class Connection:
             except (ConnectionClosed, OSError):
                 pass  # the receive loop sees the close and unregisters us
 
+    def close(self, code: int, reason: str) -> None:
+        with self._lock:
+            try:
+                self.ws.close(code, reason)
+            except (ConnectionClosed, OSError):
+                pass  # closed already
+
 
 class RepConnection(Connection):
-    """A signed-in rep's console."""
+    """A signed-in rep's console, bound to the sign-in it was opened with: it closes when that ends."""
 
     role = "rep"
 
-    def __init__(self, ws: Socket, rep: Rep) -> None:
+    def __init__(self, ws: Socket, rep: Rep, sign_in: str = "") -> None:
         super().__init__(ws)
         self.rep = rep
+        self.sign_in = sign_in  # its key (``SignIn.key``)
+        self.seen_at = time.monotonic()  # when its sign-in was last noted as used
 
 
 class CustomerConnection(Connection):
@@ -113,10 +124,20 @@ class Hub:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._reps: dict[int, set[RepConnection]] = {}
+        self._reps: dict[int, set[RepConnection]] = {}  # the consoles that said hello, by rep
+        self._rep_sockets: set[RepConnection] = set()  # every rep socket being served, hello or not
         self._live: dict[int, LiveSession] = {}
 
     # --- reps -----------------------------------------------------------------
+
+    def open_rep(self, conn: RepConnection) -> None:
+        """Count a rep's socket in from its first moment, so that it closes when its sign-in ends."""
+        with self._lock:
+            self._rep_sockets.add(conn)
+
+    def rep_sockets(self) -> list[RepConnection]:
+        with self._lock:
+            return list(self._rep_sockets)
 
     def add_rep(self, conn: RepConnection) -> None:
         with self._lock:
@@ -124,6 +145,7 @@ class Hub:
 
     def remove_rep(self, conn: RepConnection) -> None:
         with self._lock:
+            self._rep_sockets.discard(conn)
             conns = self._reps.get(conn.rep.id)
             if conns is not None:
                 conns.discard(conn)

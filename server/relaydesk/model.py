@@ -44,6 +44,7 @@ class Rep:
     username: str
     display_name: str
     role: str
+    disabled: bool = False  # a disabled rep cannot sign in, and has no sign-in left
 
     @property
     def is_admin(self) -> bool:

@@ -31,6 +31,9 @@ NOTE = "note"
 AUDIENCE_ALL = "all"
 AUDIENCE_REPS = "reps"
 
+# The close code of a rep's socket whose sign-in ended (signed out, expired, disabled, new password).
+SIGNED_OUT = 4401
+
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 # Line and paragraph breaks become spaces in one-line text; other controls and the characters that
 # reorder or hide text (bidi overrides, isolates and marks) are dropped, so a name reads as it is.

@@ -11,7 +11,7 @@ from .store import Event, Rep, Session
 
 bp = Blueprint("records", __name__)
 
-FORMATS = {"text": ("txt", "text/plain; charset=utf-8"), "html": ("html", "text/html; charset=utf-8")}
+FORMATS = {"text": ("txt", "text/plain"), "html": ("html", "text/html")}  # Flask adds "; charset=utf-8"
 
 
 def download(session: Session, events: list[Event], format: str, tz_name: str | None, for_customer: bool = False,

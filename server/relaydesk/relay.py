@@ -25,6 +25,7 @@ from .keys import SessionKeys
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .screen import Screens
+from .signins import SignIns
 from .store import Event, KeyRefused, Participant, Refused, Rep, Session, Store, now_ms
 from .team import Team
 from .throttle import Throttle, wait_text
@@ -106,6 +107,8 @@ class Relay:
         self.queue_timeout_s = config.get("QUEUE_TIMEOUT_S", 30 * 60)
         self.gone_after_s = config.get("CUSTOMER_GONE_S", 20)
         self.waiting_messages = config.get("WAITING_MESSAGES", 20)
+        self.sign_ins = SignIns(store.db, config.get("SIGN_IN_LIFETIME_S", 12 * 3600),
+                                config.get("SIGN_IN_IDLE_S", 2 * 3600))
         self.hub = Hub(store)
         self.team = Team(store, self.hub, self)
         self.screens = Screens(store, self.hub, self)
@@ -124,6 +127,8 @@ class Relay:
 
     def serve(self, conn: RepConnection | CustomerConnection) -> None:
         """Run one connection until it closes."""
+        if isinstance(conn, RepConnection):
+            self.hub.open_rep(conn)
         try:
             while True:
                 frame = conn.ws.receive()
@@ -143,6 +148,7 @@ class Relay:
             message = protocol.decode(frame, conn.role)
             self._keep_pace(conn, message)
             if isinstance(conn, RepConnection):
+                self._rep_seen(conn)
                 self._rep_handlers[message["type"]](conn, message)
             else:
                 self._customer_handlers[message["type"]](conn, message)
@@ -170,6 +176,31 @@ class Relay:
         if wait:
             raise ProtocolError("rate-limited", f"You are sending faster than we can take: wait {wait_text(wait)}, "
                                 "then try again.", message.get("id") if isinstance(message.get("id"), str) else None)
+
+    def _rep_seen(self, conn: RepConnection) -> None:
+        """Count a frame from a rep's console as a use of their sign-in, written at most once a minute."""
+        now = time.monotonic()
+        if (now - conn.seen_at) * 1000 >= self.sign_ins.touch_every_ms:
+            conn.seen_at = now
+            self.sign_ins.touch(conn.sign_in)
+
+    def sign_out(self, sign_in_id: str) -> None:
+        """End a sign-in (the rep signed out) and close its sockets now."""
+        key = self.sign_ins.end(sign_in_id)
+        self._close_sockets([conn for conn in self.hub.rep_sockets() if conn.sign_in == key])
+
+    def _close_lapsed_sign_ins(self) -> None:
+        """Close the sockets whose sign-in ended some other way: expired, or its rep disabled or given a new
+        password (from the command line, another process)."""
+        sockets = self.hub.rep_sockets()
+        live = self.sign_ins.live({conn.sign_in for conn in sockets})
+        self._close_sockets([conn for conn in sockets if conn.sign_in not in live])
+
+    def _close_sockets(self, sockets: list[RepConnection]) -> None:
+        """Close rep sockets whose sign-in ended; the console then finds it signed out."""
+        for conn in sockets:
+            self._forget(conn)  # at once: a socket whose close is never answered gets nothing more
+            conn.close(protocol.SIGNED_OUT, "Signed out")
 
     def _forget(self, conn: RepConnection | CustomerConnection) -> None:
         if isinstance(conn, RepConnection):
@@ -493,7 +524,9 @@ class Relay:
     # --- housekeeping -------------------------------------------------------
 
     def sweep(self) -> None:
-        """Time out the queue and notice customers who left (a closed tab sends nothing)."""
+        """Time out the queue, notice customers who left (a closed tab sends nothing), and close the sockets of
+        sign-ins that ended."""
+        self._close_lapsed_sign_ins()
         now, queue_changed = time.monotonic(), False
         for session in self.store.open_sessions():
             live = self.hub.live(session.id)

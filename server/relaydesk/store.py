@@ -21,8 +21,18 @@ CREATE TABLE IF NOT EXISTS reps (
     display_name TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN ('rep', 'admin')),
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    disabled INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS rep_sessions (  -- reps' sign-ins (signins.py)
+    key_hash TEXT PRIMARY KEY,  -- SHA-256 of the id the rep's cookie carries
+    rep_id INTEGER NOT NULL REFERENCES reps(id),
+    created_at INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,  -- written at most once a minute
+    user_agent TEXT NOT NULL DEFAULT '',
+    address TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS rep_sessions_by_rep ON rep_sessions(rep_id);
 CREATE TABLE IF NOT EXISTS portals (
     id INTEGER PRIMARY KEY,
     path TEXT NOT NULL UNIQUE,
@@ -125,6 +135,8 @@ class Store(Directory):
     def __init__(self, path: str | Path, synchronous: str = "FULL", passwords: Passwords | None = None) -> None:
         super().__init__(Database(path, synchronous, SCHEMA), passwords)
         self.path = self.db.path
+        if "disabled" not in {row["name"] for row in self.db.rows("PRAGMA table_info(reps)")}:  # an older file
+            self.db.write("ALTER TABLE reps ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self.db.close()

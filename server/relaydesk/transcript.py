@@ -16,6 +16,14 @@ from markupsafe import escape
 from .details import detail_rows
 from .store import Event, Session
 
+# Inline, so that an exported log reads well on its own; the Content-Security-Policy allows it by its hash.
+LOG_STYLE = (
+    "body{font:15px system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}"
+    "th{text-align:left;padding-right:1rem;vertical-align:top}ol{padding-left:1.2rem}"
+    "li{margin:.3rem 0;white-space:pre-wrap}time{color:#5b6575;font-size:.85em}"
+    "li[data-kind=status]{color:#5b6575}li[data-kind=note],li[data-kind=private]{background:#fff7db}"
+)
+
 
 def zone(name: str | None) -> ZoneInfo:
     """Return the named time zone, or UTC when the name is missing or unknown."""
@@ -81,11 +89,7 @@ def render_html(summary: dict, events: list[Event], tz: ZoneInfo, for_customer: 
     )
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Relaydesk chat log — session {summary['id']}</title>"
-        "<style>body{font:15px system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}"
-        "th{text-align:left;padding-right:1rem;vertical-align:top}ol{padding-left:1.2rem}"
-        "li{margin:.3rem 0;white-space:pre-wrap}time{color:#5b6575;font-size:.85em}"
-        "li[data-kind=status]{color:#5b6575}li[data-kind=note],li[data-kind=private]{background:#fff7db}</style>"
+        f"<title>Relaydesk chat log — session {summary['id']}</title><style>{LOG_STYLE}</style>"
         f"</head><body><h1>Relaydesk chat log</h1><table>{rows}</table>"
         f'<h2>Log</h2><ol class="log">{entries}</ol></body></html>'
     )

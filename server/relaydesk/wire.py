@@ -101,11 +101,17 @@ class Outbox:
     def receive(self) -> str | bytes | None:
         return self.ws.receive()
 
-    def close(self) -> None:
-        """Stop the writer; frames still queued are dropped with the connection."""
+    def close(self, reason: int | None = None, message: str | None = None) -> None:
+        """Stop the writer; frames still queued are dropped with the connection.
+
+        With a ``reason`` (a websocket close code), the client is told why, as
+        when a rep's sign-in ends and their console must go back to signing in.
+        """
         with self._changed:
             self._open = False
             self._changed.notify_all()
+        if reason is not None:
+            self.ws.close(reason, message)
 
     def _has_room(self) -> bool:
         return not self._open or self._queued < self.limit

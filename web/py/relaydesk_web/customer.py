@@ -1,9 +1,7 @@
 """The customer window: ask for help, wait in the queue, chat.  Loaded by the portal page."""
 
 import asyncio
-import json
 
-import js
 from pyscript import document, window
 
 from relaydesk_web import dom
@@ -95,9 +93,7 @@ def send_file() -> None:
 
 async def allow_downloads(token: str) -> None:
     """Let this browser download its own session's files (an HttpOnly cookie for /files)."""
-    options = dom.js_object(method="POST", body=json.dumps({"token": token}),
-                            headers={"Content-Type": "application/json"})
-    await js.fetch("/files/access", options)
+    await dom.post_json("/files/access", {"token": token})
 
 
 def ask(event) -> None:

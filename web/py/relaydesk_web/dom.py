@@ -36,6 +36,17 @@ def by_id(element_id: str):
     return document.getElementById(element_id)
 
 
+def csrf_headers() -> dict[str, str]:
+    """Return the header that shows the server a request comes from this page: its CSRF token."""
+    return {"X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content}
+
+
+async def post_json(url: str, body: dict):
+    """POST ``body`` as JSON to our server, with this page's CSRF token; return the fetch response."""
+    headers = {"Content-Type": "application/json"} | csrf_headers()
+    return await js.fetch(url, js_object(method="POST", body=json.dumps(body), headers=headers))
+
+
 def listen(element, event: str, handler, keep: list | None = None, capture: bool = False) -> None:
     """Call ``handler(event)`` for each ``event`` on ``element``.
 
@@ -213,7 +224,7 @@ class FileSender:
         show("upload", True)
         request = js.XMLHttpRequest.new()
         request.open("POST", url)
-        for name, value in self.headers().items():
+        for name, value in (self.headers() | csrf_headers()).items():
             request.setRequestHeader(name, value)
         kept: list = []
 

@@ -106,4 +106,7 @@ class Runtime:
 
     def _on_close(self, event) -> None:
         self.socket = None
+        if event.code == protocol.SIGNED_OUT:  # the rep's sign-in ended: reloaded, the page asks them to sign in
+            window.location.reload()
+            return
         self.dispatch({"type": "disconnected"})

@@ -172,8 +172,7 @@ class MessageTools:
             error.textContent, error.hidden = str(exc), False
             return
         body = dict(zip(("kind", "category", "title", "body"), fields, strict=True))
-        options = dom.js_object(method="POST", body=json.dumps(body), headers={"Content-Type": "application/json"})
-        response = await js.fetch("/rep/scripts", options)
+        response = await dom.post_json("/rep/scripts", body)
         answer = json.loads(await response.text())
         if not response.ok:
             error.textContent, error.hidden = answer["error"], False

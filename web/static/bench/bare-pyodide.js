@@ -1,0 +1,9 @@
+// The baseline for bench/boot.py: Pyodide alone, from our own origin, no PyScript, no app.
+// A file, not an inline script: the Content-Security-Policy runs scripts from our origin only.
+import { loadPyodide } from "/assets/pyodide/pyodide.mjs";
+
+const pyodide = await loadPyodide();
+pyodide.runPython(
+  "from js import document\n" +
+  "document.querySelector('[data-testid=app-status]').textContent = 'Connected'"
+);
