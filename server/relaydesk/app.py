@@ -99,6 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
     def too_large(error):
         return {"error": files.too_large()}, 413
 
+    files.pace_uploads(app)  # before the CSRF check, which reads the body first
     _add_csrf(app)
     app.register_blueprint(pages.bp)  # last: it holds the portals' catch-all route
     app.add_template_filter(lambda at: transcript.timestamp(at, transcript.zone("UTC")), "utc")

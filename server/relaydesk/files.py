@@ -8,10 +8,12 @@ import os
 import re
 import secrets
 import sqlite3
+import time
 from pathlib import Path
 
 import gevent
-from flask import Blueprint, abort, current_app, jsonify, make_response, request, send_file
+from flask import Blueprint, Flask, abort, current_app, jsonify, make_response, request, send_file
+from werkzeug.exceptions import RequestTimeout
 
 from .auth import current_rep, relay, same_origin, store
 from .database import StorageError
@@ -81,24 +83,56 @@ def upload(session_id: int):
         return problem(404, "That session does not exist.")
     if session.status != "active":
         return problem(409, "Files can be sent while the session is active.")
-    try:
-        with gevent.Timeout(upload_deadline(request.content_length or 0)):
-            return keep(session, author)
-    except gevent.Timeout:  # keep() has let go of the part that came; the socket goes too
-        answer = make_response(problem(408, "The file came in too slowly and was not kept. Try again on a faster "
-                                            "connection."))
-        answer.headers["Connection"] = "close"
-        return answer
+    return keep(session, author)
 
 
-def upload_deadline(size: int) -> float:
-    """Give an upload a few seconds, plus the time its size takes at the slowest pace we accept.
+class PacedBody:
+    """A request body that must arrive within a deadline: a trickled upload is cut off (408), not held open.
+
+    Whoever reads the body first (the CSRF check reads the form) reads it
+    through this, so no read waits past the deadline.
+    """
+
+    def __init__(self, body, deadline_s: float) -> None:
+        self.body, self.deadline = body, time.monotonic() + deadline_s
+
+    def read(self, *args):
+        return self._within(self.body.read, *args)
+
+    def readline(self, *args):
+        return self._within(self.body.readline, *args)
+
+    def _within(self, read, *args):
+        left_s = self.deadline - time.monotonic()
+        try:
+            if left_s <= 0:
+                raise gevent.Timeout()
+            with gevent.Timeout(left_s):
+                return read(*args)
+        except gevent.Timeout:
+            raise RequestTimeout("The file came in too slowly and was not kept. Try again on a faster "
+                                 "connection.") from None
+
+
+def pace_uploads(app: Flask) -> None:
+    """Give every upload a deadline before anything reads it: a few seconds, plus its size at the slowest pace.
 
     A client that trickles bytes would otherwise hold a connection (and a file
-    descriptor) for as long as it likes.
+    descriptor) for as long as it likes.  Registered before the CSRF check.
     """
-    config = current_app.config
-    return config["UPLOAD_GRACE_S"] + size / (config["UPLOAD_MIN_KBPS"] * 1024)
+
+    @app.before_request
+    def deadline() -> None:
+        if request.method == "POST" and request.path.startswith("/files/"):
+            size = request.content_length or 0
+            deadline_s = app.config["UPLOAD_GRACE_S"] + size / (app.config["UPLOAD_MIN_KBPS"] * 1024)
+            request.environ["wsgi.input"] = PacedBody(request.environ["wsgi.input"], deadline_s)
+
+    @app.errorhandler(RequestTimeout)
+    def too_slow(error: RequestTimeout):
+        answer = make_response(problem(408, str(error.description)))
+        answer.headers["Connection"] = "close"  # what is still on its way is not read
+        return answer
 
 
 def keep(session: Session, author: tuple[str, str, int | None]):
