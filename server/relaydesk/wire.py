@@ -11,6 +11,7 @@ its queue is full.
 
 from __future__ import annotations
 
+import logging
 import select
 import socket
 import threading
@@ -20,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from simple_websocket import ConnectionClosed
+
+log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 4 * 1024 * 1024  # characters waiting for a slow reader before its handlers wait for room
 
@@ -128,9 +131,7 @@ class Outbox:
                 if not self._open:
                     return
                 frame = self._frames[0]
-            try:
-                self.ws.send(frame)
-            except (ConnectionClosed, OSError):
+            if not self._sent(frame):
                 with self._changed:
                     self._shut()
                 return
@@ -138,6 +139,18 @@ class Outbox:
                 self._frames.popleft()
                 self._queued -= len(frame)
                 self._changed.notify_all()
+
+
+    def _sent(self, frame: str | bytes) -> bool:
+        """Write one frame whole; False once the connection is done for."""
+        try:
+            self.ws.send(frame)
+        except (ConnectionClosed, OSError):  # the peer went away, or stopped reading
+            return False
+        except Exception:  # a bug costs this connection, not the server
+            log.exception("writing to a websocket failed")
+            return False
+        return True
 
 
 @contextmanager
