@@ -9,7 +9,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from tests.liveserver import LiveServer
+from tests.liveserver import UNPACED, LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -21,7 +21,7 @@ CHROMIUM_ARGS = [
 @contextmanager
 def live_server(reps: tuple[str, ...] = ("alice",)):
     with tempfile.TemporaryDirectory() as folder:
-        server = LiveServer(Path(folder))
+        server = LiveServer(Path(folder), UNPACED)
         server.start()
         for username in reps:
             server.add_rep(username, username.title())

@@ -20,7 +20,7 @@ from pathlib import Path
 import websocket
 from PIL import Image
 
-from tests.liveserver import LiveServer
+from tests.liveserver import UNPACED, LiveServer
 from tests.wsclient import post_form, sign_in
 
 WORKERS = 8
@@ -103,7 +103,7 @@ def run(server: LiveServer, cookies: list[str], sessions: int, image: bytes) -> 
 def main(sessions: int = 2000) -> None:
     image = thumbnail()
     with tempfile.TemporaryDirectory() as folder:
-        server = LiveServer(Path(folder), {"DB_SYNCHRONOUS": "NORMAL"})
+        server = LiveServer(Path(folder), {"DB_SYNCHRONOUS": "NORMAL", **UNPACED})
         server.start()
         try:
             server.add_rep("root", "Root", admin=True)

@@ -71,7 +71,7 @@ AS_A_BROWSER = "as a browser"  # send the token a browser would hold for this co
 
 
 def post_form(server, path: str, fields: dict | None, origin: str | None = None, cookie: str | None = None,
-              token: str | None = AS_A_BROWSER):
+              token: str | None = AS_A_BROWSER, headers: dict | None = None):
     """POST a form (GET when ``fields`` is None) without following redirects; return (status, headers, body).
 
     A POST carries the CSRF token of one of our pages loaded with ``cookie`` first, as a browser's form does,
@@ -81,7 +81,7 @@ def post_form(server, path: str, fields: dict | None, origin: str | None = None,
         cookie, token = browser_token(server, cookie)
     if fields is not None and token is not None:
         fields = {**fields, "csrf_token": token}
-    headers = {"Origin": origin or server.url} | ({"Cookie": cookie} if cookie else {})
+    headers = {"Origin": origin or server.url} | ({"Cookie": cookie} if cookie else {}) | (headers or {})
     data = urllib.parse.urlencode(fields).encode() if fields is not None else None
     request = urllib.request.Request(server.url + path, data=data, headers=headers,
                                      method="POST" if fields is not None else "GET")

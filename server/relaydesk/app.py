@@ -12,11 +12,14 @@ from flask import Flask, abort, request
 from flask_sock import Sock
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, auth, files, headers, library, pages, records, transcript
+from . import admin, auth, files, headers, library, pages, records, throttle, transcript
 from .hub import CustomerConnection, RepConnection
+from .passwords import Passwords
 from .relay import Relay
 from .store import Store
+from .wire import outbox
 
 mimetypes.add_type("application/wasm", ".wasm")
 mimetypes.add_type("text/javascript", ".mjs")
@@ -33,6 +36,15 @@ DEFAULTS: dict[str, object] = {
     "CUSTOMER_GONE_S": 20,  # how long a customer may be disconnected before they count as gone
     "HOUSEKEEPING_S": 1.0,  # how often the queue and presence are swept
     "MAX_FILE_MB": 25,  # the largest file a customer or rep may send
+    "UPLOAD_GRACE_S": 20,  # an upload may take this long, plus its size at UPLOAD_MIN_KBPS, before it is dropped
+    "UPLOAD_MIN_KBPS": 8,  # the slowest pace (KB/s) an upload may come in at
+    "WAITING_MESSAGES": 20,  # messages a customer may write while still waiting in the queue
+    "ALLOW_SHARED_DATA_DIR": False,  # True: start even when other users may read the data folder
+    "SEND_TIMEOUT_S": 10,  # a frame a client does not take within this closes its connection
+    "MAX_KEYS_PER_REP": 5,  # session keys one rep may have waiting for customers at once
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For: the client address comes from it
+    "HASH_OFF_HUB": True,  # hash passwords on gevent's threadpool (False only to measure the difference)
+    **throttle.DEFAULTS,
     "SIGN_IN_LIFETIME_S": 12 * 3600,  # a rep's sign-in ends this long after it began, used or not
     "SIGN_IN_IDLE_S": 2 * 3600,  # and this long after it was last used
     "SESSION_COOKIE_NAME": "relaydesk_session",
@@ -59,17 +71,22 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("RELAYDESK")
     app.config.update(config or {})
     data_dir = Path(app.config["DATA_DIR"] or app.instance_path)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_pyfile(str(data_dir / "relaydesk.cfg"), silent=True)
     app.config.update(config or {})
     app.config["DATA_DIR"] = str(data_dir)
+    if not app.config["ALLOW_SHARED_DATA_DIR"]:
+        _check_private(data_dir)
     app.secret_key = app.config.get("SECRET_KEY") or _secret_key(data_dir)
     # The cookie only names a sign-in, which the server ends; the browser may as well drop it by then.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["SIGN_IN_LIFETIME_S"])
     # Refuse larger uploads before reading them (a little room for the form around the file).
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_FILE_MB"] * 1024 * 1024 + 64 * 1024)
 
-    store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"])
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
+    store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"],
+                  passwords=Passwords(off_hub=bool(app.config["HASH_OFF_HUB"])))
     app.extensions["relaydesk"] = Relay(store, app.config)
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
@@ -82,11 +99,27 @@ def create_app(config: dict | None = None) -> Flask:
     def too_large(error):
         return {"error": files.too_large()}, 413
 
+    files.pace_uploads(app)  # before the CSRF check, which reads the body first
     _add_csrf(app)
     app.register_blueprint(pages.bp)  # last: it holds the portals' catch-all route
     app.add_template_filter(lambda at: transcript.timestamp(at, transcript.zone("UTC")), "utc")
     _add_sockets(app)
     return app
+
+
+class DataFolderRefused(Exception):
+    """The data folder cannot be used as it is; the message names it and says what to do."""
+
+
+def _check_private(data_dir: Path) -> None:
+    """Refuse a data folder other users may open: it holds password hashes, chat logs and files."""
+    mode = data_dir.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise DataFolderRefused(
+            f"The data folder {data_dir} is open to other users of this machine (mode {mode:o}), and it holds the "
+            f"reps' password hashes, the chat logs and the files sent. Make it private with 'chmod 700 {data_dir}', "
+            "then start again; or, if others must share it, set ALLOW_SHARED_DATA_DIR = True in its relaydesk.cfg "
+            "(or RELAYDESK_ALLOW_SHARED_DATA_DIR=true).")
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -124,10 +157,12 @@ def _add_sockets(app: Flask) -> None:
 
     @sock.route("/ws/customer")
     def customer_socket(ws):
-        auth.relay().serve(CustomerConnection(ws))
+        with outbox(ws, app.config["SEND_TIMEOUT_S"]) as out:
+            auth.relay().serve(CustomerConnection(out, request.remote_addr or ""))
 
     @sock.route("/ws/rep")
     def rep_socket(ws):
         sign_in = auth.current_sign_in()
         if sign_in is not None:  # the handshake guard refused it otherwise
-            auth.relay().serve(RepConnection(ws, sign_in.rep, sign_in.key))
+            with outbox(ws, app.config["SEND_TIMEOUT_S"]) as out:
+                auth.relay().serve(RepConnection(out, sign_in.rep, sign_in.key))

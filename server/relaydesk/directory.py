@@ -10,27 +10,32 @@ import json
 import re
 import sqlite3
 
-from werkzeug.security import check_password_hash, generate_password_hash
-
-from . import prefs, scripts
+from . import prefs, protocol, scripts
 from .database import Database, inserted_id
 from .model import RESERVED_PATHS, Refused, Rep, now_ms
+from .passwords import Passwords
 
 
 class Directory:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, passwords: Passwords | None = None) -> None:
         self.db = db
+        self.passwords = passwords or Passwords()
 
     # --- reps -------------------------------------------------------------
 
+    def is_rep_name(self, name: str) -> bool:
+        """Tell whether ``name`` is a rep's display name, ignoring case and spacing: a customer may not take it."""
+        wanted = " ".join(name.casefold().split())
+        return any(" ".join(rep.display_name.casefold().split()) == wanted for rep in self.reps())
+
     def add_rep(self, username: str, display_name: str, password: str, admin: bool = False) -> Rep:
         """Create a rep; raise ``ValueError`` with a readable reason on bad input."""
-        username, display_name = username.strip(), display_name.strip()
+        username, display_name = username.strip(), protocol.one_line(display_name)
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", username):
             raise ValueError("A username is 1 to 40 letters, digits, '.', '-' or '_'.")
         if not display_name or len(display_name) > 80:
             raise ValueError("A display name is 1 to 80 characters.")
-        password_hash = _password_hash(password)
+        password_hash = self._password_hash(password)
         try:
             cur = self.db.write(
                 "INSERT INTO reps (username, display_name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -41,11 +46,11 @@ class Directory:
         return Rep(inserted_id(cur), username, display_name, "admin" if admin else "rep")
 
     def authenticate(self, username: str, password: str) -> Rep | None:
-        """Return the rep whose username and password these are, else None."""
+        """Return the rep whose username and password these are, else None; either way after one hash."""
         row = self.db.row("SELECT * FROM reps WHERE username = ?", (username.strip(),))
-        if row is None or not check_password_hash(row["password_hash"], password):
+        if not self.passwords.check(row["password_hash"] if row else None, password):
             return None
-        return rep_from_row(row)
+        return rep_from_row(row) if row else None
 
     def get_rep(self, rep_id: int) -> Rep | None:
         row = self.db.row("SELECT * FROM reps WHERE id = ?", (rep_id,))
@@ -67,7 +72,13 @@ class Directory:
 
     def set_password(self, username: str, password: str) -> Rep:
         """Give a rep a new password, ending every sign-in they have (their sockets close)."""
-        return self._change_rep(username, "password_hash = ?", _password_hash(password))
+        return self._change_rep(username, "password_hash = ?", self._password_hash(password))
+
+    def _password_hash(self, password: str) -> str:
+        """Return the hash to keep for a new password (made off the hub); ``ValueError`` if it is too weak."""
+        if len(password) < 8:
+            raise ValueError("A password needs at least 8 characters.")
+        return self.passwords.hash(password)
 
     def _change_rep(self, username: str, change: str, value: object) -> Rep:
         """Change one thing about a rep and end all their sign-ins, at once; ``ValueError`` if there is no such rep."""
@@ -157,10 +168,3 @@ class Directory:
 
 def rep_from_row(row: sqlite3.Row) -> Rep:
     return Rep(row["id"], row["username"], row["display_name"], row["role"], bool(row["disabled"]))
-
-
-def _password_hash(password: str) -> str:
-    """Return the hash to keep for a new password; ``ValueError`` if it is too weak to keep."""
-    if len(password) < 8:
-        raise ValueError("A password needs at least 8 characters.")
-    return generate_password_hash(password)

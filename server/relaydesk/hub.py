@@ -9,6 +9,7 @@ sessions holds only the open ones.  ``Relaying`` is what the relay's parts
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ class Connection:
 
     def __init__(self, ws: Socket) -> None:
         self.ws = ws
+        self.tag = secrets.token_hex(8)  # this socket's own name, for what is counted per socket
         self._lock = threading.Lock()
 
     def send(self, frame: str) -> None:
@@ -71,13 +73,18 @@ class RepConnection(Connection):
 
 
 class CustomerConnection(Connection):
-    """A customer's page, bound to its session by its first ``request`` or ``hello``."""
+    """A customer's page, bound to its session by its first ``request`` or ``hello``.
+
+    ``address`` (the client's, as the handshake came) and ``tag`` (this socket's
+    own) are what wrong session keys are counted against.
+    """
 
     role = "customer"
 
-    def __init__(self, ws: Socket) -> None:
+    def __init__(self, ws: Socket, address: str = "") -> None:
         super().__init__(ws)
         self.session_id: int | None = None
+        self.address = address
 
 
 RepHandler = Callable[[RepConnection, dict], None]
@@ -287,11 +294,15 @@ class Relaying(Protocol):
         """Send a session's fresh summary to everyone in it."""
         ...
 
+    def check_capacity(self, rep: Rep, frame_id: str) -> None:
+        """Refuse a rep who holds as many sessions as the team allows."""
+        ...
+
 
 @dataclass(eq=False)
 class Part:
-    """A part of the relay (``Team``, ``Screens``): it reads and writes the store, reaches people through the
-    hub, and relies on the relay for the rest."""
+    """A part of the relay (``Team``, ``Screens``, ``SessionKeys``): it reads and writes the store, reaches people
+    through the hub, and relies on the relay for the rest."""
 
     store: Store
     hub: Hub

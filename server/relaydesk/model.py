@@ -16,6 +16,10 @@ class Refused(Exception):
     """A request the store turns down; the message is meant for the person who made it."""
 
 
+class KeyRefused(Refused):
+    """A session key that is wrong, used or expired: the relay counts these against the guesser."""
+
+
 def web_address(text: str) -> str:
     """Return ``text`` as an http(s) address; raise ``Refused`` for anything else."""
     try:

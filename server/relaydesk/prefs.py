@@ -28,7 +28,7 @@ class PrefsError(ValueError):
 
 def _whole(value: object, low: int, high: int, problem: str) -> int:
     """Return a whole number from ``low`` to ``high`` (digits typed in a form count); else raise ``problem``."""
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise PrefsError(problem)
@@ -54,7 +54,7 @@ def check(changes: dict, current: dict | None = None) -> dict:
             raise PrefsError(f"{flag.replace('_', ' ').capitalize()} is on or off.")
     prefs["font_size"] = _whole(prefs["font_size"], FONT_SIZES.start, FONT_SIZES.stop - 1,
                                 f"The font size is {FONT_SIZES.start} to {FONT_SIZES.stop - 1} pixels.")
-    if prefs["spell_language"] not in LANGUAGES:
+    if not isinstance(prefs["spell_language"], str) or prefs["spell_language"] not in LANGUAGES:
         raise PrefsError("Spell check speaks English (en) or French (fr).")
     words = prefs["dictionary"]
     if not isinstance(words, list) or len(words) > MOST_WORDS or not all(

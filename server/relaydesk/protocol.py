@@ -17,6 +17,7 @@ MAX_NAME = 80
 MAX_ISSUE = 2000
 MAX_DETAIL = 200
 MAX_COMMENT = 500
+MAX_WHOLE = 2**53 - 1  # the largest whole number a browser's JSON keeps exactly; SQLite's integers hold it too
 
 # Event kinds as they appear in the chat log (``data-kind`` in the DOM).
 MESSAGE = "message"
@@ -34,7 +35,14 @@ AUDIENCE_REPS = "reps"
 SIGNED_OUT = 4401
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Line and paragraph breaks become spaces in one-line text; other controls and the characters that
+# reorder or hide text (bidi overrides, isolates and marks) are dropped, so a name reads as it is.
+_BREAKS = re.compile("[\t\n\r\v\f\x85\u2028\u2029]")
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _PORTAL = re.compile(r"^/[a-z0-9/-]{0,63}$")
+_MARK = re.compile(r'["\[\]{}:,]')  # where a frame's strings start, and the marks between them
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # only a \u escape makes one: UTF-8 cannot carry it
 
 
 class ProtocolError(ValueError):
@@ -53,11 +61,15 @@ def encode(type: str, **fields: object) -> str:
 
 
 def error_frame(error: ProtocolError) -> str:
-    """Return the frame that tells a client why its frame was refused."""
-    fields = {"code": error.code, "message": error.message}
+    """Return the frame that tells a client why its frame was refused.
+
+    It is plain ASCII, so that it carries back even an id the client wrote
+    with a lone surrogate, which no UTF-8 text can hold.
+    """
+    fields = {"type": "error", "code": error.code, "message": error.message}
     if error.id is not None:
         fields["id"] = error.id
-    return encode("error", **fields)
+    return json.dumps(fields, separators=(",", ":"))
 
 
 # --- field checks -----------------------------------------------------------
@@ -69,11 +81,16 @@ def _client_id(value: object) -> str:
     return value
 
 
-def _text(limit: int, label: str, required: bool = True):
+def one_line(text: str) -> str:
+    """Return ``text`` as one line a person reads as it is: no breaks, no controls, no direction tricks."""
+    return " ".join(_UNSEEN.sub("", _BREAKS.sub(" ", text)).split())
+
+
+def _text(limit: int, label: str, required: bool = True, single_line: bool = False):
     def check(value: object) -> str:
         if not isinstance(value, str):
             raise ProtocolError("bad-field", f"{label} must be text.")
-        value = value.strip()
+        value = one_line(value) if single_line else value.strip()
         if required and not value:
             raise ProtocolError("empty", f"{label} cannot be empty.")
         if len(value) > limit:
@@ -84,8 +101,8 @@ def _text(limit: int, label: str, required: bool = True):
 
 
 def _whole(value: object, least: int, code: str, message: str) -> int:
-    """Accept a whole number (not a bool) of at least ``least``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+    """Accept a whole number (not a bool) from ``least`` to ``MAX_WHOLE``."""
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= MAX_WHOLE:
         raise ProtocolError(code, message)
     return value
 
@@ -125,7 +142,7 @@ def _details(value: object) -> dict[str, str]:
     """Keep the few browser facts the customer's page reports about itself."""
     if not isinstance(value, dict):
         raise ProtocolError("bad-field", "details must be an object.")
-    check = _text(MAX_DETAIL, "A detail", required=False)
+    check = _text(MAX_DETAIL, "A detail", required=False, single_line=True)
     return {key: check(value[key]) for key in CLIENT_DETAILS if key in value and value[key] is not None}
 
 
@@ -206,7 +223,7 @@ CUSTOMER_FRAMES = {
         "id": _client_id,
         "token": _token,
         "portal": _portal,
-        "name": _text(MAX_NAME, "Your name"),
+        "name": _text(MAX_NAME, "Your name", single_line=True),
         "issue": _text(MAX_ISSUE, "The description of your issue"),
         "details": _details,
         "key": optional(_key),
@@ -248,19 +265,28 @@ def decode(frame: str | bytes, role: str) -> dict:
     if isinstance(frame, bytes):  # the relay takes a customer's screen images before decoding
         raise ProtocolError("binary", "This connection does not accept binary frames.")
     if len(frame.encode("utf-8")) > MAX_FRAME_BYTES:
-        raise ProtocolError("too-large", f"That was too large to send ({MAX_FRAME_BYTES // 1024} KB at most).")
+        raise ProtocolError("too-large", f"That was too large to send ({MAX_FRAME_BYTES // 1024} KB at most).",
+                            _top_level_id(frame[:MAX_FRAME_BYTES]))
     try:
         data = json.loads(frame)
     except ValueError:
         raise ProtocolError("bad-json", "That frame was not valid JSON.") from None
+    except RecursionError:
+        raise ProtocolError("too-deep", "That frame nests too deeply to be read.", _top_level_id(frame)) from None
     if not isinstance(data, dict):
         raise ProtocolError("bad-frame", "A frame must be a JSON object.")
     frame_id = data.get("id") if isinstance(data.get("id"), str) else None
+    if "\\u" in frame and _holds_lone_surrogate(data):
+        raise ProtocolError("bad-text", "That frame held text that is not valid Unicode (a lone surrogate).", frame_id)
     frame_type = data.get("type")
-    schema = ROLES[role].get(frame_type) if isinstance(frame_type, str) else None
+    if not isinstance(frame_type, str):
+        raise ProtocolError("unknown-type", "A frame's type must be text, like \"say\".", frame_id)
+    schema = ROLES[role].get(frame_type)
     if schema is None:
-        raise ProtocolError("unknown-type", f"Unknown frame type: {str(frame_type)[:40]!r}.", frame_id)
-    checked = {"type": data["type"]}
+        raise ProtocolError("unknown-type", f"Unknown frame type: {frame_type[:40]!r}.", frame_id)
+    checked: dict[str, object] = {"type": frame_type}
+    if frame_id is not None and "id" not in schema:  # so that a refusal still names the frame
+        checked["id"] = frame_id
     for field, check in schema.items():
         if field not in data:
             if getattr(check, "optional", False):
@@ -273,3 +299,49 @@ def decode(frame: str | bytes, role: str) -> dict:
             exc.id = frame_id
             raise
     return checked
+
+
+def _top_level_id(frame: str) -> str | None:
+    """Find a frame's id without parsing it, for a frame too deep or too large to parse.
+
+    One pass in linear time, counting how deep each mark is; an unterminated
+    string ends it, as it would end the parse.
+    """
+    depth = at = 0
+    recent = ["", "", ""]  # the last three tokens at the top level
+    while (mark := _MARK.search(frame, at)) is not None:
+        token, at = mark.group(), mark.end()
+        if token == '"':
+            string = _STRING.match(frame, mark.start())
+            if string is None:
+                break
+            token, at = string.group(), string.end()
+        if token in ("[", "{"):
+            depth += 1
+        elif token in ("]", "}"):
+            depth -= 1
+        elif depth == 1:
+            recent = recent[1:] + [token]
+            if recent[0] == '"id"' and recent[1] == ":" and token.startswith('"'):
+                try:
+                    return json.loads(token)
+                except ValueError:
+                    return None
+    return None
+
+
+def _holds_lone_surrogate(data: object) -> bool:
+    """Tell whether any text in a parsed frame, keys included, holds a lone surrogate; without recursion, as a
+    frame may be nested as deep as JSON lets it."""
+    waiting = [data]
+    while waiting:
+        item = waiting.pop()
+        if isinstance(item, str):
+            if _LONE_SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            waiting.extend(item)
+            waiting.extend(item.values())
+        elif isinstance(item, list):
+            waiting.extend(item)
+    return False

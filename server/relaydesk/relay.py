@@ -18,14 +18,17 @@ from typing import TypeVar
 from simple_websocket import ConnectionClosed
 
 from . import protocol
+from .database import StorageError
 from .details import OUTCOME_NAMES
 from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
+from .keys import SessionKeys
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .screen import Screens
 from .signins import SignIns
-from .store import Event, Participant, Refused, Rep, Session, Store, now_ms
+from .store import Event, KeyRefused, Participant, Refused, Rep, Session, Store, now_ms
 from .team import Team
+from .throttle import Throttle, wait_text
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +95,7 @@ def handler_table(frames: Mapping[str, object], *parts: Mapping[str, Handler]) -
 
 
 class Relay:
-    """Route the frames of one server's connections, with ``Team`` and ``Screens`` handling theirs.
+    """Route the frames of one server's connections, with ``Team``, ``Screens`` and ``SessionKeys`` handling theirs.
 
     The relay is what its parts rely on (``hub.Relaying``): the checks on a
     frame's session, and the one path every change takes.
@@ -101,18 +104,21 @@ class Relay:
     def __init__(self, store: Store, config: dict | None = None) -> None:
         config = config or {}
         self.store = store
-        self.key_lifetime_s = config.get("KEY_LIFETIME_S", 20 * 60)
         self.queue_timeout_s = config.get("QUEUE_TIMEOUT_S", 30 * 60)
         self.gone_after_s = config.get("CUSTOMER_GONE_S", 20)
+        self.waiting_messages = config.get("WAITING_MESSAGES", 20)
         self.sign_ins = SignIns(store.db, config.get("SIGN_IN_LIFETIME_S", 12 * 3600),
                                 config.get("SIGN_IN_IDLE_S", 2 * 3600))
         self.hub = Hub(store)
         self.team = Team(store, self.hub, self)
         self.screens = Screens(store, self.hub, self)
+        self.throttle = Throttle(config)
+        self.keys = SessionKeys(store, self.hub, self, self.throttle, config.get("KEY_LIFETIME_S", 20 * 60),
+                                config.get("MAX_KEYS_PER_REP", 5))
         self._rep_handlers = handler_table(protocol.REP_FRAMES, {
             "hello": self._rep_hello, "say": self._rep_say, "note": self._rep_note, "push-url": self._rep_push_url,
-            "prefs": self._rep_prefs, "accept": self._rep_accept, "make-key": self._rep_make_key, "end": self._rep_end,
-        }, self.team.handlers(), self.screens.rep_handlers())
+            "prefs": self._rep_prefs, "accept": self._rep_accept, "end": self._rep_end,
+        }, self.team.handlers(), self.screens.rep_handlers(), self.keys.rep_handlers())
         self._customer_handlers = handler_table(protocol.CUSTOMER_FRAMES, {
             "request": self._customer_request, "hello": self._customer_hello, "say": self._customer_say,
         }, self.screens.customer_handlers())
@@ -140,6 +146,7 @@ class Relay:
             if isinstance(conn, CustomerConnection) and isinstance(frame, bytes) and conn.session_id is not None:
                 return self.screens.image(conn.session_id, frame)
             message = protocol.decode(frame, conn.role)
+            self._keep_pace(conn, message)
             if isinstance(conn, RepConnection):
                 self._rep_seen(conn)
                 self._rep_handlers[message["type"]](conn, message)
@@ -149,9 +156,26 @@ class Relay:
             if exc.id is None and isinstance(message.get("id"), str):  # refused further in, e.g. as the session ended
                 exc.id = message["id"]
             conn.send(protocol.error_frame(exc))
+        except StorageError as exc:  # not now: the frame's sender keeps it and sends it again
+            frame_id = message.get("id") if isinstance(message.get("id"), str) else None
+            log.warning("storage refused a %s frame: %s", conn.role, exc.__cause__)
+            conn.send(protocol.error_frame(ProtocolError("storage", str(exc), frame_id)))
         except Exception:  # a bug must cost one frame, not the connection
             log.exception("frame from %s failed", conn.role)
-            conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.")))
+            conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.",
+                                                         message.get("id"))))
+
+    def _keep_pace(self, conn: RepConnection | CustomerConnection, message: dict) -> None:
+        """Refuse a frame from a page or a rep that sends faster than a person does (a burst, then a pace).
+
+        Counted per rep across their devices, per customer page otherwise; the
+        refused frame changes nothing, and the connection stays up.
+        """
+        sender = f"rep:{conn.rep.id}" if isinstance(conn, RepConnection) else f"page:{conn.tag}"
+        wait = self.throttle.frame_wait(sender)
+        if wait:
+            raise ProtocolError("rate-limited", f"You are sending faster than we can take: wait {wait_text(wait)}, "
+                                "then try again.", message.get("id") if isinstance(message.get("id"), str) else None)
 
     def _rep_seen(self, conn: RepConnection) -> None:
         """Count a frame from a rep's console as a use of their sign-in, written at most once a minute."""
@@ -190,12 +214,21 @@ class Relay:
     def _customer_request(self, conn: CustomerConnection, message: dict) -> None:
         if conn.session_id is not None:
             raise ProtocolError("already-joined", "You are already in a support session.", message["id"])
+        if message["key"]:
+            self.keys.guard(conn, message["id"])
+        if not self.store.request_known(message["id"]):  # a resend after a lost reply is no new request
+            wait = self.throttle.request_wait(conn.address)
+            if wait:
+                raise ProtocolError("rate-limited", f"Too many requests for help come from your network: wait "
+                                    f"{wait_text(wait)}, then try again.", message["id"])
         try:
             session = self.store.create_session(
                 message["id"], message["token"], message["portal"], message["name"],
                 message["issue"], message["details"], message["key"],
             )
         except Refused as exc:
+            if isinstance(exc, KeyRefused):
+                self.keys.missed(conn)
             raise ProtocolError("refused", str(exc), message["id"]) from None
         self._join_customer(conn, session, since=0)
         conn.send(protocol.encode("ack", id=message["id"], session=session.id))
@@ -206,7 +239,7 @@ class Relay:
         elif session.status == "active" and session.owner_rep_id is not None:
             self.status(session, f"asked-{message['id']}", f"{session.customer_name} joined with a session key")
             self._opened(session, self.store.rep(session.owner_rep_id), f"keyed-{message['id']}")
-            self._keys_changed(session.owner_rep_id)
+            self.keys.changed(session.owner_rep_id)
 
     def _customer_hello(self, conn: CustomerConnection, message: dict) -> None:
         session = self.store.session_for_token(message["token"])
@@ -232,6 +265,10 @@ class Relay:
 
     def _customer_say(self, conn: CustomerConnection, message: dict) -> None:
         session = self.customer_session(conn, message["id"])
+        if (session.status == "waiting" and not self.store.has_event(session.id, message["id"])
+                and self.store.customer_messages(session.id) >= self.waiting_messages):
+            raise ProtocolError("quota", "You can write more once a representative has joined you: they will read "
+                                "everything you wrote so far.", message["id"])
         self._record(
             conn, session, message["id"], protocol.MESSAGE, message["text"],
             author_kind="customer", author_name=session.customer_name,
@@ -257,7 +294,7 @@ class Relay:
             me={"id": rep.id, "name": rep.display_name, "admin": rep.is_admin},
             sessions=[self.rep_view(session) for session in sessions],
             queue=self._queue_view(),
-            keys=self.store.rep_keys(rep.id),
+            **self.keys.view(rep.id),
             invites=[self.team.invite_view(session_id, by) for session_id, by in self.store.invites_for(rep.id)],
             invite_hidden=self.store.setting("invite_hidden") == "1",
             prefs=self.store.prefs(rep.id),
@@ -366,7 +403,8 @@ class Relay:
         """Return how many sessions a rep may hold at once (0: no cap), as an admin set it."""
         return int(self.store.setting("max_sessions", "0") or 0)
 
-    def _check_capacity(self, rep: Rep, frame_id: str) -> None:
+    def check_capacity(self, rep: Rep, frame_id: str) -> None:
+        """Refuse a rep who holds as many sessions as the team allows."""
         cap = self.max_sessions()
         if cap and len(self.store.rep_sessions(rep.id)) >= cap:
             raise ProtocolError("at-capacity", f"You already hold {cap} sessions, the most your team allows at once. "
@@ -378,7 +416,7 @@ class Relay:
         if session is None or session.status == "ended":
             raise ProtocolError("taken", "That customer is no longer waiting.", message["id"])
         if session.owner_rep_id != rep.id:
-            self._check_capacity(rep, message["id"])
+            self.check_capacity(rep, message["id"])
         if self.store.accept(session_id, rep):
             self._opened(self.store.session(session_id), rep, f"accept-{message['id']}")
             self._queue_changed()
@@ -403,15 +441,6 @@ class Relay:
             text = greeting.replace("{customer}", session.customer_name).replace("{rep}", rep.display_name)
             self._record(None, session, f"greeting-{session.id}", protocol.MESSAGE, text[: protocol.MAX_TEXT],
                          "rep", rep.display_name, rep.id)
-
-    def _rep_make_key(self, conn: RepConnection, message: dict) -> None:
-        self._check_capacity(conn.rep, message["id"])
-        self.store.make_key(conn.rep, self.key_lifetime_s)
-        self._keys_changed(conn.rep.id)
-        conn.send(protocol.encode("ack", id=message["id"]))
-
-    def _keys_changed(self, rep_id: int) -> None:
-        self.hub.send_to_rep(rep_id, protocol.encode("keys", keys=self.store.rep_keys(rep_id)))
 
     def _rep_end(self, conn: RepConnection, message: dict) -> None:
         session = self.rep_session(conn, message["session"], message["id"])

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from .database import Database, inserted_id
 from .directory import Directory
-from .model import Event, Participant, Refused, Rep, Session, hash_token, now_ms
+from .model import Event, KeyRefused, Participant, Refused, Rep, Session, hash_token, now_ms
+from .passwords import Passwords
 
-__all__ = ["Event", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
+__all__ = ["Event", "KeyRefused", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reps (
@@ -104,6 +105,9 @@ CREATE TABLE IF NOT EXISTS invites (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (session_id, rep_id)
 );
+CREATE TABLE IF NOT EXISTS screen_consents (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions(id)  -- its customer allowed sharing and has not stopped since
+);
 CREATE TABLE IF NOT EXISTS events (
     session_id INTEGER NOT NULL REFERENCES sessions(id),
     seq INTEGER NOT NULL,
@@ -120,6 +124,7 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (session_id, seq),
     UNIQUE (session_id, id)
 );
+INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '');
 """
 
 
@@ -127,12 +132,11 @@ class Store(Directory):
     """Read and write everything Relaydesk keeps, through one SQLite file: the team (``Directory``) and the
     sessions, their participants and chat logs."""
 
-    def __init__(self, path: str | Path, synchronous: str = "FULL") -> None:
-        super().__init__(Database(path, synchronous, SCHEMA))
+    def __init__(self, path: str | Path, synchronous: str = "FULL", passwords: Passwords | None = None) -> None:
+        super().__init__(Database(path, synchronous, SCHEMA), passwords)
         self.path = self.db.path
         if "disabled" not in {row["name"] for row in self.db.rows("PRAGMA table_info(reps)")}:  # an older file
             self.db.write("ALTER TABLE reps ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
-        self.db.write("INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '')")
 
     def close(self) -> None:
         self.db.close()
@@ -159,6 +163,8 @@ class Store(Directory):
             portal = self.portal(portal_path)
             if portal is None:
                 raise Refused("This help page does not exist.")
+            if self.is_rep_name(name):
+                raise Refused("That name belongs to one of our representatives: please use your own name.")
             try:
                 with self.db.transaction() as db:
                     owner = self._take_key(db, key) if key else None
@@ -182,11 +188,11 @@ class Store(Directory):
         """Return the rep a valid session key belongs to; refuse it with a reason otherwise."""
         row = db.execute("SELECT * FROM session_keys WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise Refused("No session key matches those digits. Check them with your representative.")
+            raise KeyRefused("No session key matches those digits. Check them with your representative.")
         if row["session_id"] is not None:
-            raise Refused("That session key was already used. Ask your representative for a new one.")
+            raise KeyRefused("That session key was already used. Ask your representative for a new one.")
         if row["expires_at"] <= now_ms():
-            raise Refused("That session key has expired. Ask your representative for a new one.")
+            raise KeyRefused("That session key has expired. Ask your representative for a new one.")
         return row["rep_id"]
 
     # --- session keys -----------------------------------------------------
@@ -202,15 +208,21 @@ class Store(Directory):
             at = now_ms()
             db.execute("INSERT INTO session_keys (key, rep_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
                        (key, rep.id, at, at + lifetime_s * 1000))
-        return {"key": key, "expires_at": at + lifetime_s * 1000}
+        return {"key": key, "created_at": at, "expires_at": at + lifetime_s * 1000}
 
     def rep_keys(self, rep_id: int) -> list[dict]:
         """Return the rep's keys that can still be used, soonest to expire first."""
         rows = self.db.rows(
-            "SELECT key, expires_at FROM session_keys WHERE rep_id = ? AND session_id IS NULL AND expires_at > ?"
-            " ORDER BY expires_at", (rep_id, now_ms()),
+            "SELECT key, created_at, expires_at FROM session_keys"
+            " WHERE rep_id = ? AND session_id IS NULL AND expires_at > ? ORDER BY expires_at", (rep_id, now_ms()),
         )
         return [dict(row) for row in rows]
+
+    def reps_with_keys(self) -> list[int]:
+        """Return the ids of the reps who have keys that can still be used."""
+        rows = self.db.rows("SELECT DISTINCT rep_id FROM session_keys WHERE session_id IS NULL AND expires_at > ?",
+                            (now_ms(),))
+        return [row["rep_id"] for row in rows]
 
     def session_for_token(self, token: str) -> Session | None:
         row = self.db.row("SELECT id FROM sessions WHERE token_hash = ?", (hash_token(token),))
@@ -395,6 +407,18 @@ class Store(Directory):
             )
             db.execute("DELETE FROM invites WHERE session_id = ? AND rep_id = ?", (session_id, to_rep_id))
 
+    # --- screen sharing -------------------------------------------------------
+
+    def set_screen_consent(self, session_id: int, given: bool) -> None:
+        """Remember whether the customer is sharing their screen at a rep's request: a restart forgets the rest."""
+        if given:
+            self.db.write("INSERT OR IGNORE INTO screen_consents (session_id) VALUES (?)", (session_id,))
+        else:
+            self.db.write("DELETE FROM screen_consents WHERE session_id = ?", (session_id,))
+
+    def screen_consent(self, session_id: int) -> bool:
+        return self.db.row("SELECT 1 FROM screen_consents WHERE session_id = ?", (session_id,)) is not None
+
     # --- files --------------------------------------------------------------
 
     def add_file(self, file_id: str, session_id: int, name: str, size: int, uploader_kind: str,
@@ -403,10 +427,26 @@ class Store(Directory):
                       " VALUES (?, ?, ?, ?, ?, ?, ?)", (file_id, session_id, name, size, uploader_kind, uploader_name,
                                                          now_ms()))
 
+    def remove_file(self, file_id: str) -> None:
+        self.db.write("DELETE FROM files WHERE id = ?", (file_id,))
+
     def file(self, file_id: str) -> sqlite3.Row | None:
         return self.db.row("SELECT * FROM files WHERE id = ?", (file_id,))
 
     # --- events -----------------------------------------------------------
+
+    def request_known(self, request_id: str) -> bool:
+        """Tell whether a help request with this id was made already (a resend, not a new one)."""
+        return self.db.row("SELECT 1 FROM sessions WHERE request_id = ?", (request_id,)) is not None
+
+    def has_event(self, session_id: int, event_id: str) -> bool:
+        return self.db.row("SELECT 1 FROM events WHERE session_id = ? AND id = ?", (session_id, event_id)) is not None
+
+    def customer_messages(self, session_id: int) -> int:
+        """Count the messages a session's customer wrote."""
+        row = self.db.row("SELECT COUNT(*) FROM events WHERE session_id = ? AND author_kind = 'customer' AND kind = ?",
+                          (session_id, "message"))
+        return int(row[0]) if row else 0
 
     def append_event(
         self,

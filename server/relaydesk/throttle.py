@@ -1,0 +1,163 @@
+"""Refuse guessing: wrong session keys per socket and per address, wrong passwords per username and per address.
+
+The counters live in a ``limits`` storage named by ``THROTTLE_STORAGE``:
+``memory://`` keeps them in this process; ``redis://host:6379`` lets several
+nodes share them.  Nothing outside this module knows which one is in use.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping
+
+from limits import RateLimitItem, parse, parse_many
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+DEFAULTS: dict[str, object] = {
+    "THROTTLE_STORAGE": "memory://",  # a limits storage URI; redis://… to share counters between nodes
+    "KEY_TRIES_PER_SOCKET": "5/minute",  # wrong session keys one page may try
+    "KEY_TRIES_PER_ADDRESS": "20/10 minutes",  # wrong session keys one client address may try
+    "SIGN_IN_FAILURES_PER_USERNAME": 5,  # wrong passwords for one username before it is locked
+    "SIGN_IN_FAILURES_PER_ADDRESS": 20,  # failed sign-ins from one address before it is locked
+    "SIGN_IN_LOCKOUT_S": 60,  # the first lockout; each failure after it doubles it
+    "SIGN_IN_LOCKOUT_MAX_S": 60 * 60,  # the longest lockout
+    "SIGN_IN_FORGET_S": 24 * 60 * 60,  # failures are forgotten this long after the first one
+    "FRAMES_PER_CONNECTION": "40/10 seconds;300/5 minutes",  # frames one page or rep may send: a burst, then a pace
+    "REQUESTS_PER_ADDRESS": "30/10 minutes",  # help requests one client address may make
+}
+
+
+def wait_text(seconds: float) -> str:
+    """Say how long to wait as a person reads it: 40 seconds, 1 minute, 2 minutes (always rounded up)."""
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 60:
+        return f"{seconds} second{'s' * (seconds != 1)}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' * (minutes != 1)}"
+
+
+class Lockout:
+    """Count one kind of failure per name; past ``free`` failures each one locks the name, twice as long each time.
+
+    The lock's end is kept as a counter's value (milliseconds since the epoch),
+    so any ``limits`` storage holds it, and ``clock`` is the only time it reads.
+    """
+
+    def __init__(self, storage: Storage, scope: str, free: int, first_s: float, longest_s: float, forget_s: float,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.storage, self.scope, self.free = storage, scope, free
+        self.first_s, self.longest_s, self.forget_s = first_s, longest_s, forget_s
+        self.clock = clock
+
+    def _key(self, what: str, name: str) -> str:
+        return f"relaydesk/{self.scope}/{what}/{name}"
+
+    def wait(self, name: str) -> float:
+        """Return the seconds until ``name`` may try again; 0 when it may now."""
+        until_ms = self.storage.get(self._key("until", name))
+        return max(0.0, until_ms / 1000 - self.clock()) if until_ms else 0.0
+
+    def failed(self, name: str) -> float:
+        """Count a failure; return the lockout it starts, in seconds (0: none yet)."""
+        failures = self.storage.incr(self._key("failures", name), int(self.forget_s))
+        if failures < self.free:
+            return 0.0
+        lock_s = min(self.first_s * 2 ** min(failures - self.free, 30), self.longest_s)
+        until = self._key("until", name)
+        self.storage.clear(until)
+        self.storage.incr(until, math.ceil(lock_s), amount=int((self.clock() + lock_s) * 1000))
+        return lock_s
+
+    def forget(self, name: str) -> None:
+        self.storage.clear(self._key("failures", name))
+        self.storage.clear(self._key("until", name))
+
+
+class Throttle:
+    """The limits on guessing, read from the settings (``DEFAULTS`` names them)."""
+
+    def __init__(self, config: Mapping[str, object] | None = None) -> None:
+        settings = DEFAULTS | dict(config or {})
+
+        def number(name: str) -> float:
+            return float(str(settings[name]))
+
+        storage = storage_from_string(str(settings["THROTTLE_STORAGE"]))
+        if not isinstance(storage, Storage):
+            raise ValueError("THROTTLE_STORAGE must name a storage for threads, not an async+ one")
+        self.storage = storage
+        self._keys = MovingWindowRateLimiter(self.storage)
+        self._per_socket = parse(str(settings["KEY_TRIES_PER_SOCKET"]))
+        self._per_address = parse(str(settings["KEY_TRIES_PER_ADDRESS"]))
+        timing = number("SIGN_IN_LOCKOUT_S"), number("SIGN_IN_LOCKOUT_MAX_S"), number("SIGN_IN_FORGET_S")
+        self._frames = parse_many(str(settings["FRAMES_PER_CONNECTION"]))
+        self._requests = parse_many(str(settings["REQUESTS_PER_ADDRESS"]))
+        self._usernames = Lockout(self.storage, "sign-in-username", int(number("SIGN_IN_FAILURES_PER_USERNAME")),
+                                  *timing)
+        self._addresses = Lockout(self.storage, "sign-in-address", int(number("SIGN_IN_FAILURES_PER_ADDRESS")),
+                                  *timing)
+
+    # --- session keys ------------------------------------------------------------
+
+    def _key_limits(self, socket: str, address: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
+        return [(self._per_socket, ("session-keys", "socket", socket)),
+                (self._per_address, ("session-keys", "address", address))]
+
+    @property
+    def key_window_s(self) -> int:
+        """How far back wrong keys from one address are counted."""
+        return self._per_address.get_expiry()
+
+    def key_wait(self, socket: str, address: str) -> float:
+        """Return the seconds until this socket and address may try a session key; 0 when they may now."""
+        waits = [0.0]
+        for limit, names in self._key_limits(socket, address):
+            if not self._keys.test(limit, *names):
+                waits.append(self._keys.get_window_stats(limit, *names).reset_time - time.time())
+        return max(waits)
+
+    def key_missed(self, socket: str, address: str) -> int:
+        """Count a wrong session key; return how many this address tried within its limit's window."""
+        for limit, names in self._key_limits(socket, address):
+            self._keys.hit(limit, *names)
+        limit, names = self._key_limits(socket, address)[1]
+        return limit.amount - self._keys.get_window_stats(limit, *names).remaining
+
+    # --- the pace of frames and requests -------------------------------------------
+
+    def _take(self, limits: list[RateLimitItem], *names: str) -> float:
+        """Count one under every limit, or none when one is spent; return 0, or the seconds until one is free."""
+        for limit in limits:
+            if not self._keys.test(limit, *names):
+                return max(0.001, self._keys.get_window_stats(limit, *names).reset_time - time.time())
+        for limit in limits:
+            self._keys.hit(limit, *names)
+        return 0.0
+
+    def frame_wait(self, sender: str) -> float:
+        """Count a frame from one page or one rep; 0 when it may go, else the seconds until one may."""
+        return self._take(self._frames, "frames", sender)
+
+    def request_wait(self, address: str) -> float:
+        """Count a request for help from one client address; 0 when it may go, else the seconds to wait."""
+        return self._take(self._requests, "requests", address)
+
+    # --- signing in --------------------------------------------------------------
+
+    @staticmethod
+    def _username(username: str) -> str:
+        return username.strip().lower()[:40]  # no username is longer, so longer ones need no counter of their own
+
+    def sign_in_wait(self, username: str, address: str) -> float:
+        """Return the seconds until this username, from this address, may try to sign in; 0 when now."""
+        return max(self._usernames.wait(self._username(username)), self._addresses.wait(address))
+
+    def sign_in_failed(self, username: str, address: str) -> float:
+        """Count a failed sign-in; return the lockout it starts, in seconds (0: none)."""
+        return max(self._usernames.failed(self._username(username)), self._addresses.failed(address))
+
+    def signed_in(self, username: str) -> None:
+        """Clear a username's failures.  Not the address's: one good account must not buy more guesses."""
+        self._usernames.forget(self._username(username))
