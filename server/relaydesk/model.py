@@ -6,8 +6,6 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 
-from . import protocol
-
 # First path segments a portal cannot take: the server's own routes.
 RESERVED_PATHS = ("rep", "ws", "py", "assets", "static", "transcript", "files")
 
@@ -18,14 +16,6 @@ class Refused(Exception):
 
 class KeyRefused(Refused):
     """A session key that is wrong, used or expired: the relay counts these against the guesser."""
-
-
-def web_address(text: str) -> str:
-    """Return ``text`` as an http(s) address; raise ``Refused`` for anything else."""
-    try:
-        return protocol.web_url(text)
-    except protocol.ProtocolError as exc:
-        raise Refused(exc.message) from None
 
 
 def now_ms() -> int:
