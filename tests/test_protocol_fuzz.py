@@ -31,6 +31,7 @@ from relaydesk.prefs import DEFAULTS
 from relaydesk.relay import Relay
 from relaydesk.store import Store
 from tests.chatters import accept, ask, rep_hello
+from tests.liveserver import UNPACED
 
 FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 IN_PROCESS_EXAMPLES = 400  # per role
@@ -202,7 +203,7 @@ class World:
 
     def __init__(self, folder: Path) -> None:
         self.store = Store(folder / "fuzz.db", synchronous="OFF")
-        self.relay = Relay(self.store)
+        self.relay = Relay(self.store, UNPACED)  # a fuzzer is not a person: no pacing
         self.alice = RepConnection(Socket(), self.store.add_rep("alice", "Alice", "correct horse"))
         self.bob = self.store.add_rep("bob", "Bob", "correct horse")
         self.answer(self.alice, json.dumps({"type": "hello", "since": {}}))
@@ -260,6 +261,16 @@ def test_the_relay_answers_every_frame_and_logs_nothing(role):
 
 
 # --- a live server, over real sockets ---------------------------------------------------
+
+
+@pytest.fixture
+def server(start_server):
+    """The live server of ``tests.chatters``, with the pace limits people get lifted: a fuzzer sends fast."""
+    server = start_server(**UNPACED)
+    for username, name in (("alice", "Alice"), ("bob", "Bob")):
+        server.add_rep(username, name)
+    server.add_rep("root", "Root", admin=True)
+    return server
 
 
 def test_a_live_server_answers_every_frame_and_keeps_the_connection(server, connect):
