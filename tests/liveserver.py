@@ -83,7 +83,7 @@ def start_server(tmp_path):
 
     def start(**settings) -> LiveServer:
         server = LiveServer(tmp_path / f"data{len(servers)}", settings)
-        server.data.mkdir()
+        server.data.mkdir(mode=0o700)
         server.start()
         servers.append(server)
         return server

@@ -2,7 +2,10 @@
 
 import json
 import secrets
+import sqlite3
+import subprocess
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -99,3 +102,54 @@ def test_uploads_from_another_site_are_refused(chat, server, origin):
     customer, alice, session_id, token = chat
     status, _, _ = http(server, "POST", f"/files/{session_id}", b"", {"Origin": origin, "X-Relaydesk-Token": token})
     assert status == 403
+
+
+@pytest.fixture
+def full_disk(server):
+    """Put the live server's files/ folder on a 2 MB tmpfs: a disk that really fills up (mounting needs root)."""
+    folder = server.data / "files"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
+    yield folder
+    subprocess.run(["umount", "--lazy", str(folder)], check=True)
+
+
+def test_an_upload_that_fills_the_disk_gets_a_clear_message_and_leaves_nothing(chat, server, full_disk):
+    customer, alice, session_id, token = chat
+    status, headers, body = upload(server, session_id, "huge.bin", b"x" * (3 * 1024 * 1024),
+                                   {"X-Relaydesk-Token": token})
+    assert status == 507 and headers["Content-Type"] == "application/json"
+    assert "disk is full" in json.loads(body)["error"]
+    assert list(full_disk.iterdir()) == []
+    status, _, body = upload(server, session_id, "small.txt", b"fits", {"X-Relaydesk-Token": token})
+    assert status == 201 and [path.name for path in full_disk.iterdir()] == [json.loads(body)["id"]]
+    customer.send(type="say", id="after-full", text="still here")
+    assert customer.expect("ack", id="after-full")
+
+
+def test_file_names_lose_control_and_direction_characters(chat, server):
+    customer, alice, session_id, token = chat
+    sneaky = "invoice\u202egnp.exe\u2066\u200f\x07\x1b[31m.txt"
+    status, _, body = upload(server, session_id, sneaky, b"data", {"X-Relaydesk-Token": token})
+    assert status == 201
+    sent = json.loads(body)
+    assert sent["name"] == "invoicegnp.exe[31m.txt"
+    assert alice.expect("event", id=f"file-{sent['id']}")["text"] == "invoicegnp.exe[31m.txt (4 bytes)"
+    with sqlite3.connect(server.data / "relaydesk.db") as db:  # a name kept before names were cleaned
+        db.execute("UPDATE files SET name = ? WHERE id = ?", (sneaky, sent["id"]))
+    status, headers, _ = http(server, "GET", f"/files/{sent['id']}", headers={"Cookie": sign_in(server, "alice")})
+    assert status == 200 and "invoicegnp.exe" in headers["Content-Disposition"]
+    assert not any(ord(c) < 32 or 0x200e <= ord(c) <= 0x206f for c in urllib.parse.unquote(
+        headers["Content-Disposition"]))
+
+
+def test_an_upload_the_server_cannot_write_gets_json_and_leaves_no_row(chat, server):
+    customer, alice, session_id, token = chat
+    (server.data / "files").write_text("not a folder")
+    status, headers, body = upload(server, session_id, "a.txt", b"data", {"X-Relaydesk-Token": token})
+    assert status == 500 and "could not keep that file" in json.loads(body)["error"]
+    with sqlite3.connect(server.data / "relaydesk.db") as db:
+        assert db.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0

@@ -100,3 +100,26 @@ def test_anything_but_http_and_https_addresses_is_refused(url):
     with pytest.raises(ProtocolError) as caught:
         protocol.web_url(url)
     assert caught.value.code == "bad-url" and "http" in caught.value.message
+
+
+@pytest.mark.parametrize("typed, kept", [
+    ("Carol\nOperating system: Windows", "Carol Operating system: Windows"),
+    ("Bob\u202eenots", "Bobenots"),
+    ("  Carol \t Durand\r\n", "Carol Durand"),
+    ("Zoë \u2067Ñ\u2069", "Zoë Ñ"),
+    ("\x00Carol\x1b[31m", "Carol[31m"),
+])
+def test_names_are_one_line_with_no_control_or_direction_characters(typed, kept):
+    frame = {"type": "request", "id": "request-0001", "token": "t" * 43, "portal": "/", "name": typed,
+             "issue": "Printer", "details": {"os": "Linux\nOutcome: Resolved"}}
+    decoded = protocol.decode(json.dumps(frame), "customer")
+    assert decoded["name"] == kept
+    assert decoded["details"]["os"] == "Linux Outcome: Resolved"
+
+
+def test_a_name_of_nothing_but_invisible_characters_is_empty():
+    frame = {"type": "request", "id": "request-0001", "token": "t" * 43, "portal": "/", "name": "\u202e\n\u2066",
+             "issue": "Printer", "details": {}}
+    with pytest.raises(protocol.ProtocolError) as refused:
+        protocol.decode(json.dumps(frame), "customer")
+    assert refused.value.code == "empty"

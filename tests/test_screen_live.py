@@ -1,10 +1,11 @@
 """The customer's screen through a live server: asked, allowed, images checked, reps only."""
 
 import io
+import json
 
 from PIL import Image
 
-from tests.chatters import new_id
+from tests.chatters import new_id, rep_hello
 
 
 def webp(width=320, height=180) -> bytes:
@@ -72,8 +73,50 @@ def test_a_rep_opening_the_session_later_sees_the_latest_picture(chat, connect):
 def test_denied_and_stopped_are_noted(chat):
     customer, alice, session_id, _ = chat
     alice.send(type="screen-request", id=new_id(), session=session_id)
+    customer.expect("screen-asked")
     customer.send(type="screen", id="deny-it-01", state="denied")
     assert alice.expect("event", kind="status", text="Carol declined to share their screen")
     share(customer, alice, session_id)
     customer.send(type="screen", id="stop-it-01", state="stopped")
     assert alice.expect("event", kind="status", text="Carol stopped sharing their screen")
+
+
+def test_sharing_nobody_asked_for_is_refused(chat):
+    customer, alice, session_id, _ = chat
+    customer.send(type="screen", id="unasked-01", state="allowed")
+    assert customer.expect("error", id="unasked-01")["code"] == "not-asked"
+    customer.ws.send_binary(webp())
+    assert customer.expect("error")["code"] == "not-sharing"
+    customer.send(type="screen", id="unasked-02", state="denied")
+    customer.expect("ack", id="unasked-02")
+    share(customer, alice, session_id)
+    customer.send(type="screen", id="again-allowed", state="allowed")  # already sharing: nothing new
+    customer.expect("ack", id="again-allowed")
+    customer.ws.send_binary(webp())
+    assert alice.expect("screen-image")
+    texts = [frame["text"] for frame in map(json.loads, alice.frames) if frame["type"] == "event"]
+    assert texts.count("Carol is sharing their screen") == 1 and "Carol declined to share their screen" not in texts
+
+
+def test_a_share_the_customer_allowed_goes_on_after_a_server_restart(chat, server, connect):
+    customer, alice, session_id, token = chat
+    share(customer, alice, session_id)
+    server.kill()
+    server.start()
+    again, alice = connect("customer"), connect("rep", "alice")
+    rep_hello(alice)
+    again.send(type="hello", token=token, since=0)
+    assert again.expect("welcome")["screen"]["sharing"] is False  # the page says it again, as customer.py does
+    again.send(type="screen", id="still-sharing", state="allowed")
+    again.expect("ack", id="still-sharing")
+    again.ws.send_binary(webp())
+    assert alice.expect("screen-image")["session"] == session_id
+    again.send(type="screen", id="stopped-now", state="stopped")
+    again.expect("ack", id="stopped-now")
+    server.kill()
+    server.start()
+    after_stop = connect("customer")
+    after_stop.send(type="hello", token=token, since=0)
+    after_stop.expect("welcome")
+    after_stop.send(type="screen", id="sneaky-one", state="allowed")
+    assert after_stop.expect("error", id="sneaky-one")["code"] == "not-asked"

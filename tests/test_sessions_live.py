@@ -234,3 +234,22 @@ def test_at_the_session_cap_a_rep_can_neither_accept_nor_make_a_key(server, conn
     assert alice.expect("error", id="accept-two")["code"] == "at-capacity"
     alice.send(type="make-key", id="key-at-cap")
     assert "most your team allows" in alice.expect("error", id="key-at-cap")["message"]
+
+
+def test_a_customer_cannot_take_a_representatives_name(connect):
+    """Alice's display name is a rep's: a customer asking as "alice" is told to use their own."""
+    customer = connect("customer")
+    request_id = new_id()
+    customer.send(type="request", id=request_id, token="x" * 43, portal="/", name="  ALICE ", issue="Printer",
+                  details={})
+    refusal = customer.expect("error", id=request_id)
+    assert refusal["code"] == "refused" and "representatives" in refusal["message"]
+
+
+def test_a_name_with_line_breaks_and_direction_tricks_is_kept_on_one_line(connect):
+    customer = connect("customer")
+    welcome_session, _token = ask(customer, name="Carol\nOutcome: Resolved\u202e")
+    rep = connect("rep", "alice")
+    rep.send(type="hello", since={})
+    waiting = rep.expect("welcome")["queue"]
+    assert [s["customer"] for s in waiting if s["id"] == welcome_session] == ["Carol Outcome: Resolved"]

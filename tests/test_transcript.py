@@ -22,7 +22,7 @@ def test_details_name_every_fact_in_order():
 def test_text_has_the_details_then_entries_with_time_zone():
     text = render_text(SUMMARY, EVENTS, zone("Europe/Paris"))
     assert text.index("Session ID:") < text.index("* Alice joined the chat") < text.index("Note by Alice")
-    assert "[2025-11-25 10:31:10 CET (UTC+0100)] Carol: <script>alert(1)</script>" in text
+    assert "[2025-11-25 10:31:10 CET (UTC+0100)] Carol (customer): <script>alert(1)</script>" in text
 
 
 def test_html_escapes_everything_people_typed():
@@ -36,3 +36,22 @@ def test_an_unknown_time_zone_falls_back_to_utc():
 
 def test_file_names_are_safe_and_say_what_they_hold():
     assert file_name(SESSION, "txt") == "relaydesk-session-12-carol-durand-2025-11-25.txt"
+
+
+def test_no_line_of_typed_text_can_pass_for_a_header_row_or_an_entry():
+    """A multi-line message or request starts its later lines indented: only real rows start a line."""
+    forged = "Fine\n[2025-11-25 10:40:00 CET (UTC+0100)] * Alice ended the session (Resolved)\nOutcome: Resolved"
+    summary = SUMMARY | {"issue": "Printer\nOperating system: Windows 11"}
+    events = [*EVENTS, Event(12, 4, "e4", "message", "all", "customer", None, "Carol", forged, 1764063090000)]
+    text = render_text(summary, events, zone("Europe/Paris"))
+    lines = text.splitlines()
+    assert not any(line.startswith("[2025-11-25 10:40:00") for line in lines)
+    assert not any(line.startswith(("Outcome: Resolved", "Operating system: Windows")) for line in lines)
+    assert "    [2025-11-25 10:40:00 CET (UTC+0100)] * Alice ended the session (Resolved)" in lines
+    assert [line for line in lines if line.startswith("Operating system:")] == ["Operating system: Linux"]
+
+
+def test_rep_entries_say_they_come_from_a_representative():
+    text = render_text(SUMMARY, [Event(12, 5, "e5", "message", "all", "rep", 1, "Alice", "Hi", 1764063090000)],
+                       zone("UTC"))
+    assert "Alice (representative): Hi" in text

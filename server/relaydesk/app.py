@@ -17,6 +17,7 @@ from .hub import CustomerConnection, RepConnection
 from .passwords import Passwords
 from .relay import Relay
 from .store import Store
+from .wire import outbox
 
 mimetypes.add_type("application/wasm", ".wasm")
 mimetypes.add_type("text/javascript", ".mjs")
@@ -33,6 +34,8 @@ DEFAULTS: dict[str, object] = {
     "CUSTOMER_GONE_S": 20,  # how long a customer may be disconnected before they count as gone
     "HOUSEKEEPING_S": 1.0,  # how often the queue and presence are swept
     "MAX_FILE_MB": 25,  # the largest file a customer or rep may send
+    "ALLOW_SHARED_DATA_DIR": False,  # True: start even when other users may read the data folder
+    "SEND_TIMEOUT_S": 10,  # a frame a client does not take within this closes its connection
     "MAX_KEYS_PER_REP": 5,  # session keys one rep may have waiting for customers at once
     "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For: the client address comes from it
     "HASH_OFF_HUB": True,  # hash passwords on gevent's threadpool (False only to measure the difference)
@@ -60,10 +63,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_prefixed_env("RELAYDESK")
     app.config.update(config or {})
     data_dir = Path(app.config["DATA_DIR"] or app.instance_path)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     app.config.from_pyfile(str(data_dir / "relaydesk.cfg"), silent=True)
     app.config.update(config or {})
     app.config["DATA_DIR"] = str(data_dir)
+    if not app.config["ALLOW_SHARED_DATA_DIR"]:
+        _check_private(data_dir)
     app.secret_key = app.config.get("SECRET_KEY") or _secret_key(data_dir)
     # Refuse larger uploads before reading them (a little room for the form around the file).
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_FILE_MB"] * 1024 * 1024 + 64 * 1024)
@@ -86,6 +91,21 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_template_filter(lambda at: transcript.timestamp(at, transcript.zone("UTC")), "utc")
     _add_sockets(app)
     return app
+
+
+class DataFolderRefused(Exception):
+    """The data folder cannot be used as it is; the message names it and says what to do."""
+
+
+def _check_private(data_dir: Path) -> None:
+    """Refuse a data folder other users may open: it holds password hashes, chat logs and files."""
+    mode = data_dir.stat().st_mode & 0o777
+    if mode & 0o077:
+        raise DataFolderRefused(
+            f"The data folder {data_dir} is open to other users of this machine (mode {mode:o}), and it holds the "
+            f"reps' password hashes, the chat logs and the files sent. Make it private with 'chmod 700 {data_dir}', "
+            "then start again; or, if others must share it, set ALLOW_SHARED_DATA_DIR = True in its relaydesk.cfg "
+            "(or RELAYDESK_ALLOW_SHARED_DATA_DIR=true).")
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -111,10 +131,12 @@ def _add_sockets(app: Flask) -> None:
 
     @sock.route("/ws/customer")
     def customer_socket(ws):
-        auth.relay().serve(CustomerConnection(ws, request.remote_addr or ""))
+        with outbox(ws, app.config["SEND_TIMEOUT_S"]) as out:
+            auth.relay().serve(CustomerConnection(out, request.remote_addr or ""))
 
     @sock.route("/ws/rep")
     def rep_socket(ws):
         rep = auth.current_rep()
         if rep is not None:  # the handshake guard refused it otherwise
-            auth.relay().serve(RepConnection(ws, rep))
+            with outbox(ws, app.config["SEND_TIMEOUT_S"]) as out:
+                auth.relay().serve(RepConnection(out, rep))

@@ -11,9 +11,16 @@ DATA_HELP = "Folder for the database, files and relaydesk.cfg (default: ./instan
 
 
 def _app(data: str | None):
-    from .app import create_app
+    """Create the app over the data folder, with what it writes readable by this user only; a folder or
+    database that cannot be used stops the command with what to do, not a traceback."""
+    from .app import DataFolderRefused, create_app
+    from .database import Unusable
 
-    return create_app({"DATA_DIR": data} if data else None)
+    os.umask(0o077)
+    try:
+        return create_app({"DATA_DIR": data} if data else None)
+    except (DataFolderRefused, Unusable) as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group()

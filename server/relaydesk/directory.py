@@ -10,7 +10,7 @@ import json
 import re
 import sqlite3
 
-from . import prefs, scripts
+from . import prefs, protocol, scripts
 from .database import Database, inserted_id
 from .model import RESERVED_PATHS, Refused, Rep, now_ms
 from .passwords import Passwords
@@ -23,9 +23,14 @@ class Directory:
 
     # --- reps -------------------------------------------------------------
 
+    def is_rep_name(self, name: str) -> bool:
+        """Tell whether ``name`` is a rep's display name, ignoring case and spacing: a customer may not take it."""
+        wanted = " ".join(name.casefold().split())
+        return any(" ".join(rep.display_name.casefold().split()) == wanted for rep in self.reps())
+
     def add_rep(self, username: str, display_name: str, password: str, admin: bool = False) -> Rep:
         """Create a rep; raise ``ValueError`` with a readable reason on bad input."""
-        username, display_name = username.strip(), display_name.strip()
+        username, display_name = username.strip(), protocol.one_line(display_name)
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", username):
             raise ValueError("A username is 1 to 40 letters, digits, '.', '-' or '_'.")
         if not display_name or len(display_name) > 80:

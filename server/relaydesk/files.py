@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import logging
+import os
+import re
 import secrets
+import sqlite3
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, jsonify, make_response, request, send_file
@@ -11,15 +16,25 @@ from .auth import current_rep, relay, same_origin, store
 from .model import Session
 from .protocol import ProtocolError
 
+log = logging.getLogger(__name__)
+
 bp = Blueprint("files", __name__, url_prefix="/files")
 
 CUSTOMER_COOKIE = "relaydesk_customer"
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+# Control characters, and the marks and overrides that reorder text: "invoice\u202egnp.exe" reads "invoiceexe.png".
+HIDDEN_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def folder() -> Path:
     path = Path(current_app.config["DATA_DIR"]) / "files"
-    path.mkdir(exist_ok=True)
+    path.mkdir(mode=0o700, exist_ok=True)
     return path
+
+
+def clean_name(name: str) -> str:
+    """Return a file's name as people may safely read it: no folders, no control or direction characters."""
+    return HIDDEN_IN_NAMES.sub("", Path(name.replace("\\", "/")).name)[:200] or "file"
 
 
 def customer_session() -> Session | None:
@@ -64,23 +79,41 @@ def upload(session_id: int):
         return problem(404, "That session does not exist.")
     if session.status != "active":
         return problem(409, "Files can be sent while the session is active.")
-    sent = request.files.get("file")
-    if sent is None or not sent.filename:
-        return problem(400, "Choose a file to send.")
-    name = Path(sent.filename.replace("\\", "/")).name[:200] or "file"
+    return keep(session, author)
+
+
+def keep(session: Session, author: tuple[str, str, int | None]):
+    """Store the request's file and log it; on any failure keep nothing, neither the file nor its row."""
     file_id = secrets.token_urlsafe(18)
-    path = folder() / file_id
-    sent.save(path)
-    size = path.stat().st_size
-    if size > current_app.config["MAX_FILE_MB"] * 1024 * 1024:
-        path.unlink()
-        return problem(413, too_large())
-    store().add_file(file_id, session_id, name, size, author[0], author[1])
+    path, listed, kept = Path(current_app.config["DATA_DIR"]) / "files" / file_id, False, False
     try:
+        sent = request.files.get("file")
+        if sent is None or not sent.filename:
+            return problem(400, "Choose a file to send.")
+        name = clean_name(sent.filename)
+        with open(os.open(folder() / file_id, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            sent.save(out)
+        size = path.stat().st_size
+        if size > current_app.config["MAX_FILE_MB"] * 1024 * 1024:
+            return problem(413, too_large())
+        store().add_file(file_id, session.id, name, size, author[0], author[1])
+        listed = True
         relay().file_sent(session, file_id, name, size, *author)
+        kept = True
+        return jsonify(id=file_id, name=name, size=size), 201
     except ProtocolError:  # the session ended while the file came in
         return problem(409, "Files can be sent while the session is active.")
-    return jsonify(id=file_id, name=name, size=size), 201
+    except (OSError, sqlite3.OperationalError) as exc:
+        log.error("a file sent into session %s was not kept: %s", session.id, exc)
+        if getattr(exc, "errno", None) in DISK_FULL or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+            return problem(507, "The server's disk is full, so the file was not kept. Try again later, or tell "
+                                "the support team.")
+        return problem(500, "The server could not keep that file. Try again later, or tell the support team.")
+    finally:
+        if not kept:
+            discard(path)
+            if listed:
+                store().remove_file(file_id)
 
 
 @bp.get("/<file_id>")
@@ -94,10 +127,20 @@ def download(file_id: str):
     )
     if row is None or not allowed:
         return problem(404, "There is no such file for you.")
-    response = send_file(folder() / file_id, as_attachment=True, download_name=row["name"],
+    response = send_file(folder() / file_id, as_attachment=True, download_name=clean_name(row["name"]),
                          mimetype="application/octet-stream")
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def discard(path: Path) -> None:
+    """Remove a file that was not kept, if it was written at all."""
+    try:
+        path.unlink()
+    except (FileNotFoundError, NotADirectoryError):
+        pass
+    except OSError as exc:
+        log.error("could not remove %s, a file that was not kept: %s", path, exc)
 
 
 def too_large() -> str:

@@ -31,6 +31,10 @@ AUDIENCE_ALL = "all"
 AUDIENCE_REPS = "reps"
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+# Line and paragraph breaks become spaces in one-line text; other controls and the characters that
+# reorder or hide text (bidi overrides, isolates and marks) are dropped, so a name reads as it is.
+_BREAKS = re.compile("[\t\n\r\v\f\x85\u2028\u2029]")
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _PORTAL = re.compile(r"^/[a-z0-9/-]{0,63}$")
 
 
@@ -66,11 +70,16 @@ def _client_id(value: object) -> str:
     return value
 
 
-def _text(limit: int, label: str, required: bool = True):
+def one_line(text: str) -> str:
+    """Return ``text`` as one line a person reads as it is: no breaks, no controls, no direction tricks."""
+    return " ".join(_UNSEEN.sub("", _BREAKS.sub(" ", text)).split())
+
+
+def _text(limit: int, label: str, required: bool = True, single_line: bool = False):
     def check(value: object) -> str:
         if not isinstance(value, str):
             raise ProtocolError("bad-field", f"{label} must be text.")
-        value = value.strip()
+        value = one_line(value) if single_line else value.strip()
         if required and not value:
             raise ProtocolError("empty", f"{label} cannot be empty.")
         if len(value) > limit:
@@ -122,7 +131,7 @@ def _details(value: object) -> dict[str, str]:
     """Keep the few browser facts the customer's page reports about itself."""
     if not isinstance(value, dict):
         raise ProtocolError("bad-field", "details must be an object.")
-    check = _text(MAX_DETAIL, "A detail", required=False)
+    check = _text(MAX_DETAIL, "A detail", required=False, single_line=True)
     return {key: check(value[key]) for key in CLIENT_DETAILS if key in value and value[key] is not None}
 
 
@@ -203,7 +212,7 @@ CUSTOMER_FRAMES = {
         "id": _client_id,
         "token": _token,
         "portal": _portal,
-        "name": _text(MAX_NAME, "Your name"),
+        "name": _text(MAX_NAME, "Your name", single_line=True),
         "issue": _text(MAX_ISSUE, "The description of your issue"),
         "details": _details,
         "key": optional(_key),

@@ -18,6 +18,7 @@ from typing import TypeVar
 from simple_websocket import ConnectionClosed
 
 from . import protocol
+from .database import StorageError
 from .details import OUTCOME_NAMES
 from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
 from .keys import SessionKeys
@@ -147,6 +148,10 @@ class Relay:
             if exc.id is None and isinstance(message.get("id"), str):  # refused further in, e.g. as the session ended
                 exc.id = message["id"]
             conn.send(protocol.error_frame(exc))
+        except StorageError as exc:  # not now: the frame's sender keeps it and sends it again
+            frame_id = message.get("id") if isinstance(message.get("id"), str) else None
+            log.warning("storage refused a %s frame: %s", conn.role, exc.__cause__)
+            conn.send(protocol.error_frame(ProtocolError("storage", str(exc), frame_id)))
         except Exception:  # a bug must cost one frame, not the connection
             log.exception("frame from %s failed", conn.role)
             conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.")))

@@ -45,13 +45,23 @@ class Screens(Part):
         conn.send(protocol.encode("ack", id=message["id"], session=session.id))
 
     def answer(self, conn: CustomerConnection, message: dict) -> None:
-        """Take the customer's answer: allowed, denied, or stopped."""
+        """Take the customer's answer: allowed, denied, or stopped.
+
+        Sharing is taken only when a rep asked, or when it goes on: a page
+        still capturing says ``allowed`` again after a server restart, which
+        the store's consent remembers.  A denial nobody asked for notes nothing.
+        """
         session = self.relay.customer_session(conn, message["id"])
         screen, name, state = self._live(session.id, message["id"]).screen, session.customer_name, message["state"]
+        asked = bool(screen.asked_by)
+        if state == "allowed" and not (asked or screen.sharing or self.store.screen_consent(session.id)):
+            raise ProtocolError("not-asked", "Your screen is shared only when a representative asks to see it.",
+                                message["id"])
         text = {"allowed": f"{name} is sharing their screen", "denied": f"{name} declined to share their screen",
                 "stopped": f"{name} stopped sharing their screen"}[state]
-        changed = (state == "allowed") != screen.sharing or state == "denied"
+        changed = (state == "allowed") != screen.sharing or (state == "denied" and asked)
         screen.asked_by, screen.sharing = "", state == "allowed"
+        self.store.set_screen_consent(session.id, screen.sharing)
         if not screen.sharing:
             screen.latest = None
         if changed:

@@ -95,6 +95,9 @@ CREATE TABLE IF NOT EXISTS invites (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (session_id, rep_id)
 );
+CREATE TABLE IF NOT EXISTS screen_consents (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions(id)  -- its customer allowed sharing and has not stopped since
+);
 CREATE TABLE IF NOT EXISTS events (
     session_id INTEGER NOT NULL REFERENCES sessions(id),
     seq INTEGER NOT NULL,
@@ -111,6 +114,7 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (session_id, seq),
     UNIQUE (session_id, id)
 );
+INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '');
 """
 
 
@@ -121,7 +125,6 @@ class Store(Directory):
     def __init__(self, path: str | Path, synchronous: str = "FULL", passwords: Passwords | None = None) -> None:
         super().__init__(Database(path, synchronous, SCHEMA), passwords)
         self.path = self.db.path
-        self.db.write("INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '')")
 
     def close(self) -> None:
         self.db.close()
@@ -148,6 +151,8 @@ class Store(Directory):
             portal = self.portal(portal_path)
             if portal is None:
                 raise Refused("This help page does not exist.")
+            if self.is_rep_name(name):
+                raise Refused("That name belongs to one of our representatives: please use your own name.")
             try:
                 with self.db.transaction() as db:
                     owner = self._take_key(db, key) if key else None
@@ -390,6 +395,18 @@ class Store(Directory):
             )
             db.execute("DELETE FROM invites WHERE session_id = ? AND rep_id = ?", (session_id, to_rep_id))
 
+    # --- screen sharing -------------------------------------------------------
+
+    def set_screen_consent(self, session_id: int, given: bool) -> None:
+        """Remember whether the customer is sharing their screen at a rep's request: a restart forgets the rest."""
+        if given:
+            self.db.write("INSERT OR IGNORE INTO screen_consents (session_id) VALUES (?)", (session_id,))
+        else:
+            self.db.write("DELETE FROM screen_consents WHERE session_id = ?", (session_id,))
+
+    def screen_consent(self, session_id: int) -> bool:
+        return self.db.row("SELECT 1 FROM screen_consents WHERE session_id = ?", (session_id,)) is not None
+
     # --- files --------------------------------------------------------------
 
     def add_file(self, file_id: str, session_id: int, name: str, size: int, uploader_kind: str,
@@ -397,6 +414,9 @@ class Store(Directory):
         self.db.write("INSERT INTO files (id, session_id, name, size, uploader_kind, uploader_name, at)"
                       " VALUES (?, ?, ?, ?, ?, ?, ?)", (file_id, session_id, name, size, uploader_kind, uploader_name,
                                                          now_ms()))
+
+    def remove_file(self, file_id: str) -> None:
+        self.db.write("DELETE FROM files WHERE id = ?", (file_id,))
 
     def file(self, file_id: str) -> sqlite3.Row | None:
         return self.db.row("SELECT * FROM files WHERE id = ?", (file_id,))

@@ -37,22 +37,36 @@ def file_name(session: Session, extension: str) -> str:
     return f"relaydesk-session-{session.id}-{slug}-{day}.{extension}"
 
 
+CONTINUED = "    "  # how a later line of typed text starts, so it can never pass for a row or an entry of its own
+ROLES = {"rep": "representative", "customer": "customer"}
+
+
+def continued(text: str, indent: str = CONTINUED) -> str:
+    """Return multi-line text with every line after the first indented."""
+    return f"\n{indent}".join(text.splitlines() or [""])
+
+
 def line(event: Event, for_customer: bool = False) -> str:
-    """Return how one entry reads, without its time; the customer's copy uses the public wording."""
-    text = (event.public_text or event.text) if for_customer else event.text
+    """Return how one entry reads, without its time; the customer's copy uses the public wording.
+
+    Who wrote it says what they are, so a customer who takes a representative's
+    name still reads as a customer.
+    """
+    text = continued((event.public_text or event.text) if for_customer else event.text)
     if event.kind == "status":
         return f"* {text}"
     if event.kind == "note":
         return f"Note by {event.author_name}: {text}"
     if event.kind == "private":
         return f"{event.author_name} → {event.meta.get('to', 'representatives')} (private): {text}"
-    return f"{event.author_name}: {text}"
+    role = ROLES.get(event.author_kind)
+    return f"{event.author_name} ({role}): {text}" if role else f"{event.author_name}: {text}"
 
 
 def render_text(summary: dict, events: list[Event], tz: ZoneInfo, for_customer: bool = False) -> str:
     rows = detail_rows(summary, lambda at: timestamp(at, tz))
     width = max(len(label) for label, _ in rows)
-    header = [f"{label + ':':<{width + 1}} {value}" for label, value in rows]
+    header = [f"{label + ':':<{width + 1}} {continued(value, ' ' * (width + 2))}" for label, value in rows]
     body = [f"[{timestamp(event.at, tz)}] {line(event, for_customer)}" for event in events]
     return "\n".join(["Relaydesk chat log", "", *header, "", *body, ""])
 

@@ -85,6 +85,8 @@ def entry_node(entry: Entry):
                             "data_mine": "true" if entry.mine else "false", "data_state": entry.state})
     meta = element("div", **{"class": "meta"})
     meta.append(element("span", entry.author_name, **{"class": "who"}))
+    if entry.author_kind == "rep":  # unmistakable: a customer cannot pass for one by taking a rep's name
+        meta.append(element("span", "Representative", **{"class": "role"}))
     if entry.at is not None:
         short, full = clock(entry.at)
         meta.append(element("time", short, datetime=js.Date.new(entry.at).toISOString(), title=full))

@@ -1,0 +1,95 @@
+"""Slow and stuck readers through a live server: every frame whole and in order, or the connection closed.
+
+The raw clients here fill the kernel's buffers for real: a small receive
+window, and nothing read for a while.
+"""
+
+import time
+
+import pytest
+
+from tests.chatters import accept, ask, rep_hello
+from tests.rawws import RawClient
+from tests.test_live_state import settled
+from tests.wsclient import Client, sign_in
+
+MESSAGES = 1500
+TEXT_SIZE = 4000
+
+
+def long_text(number: int) -> str:
+    head = f"message {number:05d} "
+    return head + "x" * (TEXT_SIZE - len(head))
+
+
+def long_log(customer, count: int) -> list[int]:
+    """Have the customer write ``count`` long messages, pipelined; return their sequence numbers in order."""
+    for number in range(count):
+        customer.send(type="say", id=f"long-{number:05d}", text=long_text(number))
+    acks: dict[str, int] = {}
+    while len(acks) < count:
+        frame = customer.recv()
+        if frame["type"] == "ack":
+            acks[frame["id"]] = frame["seq"]
+        assert frame["type"] != "error", frame
+    return [acks[f"long-{number:05d}"] for number in range(count)]
+
+
+def accepted(server):
+    """Open Carol's session, accepted by Alice, whose console then closes; return Alice's cookie, Carol, the id."""
+    server.add_rep("alice", "Alice")
+    cookie = sign_in(server, "alice")
+    alice, customer = Client(server, "rep", cookie=cookie), Client(server, "customer")
+    rep_hello(alice)
+    session_id, _ = ask(customer)
+    accept(alice, session_id)
+    alice.close()
+    return cookie, customer, session_id
+
+
+def test_a_slow_reader_gets_a_long_replay_whole_and_in_order(start_server):
+    server = start_server(DB_SYNCHRONOUS="NORMAL")
+    cookie, customer, session_id = accepted(server)
+    seqs = long_log(customer, MESSAGES)
+
+    slow = RawClient(server, "rep", cookie=cookie, receive_buffer=16384)
+    slow.send(type="hello", since={})
+    time.sleep(2)  # read nothing while the server writes: its send buffer fills up
+    frames = slow.frames(chunk=16384, pause_s=0.001)
+    assert next(frames)["type"] == "welcome"
+    replayed = []
+    for frame in frames:
+        assert frame["type"] == "event" and frame["session"] == session_id, frame
+        replayed.append(frame)
+        if frame["id"] == f"long-{MESSAGES - 1:05d}":
+            break
+    assert [event["seq"] for event in replayed] == list(range(1, len(replayed) + 1))
+    texts = [event["text"] for event in replayed if event["author"]["kind"] == "customer"]
+    assert texts == [long_text(number) for number in range(MESSAGES)]
+    assert [event["seq"] for event in replayed if event["author"]["kind"] == "customer"] == seqs
+    assert slow.bytes_read > 6_000_000
+    slow.close()
+    customer.close()
+
+
+def test_a_reader_that_stops_reading_is_closed_and_the_session_carries_on(start_server):
+    server = start_server(DB_SYNCHRONOUS="NORMAL", SEND_TIMEOUT_S=1)
+    server.add_rep("root", "Root", admin=True)
+    cookie, customer, session_id = accepted(server)
+    stuck = RawClient(server, "rep", cookie=cookie, receive_buffer=16384)
+    stuck.send(type="hello", since={})
+
+    seqs = long_log(customer, MESSAGES)  # fanned out to the stuck console: more than the kernel holds
+    assert settled(server, rep_connections=0)["rep_connections"] == 0
+    customer.send(type="say", id="after-stuck", text="anyone?")
+    assert customer.expect("ack", id="after-stuck")
+    again = Client(server, "rep", cookie=cookie)
+    again.send(type="hello", since={str(session_id): seqs[-1]})
+    assert [s["id"] for s in again.expect("welcome")["sessions"]] == [session_id]
+    assert again.expect("event", id="after-stuck")
+    with pytest.raises(ConnectionError):  # what it got was whole frames, then the end
+        for _ in stuck.frames():
+            pass
+    for client in (again, customer):
+        client.close()
+    stuck.close()
