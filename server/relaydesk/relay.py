@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import TypeVar
 
 from simple_websocket import ConnectionClosed
@@ -25,7 +26,7 @@ from .keys import SessionKeys
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .screen import Screens
-from .store import Event, KeyRefused, Participant, Refused, Rep, Session, Store, now_ms
+from .store import Event, Participant, Refused, Rep, Session, Store, now_ms
 from .team import Team
 from .throttle import Throttle
 
@@ -168,16 +169,13 @@ class Relay:
     def _customer_request(self, conn: CustomerConnection, message: dict) -> None:
         if conn.session_id is not None:
             raise ProtocolError("already-joined", "You are already in a support session.", message["id"])
-        if message["key"]:
-            self.keys.guard(conn, message["id"])
         try:
-            session = self.store.create_session(
-                message["id"], message["token"], message["portal"], message["name"],
-                message["issue"], message["details"], message["key"],
-            )
+            with self.keys.attempt(conn, message["id"]) if message["key"] else nullcontext():
+                session = self.store.create_session(
+                    message["id"], message["token"], message["portal"], message["name"],
+                    message["issue"], message["details"], message["key"],
+                )
         except Refused as exc:
-            if isinstance(exc, KeyRefused):
-                self.keys.missed(conn)
             raise ProtocolError("refused", str(exc), message["id"]) from None
         self._join_customer(conn, session, since=0)
         conn.send(protocol.encode("ack", id=message["id"], session=session.id))
