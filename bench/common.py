@@ -19,9 +19,9 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def live_server(reps: tuple[str, ...] = ("alice",)):
+def live_server(reps: tuple[str, ...] = ("alice",), settings: dict | None = None):
     with tempfile.TemporaryDirectory() as folder:
-        server = LiveServer(Path(folder), UNPACED)
+        server = LiveServer(Path(folder), {**UNPACED, **(settings or {})})
         server.start()
         for username in reps:
             server.add_rep(username, username.title())

@@ -21,6 +21,26 @@ def test_rep_with_a_wrong_password_is_told_so_and_stays_on_sign_in(rep: RepConso
     expect(rep.username_box).to_have_value(rep.username)
 
 
+def test_after_a_few_wrong_passwords_the_sign_in_page_says_when_to_try_again(rep: RepConsole):
+    # Chromium logs each 401 and 429 answer as a console error: tolerate exactly those.
+    rep.watch.allow_console_error(
+        r"^Failed to load resource: the server responded with a status of (401 \(UNAUTHORIZED\)|429 \(TOO MANY"
+        r" REQUESTS\)) \(at http://127\.0\.0\.1:\d+/rep/sign-in\)$"
+    )
+    rep.goto()
+    for _ in range(4):
+        with rep.page.expect_navigation():  # each answer is a new page with the same words
+            rep.sign_in(rep.username, "not the password")
+        rep.expect_sign_in_error("Wrong username or password.")
+    rep.sign_in(rep.username, "not the password")
+    rep.expect_sign_in_error("Wrong username or password. Too many attempts: try again in 1 minute.")
+
+    rep.sign_in(rep.username, rep.password)
+
+    rep.expect_sign_in_error("Too many attempts: try again in 1 minute.")
+    expect(rep.username_box).to_have_value(rep.username)
+
+
 def test_rep_accepts_a_waiting_customer_and_both_windows_turn_into_the_chat(customer: CustomerPage, rep: RepConsole):
     customer.goto()
     rep.open()

@@ -66,6 +66,21 @@ def test_a_wrong_key_says_so_and_keeps_what_the_customer_typed(customer: Custome
     expect(customer.issue_box).to_have_value("Cannot log in")
 
 
+def test_guessed_keys_are_refused_after_a_few_and_the_rep_sees_how_many_were_tried(customer: CustomerPage,
+                                                                                    rep: RepConsole):
+    rep.open()
+    key = generate_key(rep)
+    customer.open()
+    misses = rep.page.locator("#key-misses")
+    for tries in range(1, 6):  # each answered before the next: the panel counts it
+        ask_with_key(customer, "Mallory Guess", "Let me in", f"00000000{tries}")
+        expect(misses).to_have_text(re.compile(rf"^{tries} wrong keys? tried since \d\d:\d\d\.$"))
+    ask_with_key(customer, "Mallory Guess", "Let me in", key)
+    expect(customer.page.get_by_role("alert")).to_contain_text("Too many wrong session keys. Try again in 1 minute")
+    expect(customer.name_box).to_have_value("Mallory Guess")
+    expect(customer.page.get_by_role("textbox", name="Session key")).to_have_value(key)
+
+
 def test_the_customer_can_start_over_after_the_end(chatting: tuple[CustomerPage, RepConsole]):
     customer, rep = chatting
     end_session(rep, "Unresolved")

@@ -62,6 +62,14 @@ def test_guessing_keys_over_several_sockets_from_one_address_is_refused_by_addre
     assert refused_right_key(fresh, key)["code"] == "rate-limited"
 
 
+def test_keys_guessed_at_once_over_many_sockets_are_checked_no_more_than_the_address_allows(connect, server):
+    sockets = [connect("customer") for _ in range(30)]
+    request_ids = [ask_with_key(socket, "000000001") for socket in sockets]  # all sent before any is answered
+    codes = [socket.expect("error", id=request_id)["code"]
+             for socket, request_id in zip(sockets, request_ids, strict=True)]
+    assert codes.count("refused") == 20 and codes.count("rate-limited") == 10, codes
+
+
 def test_a_rep_sees_how_many_wrong_keys_were_tried_while_their_keys_are_open(connect):
     alice, bob, attacker = connect("rep", "alice"), connect("rep", "bob"), connect("customer")
     rep_hello(alice)
@@ -118,6 +126,23 @@ def test_guessing_one_reps_password_locks_the_username_out_even_for_the_right_pa
     assert_locked_out(server, password="the fifth guess")  # the failure that starts the lockout says so
     assert_locked_out(server)
     assert sign_in(server, "bob")  # another rep, from the same address, still signs in
+
+
+def test_a_burst_of_guesses_at_once_gets_no_more_tries_than_one_after_another(server):
+    """Checking a password waits for its hash: attempts must not all pass the lockout check before one fails."""
+    checked: list[bool] = []  # whether each answer came from checking the password
+
+    def guess() -> None:
+        status, _, body = post_form(server, "/rep/sign-in", {"username": "alice", "password": "not it at all"})
+        assert status in (401, 429)
+        checked.append("Wrong username or password." in body)
+
+    guessers = [threading.Thread(target=guess) for _ in range(30)]
+    for guesser in guessers:
+        guesser.start()
+    for guesser in guessers:
+        guesser.join()
+    assert checked.count(True) == 5, checked  # 4 wrong, then the fifth starts the lockout
 
 
 def test_guessing_over_many_usernames_from_one_address_locks_the_address_out(server):

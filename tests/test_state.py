@@ -9,6 +9,7 @@ from relaydesk_web.effects import (
     CloseSession,
     Flash,
     Invitation,
+    Keys,
     Notice,
     OpenSession,
     Queue,
@@ -99,6 +100,15 @@ def test_a_refused_request_returns_to_the_form_with_the_reason(customer):
     effects = customer.update({"type": "error", "id": request["id"], "code": "bad-portal", "message": "No such page."})
     assert ShowView("form") in effects and Notice("No such page.") in effects
     assert customer.token is None
+
+
+def test_a_rate_limited_key_returns_to_the_form_with_when_to_try_again(customer):
+    request = sent(customer.update({"type": "ask", "portal": "/", "name": "Dana", "issue": "VPN", "details": {},
+                                    "key": "123 456 789"}))[0]
+    wait = "Too many wrong session keys. Try again in 1 minute, or leave the key empty to wait for a representative."
+    effects = customer.update({"type": "error", "id": request["id"], "code": "rate-limited", "message": wait})
+    assert ShowView("form") in effects and Notice(wait) in effects
+    assert customer.request is None and customer.token is None  # the next Get help is a new request
 
 
 def test_a_message_shows_at_once_as_pending_and_is_sent(customer):
@@ -371,6 +381,12 @@ def test_shortcuts_go_to_a_numbered_tab_and_round_the_end(rep):
     assert of(rep.update({"type": "tab_number", "number": 3}), SelectSession)[0].session == 5
     assert of(rep.update({"type": "step_tab", "step": 1}), SelectSession)[0].session == 3
     assert rep.update({"type": "tab_number", "number": 9}) == []
+
+
+def test_the_keys_panel_hears_how_many_wrong_keys_were_tried(rep):
+    keys = [{"key": "123456789", "created_at": 1000, "expires_at": 2000}]
+    assert of(rep_welcome(rep), Keys) == [Keys([], 0)]
+    assert rep.update({"type": "keys", "keys": keys, "wrong_tries": 3}) == [Keys(keys, 3)]
 
 
 def test_at_the_cap_the_rep_is_at_capacity(rep):

@@ -1,9 +1,12 @@
 """The throttle's rules, on its in-memory storage, with a clock the tests move."""
 
+import threading
+import time
+
 import pytest
 from limits.storage import MemoryStorage
 
-from relaydesk.throttle import Lockout, Throttle, wait_text
+from relaydesk.throttle import LockedOut, Lockout, Throttle, Turns, wait_text
 
 
 class Clock:
@@ -51,14 +54,51 @@ def test_forgetting_a_name_clears_its_failures_and_its_lock(lockout):
     assert lockout.failed("alice") == 0
 
 
+def sign_in(throttle, username, address, right=False):
+    """Try a sign-in; return "in", "wrong", or the lockout's wait."""
+    try:
+        return throttle.sign_in(username, address, lambda: "in" if right else None) or "wrong"
+    except LockedOut as locked:
+        return locked.wait
+
+
 def test_a_success_clears_the_usernames_count_but_not_the_addresses():
     throttle = Throttle({"SIGN_IN_FAILURES_PER_USERNAME": 2, "SIGN_IN_FAILURES_PER_ADDRESS": 3})
-    assert throttle.sign_in_failed("alice", "10.0.0.1") == 0
-    throttle.signed_in("Alice ")  # the same username, as typed
-    assert throttle.sign_in_failed("alice", "10.0.0.1") == 0
-    assert throttle.sign_in_failed("bob", "10.0.0.1") > 0  # the address's third failure
-    assert throttle.sign_in_wait("carol", "10.0.0.1") > 0
-    assert throttle.sign_in_wait("carol", "10.0.0.2") == 0
+    assert sign_in(throttle, "alice", "10.0.0.1") == "wrong"
+    assert sign_in(throttle, "Alice ", "10.0.0.1", right=True) == "in"  # the same username, as typed
+    assert sign_in(throttle, "alice", "10.0.0.1") == "wrong"
+    assert sign_in(throttle, "bob", "10.0.0.1") == 60  # the address's third failure
+    assert 0 < sign_in(throttle, "carol", "10.0.0.1", right=True) <= 60
+    assert sign_in(throttle, "carol", "10.0.0.2", right=True) == "in"
+
+
+def test_a_locked_out_sign_in_is_refused_before_the_password_is_checked():
+    throttle = Throttle({"SIGN_IN_FAILURES_PER_USERNAME": 1})
+    with pytest.raises(LockedOut) as locked:
+        throttle.sign_in("alice", "10.0.0.1", lambda: None)
+    assert locked.value.failed
+    checked = []
+    with pytest.raises(LockedOut) as locked:
+        throttle.sign_in("alice", "10.0.0.2", lambda: checked.append(1))
+    assert not locked.value.failed and checked == []
+
+
+def test_turns_take_one_attempt_at_a_time_per_name_and_forget_names_nobody_holds():
+    turns, inside, most = Turns(), [0], [0]
+
+    def attempt(name):
+        with turns.turn(name, "shared"):
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            time.sleep(0.01)
+            inside[0] -= 1
+
+    threads = [threading.Thread(target=attempt, args=(f"name{index % 3}",)) for index in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == [1] and turns._locks == {}
 
 
 def test_wrong_keys_are_limited_per_socket_and_per_address():

@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from .relay import Relay
 from .signins import SignIn
 from .store import Rep, Store
-from .throttle import wait_text
+from .throttle import LockedOut, wait_text
 
 bp = Blueprint("auth", __name__)
 
@@ -65,32 +65,29 @@ def same_origin() -> bool:
 def sign_in():
     if not same_origin():
         abort(403)
-    username = request.form.get("username", "")
-    wait = relay().throttle.sign_in_wait(username, request.remote_addr or "")
-    if wait > 0:  # refused before any hash: the right password too
-        return _locked_out(username, wait, "")
-    rep = store().authenticate(username, request.form.get("password", ""))
+    username, password = request.form.get("username", ""), request.form.get("password", "")
+    try:
+        rep = relay().throttle.sign_in(username, request.remote_addr or "",
+                                       lambda: store().authenticate(username, password))
+    except LockedOut as locked:
+        return _locked_out(username, locked)
     if rep is None:
         current_app.logger.info("failed sign-in for %r from %s", username[:40], request.remote_addr)
-        lockout = relay().throttle.sign_in_failed(username, request.remote_addr or "")
-        if lockout > 0:
-            current_app.logger.warning("sign-in for %r from %s locked for %s", username[:40], request.remote_addr,
-                                       wait_text(lockout))
-            return _locked_out(username, lockout, "Wrong username or password. ")
         return render_template("sign-in.html", error="Wrong username or password.", username=username), 401
     if rep.disabled:
         return render_template("sign-in.html", error="This account is disabled.", username=username), 403
-    relay().throttle.signed_in(username)
     session.clear()
     session["sign_in"] = relay().sign_ins.start(rep, request.user_agent.string, request.remote_addr or "")
     session.permanent = True
     return redirect(url_for("pages.console"))
 
 
-def _locked_out(username: str, wait: float, why: str) -> tuple[str, int, dict]:
+def _locked_out(username: str, locked: LockedOut) -> tuple[str, int, dict]:
     """Answer 429 with Retry-After, and tell the rep when to try again."""
-    error = f"{why}Too many attempts: try again in {wait_text(wait)}."
-    return render_template("sign-in.html", error=error, username=username), 429, {"Retry-After": math.ceil(wait)}
+    error = f"Too many attempts: try again in {wait_text(locked.wait)}."
+    if locked.failed:
+        error = f"Wrong username or password. {error}"
+    return render_template("sign-in.html", error=error, username=username), 429, {"Retry-After": math.ceil(locked.wait)}
 
 
 @bp.post("/rep/sign-out")

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import bisect
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from . import protocol
 from .hub import CustomerConnection, Part, RepConnection, RepHandler
-from .model import Rep, now_ms
+from .model import KeyRefused, Rep, now_ms
 from .protocol import ProtocolError
 from .throttle import Throttle, wait_text
 
 log = logging.getLogger(__name__)
+MOST_MISSES_KEPT = 100_000  # a bound on memory under a flood from many addresses; the count then reads low
 
 
 @dataclass(eq=False)
@@ -62,20 +65,29 @@ class SessionKeys(Part):
 
     # --- a customer types a key ----------------------------------------------------------
 
-    def guard(self, conn: CustomerConnection, frame_id: str) -> None:
-        """Refuse any key from a socket or an address that tried too many wrong ones lately."""
-        wait = self.throttle.key_wait(conn.tag, conn.address)
-        if wait > 0:
-            raise ProtocolError("rate-limited", f"Too many wrong session keys. Try again in {wait_text(wait)}, "
-                                "or leave the key empty to wait for a representative.", frame_id)
+    @contextmanager
+    def attempt(self, conn: CustomerConnection, frame_id: str) -> Iterator[None]:
+        """Let a key be tried (in the block) unless its socket or address tried too many wrong ones lately;
+        count it if it is wrong.  An address's keys take turns, so a burst cannot all pass before one counts."""
+        with self.throttle.key_turn(conn.address):
+            wait = self.throttle.key_wait(conn.tag, conn.address)
+            if wait > 0:
+                raise ProtocolError("rate-limited", f"Too many wrong session keys. Try again in {wait_text(wait)}, "
+                                    "or leave the key empty to wait for a representative.", frame_id)
+            try:
+                yield
+            except KeyRefused:
+                self._missed(conn)
+                raise
 
-    def missed(self, conn: CustomerConnection) -> None:
+    def _missed(self, conn: CustomerConnection) -> None:
         """Count a wrong key against its socket and address, log it, and tell the reps whose keys it could hit."""
         count = self.throttle.key_missed(conn.tag, conn.address)
         log.warning("wrong session key from %s (%d from this address in the last %s)", conn.address, count,
                     wait_text(self.throttle.key_window_s))
         at = now_ms()
-        del self.misses[: bisect.bisect_left(self.misses, at - self.lifetime_s * 1000)]
+        del self.misses[: max(bisect.bisect_left(self.misses, at - self.lifetime_s * 1000),
+                              len(self.misses) + 1 - MOST_MISSES_KEPT)]
         self.misses.append(at)
         for rep_id in self.store.reps_with_keys():
             self.changed(rep_id)

@@ -13,6 +13,7 @@ import secrets
 import threading
 import time
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import TypeVar
 
 from simple_websocket import ConnectionClosed
@@ -26,7 +27,7 @@ from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .screen import Screens
 from .signins import SignIns
-from .store import Event, KeyRefused, Participant, Refused, Rep, Session, Store, now_ms
+from .store import Event, Participant, Refused, Rep, Session, Store, now_ms
 from .team import Team
 from .throttle import Throttle, wait_text
 
@@ -214,21 +215,18 @@ class Relay:
     def _customer_request(self, conn: CustomerConnection, message: dict) -> None:
         if conn.session_id is not None:
             raise ProtocolError("already-joined", "You are already in a support session.", message["id"])
-        if message["key"]:
-            self.keys.guard(conn, message["id"])
         if not self.store.request_known(message["id"]):  # a resend after a lost reply is no new request
             wait = self.throttle.request_wait(conn.address)
             if wait:
                 raise ProtocolError("rate-limited", f"Too many requests for help come from your network: wait "
                                     f"{wait_text(wait)}, then try again.", message["id"])
         try:
-            session = self.store.create_session(
-                message["id"], message["token"], message["portal"], message["name"],
-                message["issue"], message["details"], message["key"],
-            )
+            with self.keys.attempt(conn, message["id"]) if message["key"] else nullcontext():
+                session = self.store.create_session(
+                    message["id"], message["token"], message["portal"], message["name"],
+                    message["issue"], message["details"], message["key"],
+                )
         except Refused as exc:
-            if isinstance(exc, KeyRefused):
-                self.keys.missed(conn)
             raise ProtocolError("refused", str(exc), message["id"]) from None
         self._join_customer(conn, session, since=0)
         conn.send(protocol.encode("ack", id=message["id"], session=session.id))

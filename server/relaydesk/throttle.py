@@ -3,13 +3,23 @@
 The counters live in a ``limits`` storage named by ``THROTTLE_STORAGE``:
 ``memory://`` keeps them in this process; ``redis://host:6379`` lets several
 nodes share them.  Nothing outside this module knows which one is in use.
+
+A check and its count must not be split by a burst: a password's hash takes
+~100 ms off the hub, and even the in-memory storage yields under gevent
+(it starts a timer thread), so thirty guesses sent at once would all pass the
+check before the first failure is counted.  ``Turns`` takes the attempts of
+one username or address one at a time, in this process.
 """
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from typing import TypeVar
 
 from limits import RateLimitItem, parse, parse_many
 from limits.storage import Storage, storage_from_string
@@ -27,6 +37,18 @@ DEFAULTS: dict[str, object] = {
     "FRAMES_PER_CONNECTION": "40/10 seconds;300/5 minutes",  # frames one page or rep may send: a burst, then a pace
     "REQUESTS_PER_ADDRESS": "30/10 minutes",  # help requests one client address may make
 }
+
+
+log = logging.getLogger(__name__)
+Result = TypeVar("Result")
+
+
+class LockedOut(Exception):
+    """A sign-in refused for now: ``wait`` seconds to go; ``failed`` when this attempt's own failure started it."""
+
+    def __init__(self, wait: float, failed: bool) -> None:
+        super().__init__(f"locked out for {wait:.0f} s")
+        self.wait, self.failed = wait, failed
 
 
 def wait_text(seconds: float) -> str:
@@ -75,6 +97,34 @@ class Lockout:
         self.storage.clear(self._key("until", name))
 
 
+class Turns:
+    """One attempt at a time per name; a name's lock lives only while someone holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, tuple[threading.Lock, list[int]]] = {}  # name -> (its lock, [holders and waiters])
+
+    @contextmanager
+    def turn(self, *names: str) -> Iterator[None]:
+        taken: list[str] = []
+        try:
+            for name in sorted(set(names)):  # always in one order, so two attempts never wait on each other
+                with self._guard:
+                    lock, users = self._locks.setdefault(name, (threading.Lock(), [0]))
+                    users[0] += 1
+                taken.append(name)
+                lock.acquire()
+            yield
+        finally:
+            for name in reversed(taken):
+                with self._guard:
+                    lock, users = self._locks[name]
+                    users[0] -= 1
+                    if not users[0]:
+                        del self._locks[name]
+                lock.release()
+
+
 class Throttle:
     """The limits on guessing, read from the settings (``DEFAULTS`` names them)."""
 
@@ -98,6 +148,7 @@ class Throttle:
                                   *timing)
         self._addresses = Lockout(self.storage, "sign-in-address", int(number("SIGN_IN_FAILURES_PER_ADDRESS")),
                                   *timing)
+        self._turns = Turns()
 
     # --- session keys ------------------------------------------------------------
 
@@ -109,6 +160,10 @@ class Throttle:
     def key_window_s(self) -> int:
         """How far back wrong keys from one address are counted."""
         return self._per_address.get_expiry()
+
+    def key_turn(self, address: str) -> AbstractContextManager[None]:
+        """Take this address's session keys one at a time, from the check to the count."""
+        return self._turns.turn(f"session-keys/{address}")
 
     def key_wait(self, socket: str, address: str) -> float:
         """Return the seconds until this socket and address may try a session key; 0 when they may now."""
@@ -150,14 +205,24 @@ class Throttle:
     def _username(username: str) -> str:
         return username.strip().lower()[:40]  # no username is longer, so longer ones need no counter of their own
 
-    def sign_in_wait(self, username: str, address: str) -> float:
-        """Return the seconds until this username, from this address, may try to sign in; 0 when now."""
-        return max(self._usernames.wait(self._username(username)), self._addresses.wait(address))
+    def sign_in(self, username: str, address: str, check: Callable[[], Result | None]) -> Result | None:
+        """Run ``check`` (the password's) unless the username or the address is locked out; count a failure,
+        clear the username's on success.  Raise ``LockedOut``: before ``check`` when locked already, the right
+        password too, and after it when this failure starts a lockout.
 
-    def sign_in_failed(self, username: str, address: str) -> float:
-        """Count a failed sign-in; return the lockout it starts, in seconds (0: none)."""
-        return max(self._usernames.failed(self._username(username)), self._addresses.failed(address))
-
-    def signed_in(self, username: str) -> None:
-        """Clear a username's failures.  Not the address's: one good account must not buy more guesses."""
-        self._usernames.forget(self._username(username))
+        Not the address's failures on success: one good account must not buy more guesses.
+        """
+        name = self._username(username)
+        with self._turns.turn(f"sign-in-username/{name}", f"sign-in-address/{address}"):
+            wait = max(self._usernames.wait(name), self._addresses.wait(address))
+            if wait > 0:
+                raise LockedOut(wait, failed=False)
+            result = check()
+            if result is not None:
+                self._usernames.forget(name)
+                return result
+            lockout = max(self._usernames.failed(name), self._addresses.failed(address))
+            if lockout > 0:
+                log.warning("sign-in for %r from %s locked for %s", name, address, wait_text(lockout))
+                raise LockedOut(lockout, failed=True)
+            return None

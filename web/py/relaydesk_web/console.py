@@ -33,6 +33,7 @@ from relaydesk_web.tools import MessageTools
 core = RepCore()
 logs = dom.SessionLogs()
 keys: list[dict] = []
+key_misses = [0, 0]  # wrong keys tried, and since when (the oldest open key's making)
 
 
 queue: list[dict] = []
@@ -70,6 +71,17 @@ def show_keys() -> None:
         if key["expires_at"] > now:
             items.append(dom.element("li", f"{key['key']} — valid until {dom.clock(key['expires_at'])[0]}"))
     dom.by_id("keys").replaceChildren(*items)
+    show_key_misses(bool(items))
+
+
+def show_key_misses(open_keys: bool) -> None:
+    """Say how many wrong keys were tried since the oldest open key was made: any could have been one of ours."""
+    count, since = key_misses
+    shown = open_keys and count > 0
+    if shown:
+        dom.by_id("key-misses").textContent = (f"{count} wrong key{'s' * (count != 1)} tried since "
+                                               f"{dom.clock(since)[0]}.")
+    dom.show("key-misses", shown)
 
 
 def show_participants(summary: dict) -> None:
@@ -207,9 +219,10 @@ def render(effect) -> None:
         case Queue(waiting):
             queue[:] = waiting
             show_queue()
-        case Keys(latest):
+        case Keys(latest, wrong_tries):
             new = [key for key in latest if key["key"] not in {k["key"] for k in keys}]
             keys[:] = latest
+            key_misses[:] = [wrong_tries, min((key["created_at"] for key in latest), default=0)]
             if new:
                 dom.by_id("session-key").textContent = new[-1]["key"]
             shown = dom.by_id("session-key").textContent

@@ -129,9 +129,11 @@ class CloseSession(Effect):
 
 @dataclass
 class Keys(Effect):
-    """Rep console: the rep's session keys still waiting for a customer."""
+    """Rep console: the rep's session keys still waiting for a customer, and how many wrong keys were tried
+    since the oldest of them was made (any of those could have been one of theirs)."""
 
     keys: list[dict]
+    wrong_tries: int = 0
 
 
 @dataclass

@@ -71,7 +71,7 @@ class RepCore(ChatCore):
         self.me, self.invite_hidden = event["me"], event["invite_hidden"]
         self.prefs = preferences.DEFAULTS | event["prefs"]
         self.max_sessions = event.get("max_sessions", 0)
-        effects: list[Effect] = [Status(CONNECTED), Queue(event["queue"]), Keys(event["keys"])]
+        effects: list[Effect] = [Status(CONNECTED), Queue(event["queue"]), self.on_keys(event)[0]]
         effects += [Invitation(invite) for invite in event["invites"]] + [Prefs(self.prefs)]
         for summary in event["sessions"]:
             effects += self._open(summary, select=self.current is None)
@@ -81,7 +81,7 @@ class RepCore(ChatCore):
         return [Queue(event["waiting"])]
 
     def on_keys(self, event: dict) -> list[Effect]:
-        return [Keys(event["keys"])]
+        return [Keys(event["keys"], event.get("wrong_tries", 0))]
 
     def on_make_key(self, event: dict) -> list[Effect]:
         return self._submit({"type": "make-key", "id": self.new_id()})
