@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-import subprocess
 import threading
 from collections import Counter
 
@@ -21,6 +20,7 @@ import pytest
 import websocket
 
 from tests.chatters import accept, ask, new_id, rep_hello
+from tests.disks import tmpfs
 from tests.liveserver import UNPACED, LiveServer
 from tests.wsclient import Client, sign_in
 
@@ -172,15 +172,9 @@ def test_fifty_sigkills_under_load_lose_and_repeat_no_acknowledged_message(start
 
 @pytest.fixture
 def small_disk(tmp_path):
-    """A 4 MB file system of its own (tmpfs, so the test needs root, as CI runs), unmounted afterwards."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", str(disk)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}")
-    yield disk
-    subprocess.run(["umount", "-l", str(disk)], check=True)
+    """A 4 MB file system of its own, unmounted afterwards."""
+    with tmpfs(tmp_path / "disk", "4m") as disk:
+        yield disk
 
 
 def fill(disk) -> None:

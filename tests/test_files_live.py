@@ -3,7 +3,6 @@
 import json
 import secrets
 import sqlite3
-import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -11,6 +10,7 @@ import urllib.request
 import pytest
 
 from tests.chatters import accept, ask, rep_hello
+from tests.disks import tmpfs
 from tests.wsclient import Client, csrf_headers, sign_in
 
 
@@ -110,15 +110,9 @@ def test_uploads_from_another_site_are_refused(chat, server, origin):
 
 @pytest.fixture
 def full_disk(server):
-    """Put the live server's files/ folder on a 2 MB tmpfs: a disk that really fills up (mounting needs root)."""
-    folder = server.data / "files"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", str(folder)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip()}")
-    yield folder
-    subprocess.run(["umount", "--lazy", str(folder)], check=True)
+    """Put the live server's files/ folder on a 2 MB tmpfs: a disk that really fills up."""
+    with tmpfs(server.data / "files", "2m") as folder:
+        yield folder
 
 
 def test_an_upload_that_fills_the_disk_gets_a_clear_message_and_leaves_nothing(chat, server, full_disk):
