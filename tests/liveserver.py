@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 READY = re.compile(r"Relaydesk is serving (http://\S+)")
+ALICE = (("alice", "Alice"),)
 # For a test or a benchmark that drives load, not a person: the pace limits people get are lifted.
 UNPACED = {"FRAMES_PER_CONNECTION": "1000000/second", "REQUESTS_PER_ADDRESS": "1000000/second"}
 
@@ -86,11 +87,14 @@ def start_server(tmp_path):
     """Start live servers with the given settings; stop them, and check their logs, afterwards."""
     servers = []
 
-    def start(**settings) -> LiveServer:
+    def start(reps: tuple[tuple[str, str], ...] = (), **settings) -> LiveServer:
+        """Start a server with ``settings``, and make ``reps`` ((username, display name) pairs) on it."""
         server = LiveServer(tmp_path / f"data{len(servers)}", settings)
         server.data.mkdir(mode=0o700)
         server.start()
         servers.append(server)
+        for username, name in reps:
+            server.add_rep(username, name)
         return server
 
     yield start

@@ -12,6 +12,7 @@ import time
 import pytest
 
 from tests.chatters import accept, ask, new_id, rep_hello
+from tests.liveserver import ALICE
 from tests.test_sessions_live import ask_with_key, make_key
 from tests.wsclient import Client, post_form, sign_in
 
@@ -155,9 +156,7 @@ def test_guessing_over_many_usernames_from_one_address_locks_the_address_out(ser
 @pytest.fixture
 def lenient(start_server):
     """A server where three wrong passwords in a row are allowed, to see a success clear the count."""
-    server = start_server(SIGN_IN_FAILURES_PER_USERNAME=3)
-    server.add_rep("alice", "Alice")
-    return server
+    return start_server(SIGN_IN_FAILURES_PER_USERNAME=3, reps=ALICE)
 
 
 def test_a_success_clears_the_usernames_failures(lenient):
@@ -179,9 +178,7 @@ def test_a_forged_forwarded_for_does_not_escape_the_address_lockout(server):
 @pytest.fixture
 def proxied(start_server):
     """A server behind one trusted reverse proxy, which names the client in X-Forwarded-For."""
-    server = start_server(TRUSTED_PROXIES=1, SIGN_IN_FAILURES_PER_ADDRESS=3)
-    server.add_rep("alice", "Alice")
-    return server
+    return start_server(TRUSTED_PROXIES=1, SIGN_IN_FAILURES_PER_ADDRESS=3, reps=ALICE)
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked_out(proxied):
@@ -197,9 +194,7 @@ def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked_out(prox
 @pytest.fixture
 def unthrottled(start_server):
     """A server that lets guessers go on, so their hashes keep coming."""
-    server = start_server(SIGN_IN_FAILURES_PER_USERNAME=10**6, SIGN_IN_FAILURES_PER_ADDRESS=10**6)
-    server.add_rep("alice", "Alice")
-    return server
+    return start_server(SIGN_IN_FAILURES_PER_USERNAME=10**6, SIGN_IN_FAILURES_PER_ADDRESS=10**6, reps=ALICE)
 
 
 def test_while_sign_in_guessers_hash_away_another_customers_messages_are_acknowledged(unthrottled):

@@ -7,6 +7,7 @@ import websocket
 
 from relaydesk.protocol import SIGNED_OUT
 from tests.chatters import rep_hello
+from tests.liveserver import ALICE
 from tests.wsclient import Client, post_form, sign_in, sign_out
 
 
@@ -100,9 +101,7 @@ def test_an_unknown_rep_is_an_error_on_the_command_line(server):
 @pytest.fixture
 def short_lived(start_server):
     """A server whose sign-ins lapse after 2 idle seconds, or 4 in all."""
-    server = start_server(SIGN_IN_IDLE_S=2, SIGN_IN_LIFETIME_S=4)
-    server.add_rep("alice", "Alice")
-    return server
+    return start_server(SIGN_IN_IDLE_S=2, SIGN_IN_LIFETIME_S=4, reps=ALICE)
 
 
 def test_an_idle_sign_in_lapses(short_lived):
