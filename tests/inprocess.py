@@ -121,8 +121,9 @@ class Desk:
     def connect(self, role: str, username: str | None = None, address: str = "127.0.0.1") -> Client:
         if role == "rep":
             assert username is not None
-            rep = self.store.get_rep(self.reps[username].id)  # type: ignore[attr-defined]
-            conn: RepConnection | CustomerConnection = RepConnection(Socket("rep"), rep, f"sign-in-{username}")
+            sign_in = self.relay.sign_ins.find(self.relay.sign_ins.start(self.reps[username]))  # type: ignore[arg-type]
+            assert sign_in is not None, f"{username} cannot sign in"
+            conn: RepConnection | CustomerConnection = RepConnection(Socket("rep"), sign_in.rep, sign_in.key)
             self.relay.hub.open_rep(conn)
         else:
             conn = CustomerConnection(Socket("customer"), address)
