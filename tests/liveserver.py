@@ -13,8 +13,24 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+
+from relaydesk.passwords import Passwords
+from relaydesk.store import Store
+
+
+class KeptHashes(Passwords):
+    """Passwords hashed once per password for the whole test run, the same scrypt hash for every rep."""
+
+    kept: ClassVar[dict[str, str]] = {}
+
+    def hash(self, password: str) -> str:
+        if password not in self.kept:
+            self.kept[password] = super().hash(password)
+        return self.kept[password]
+
 
 READY = re.compile(r"Relaydesk is serving (http://\S+)")
 ALICE = (("alice", "Alice"),)
@@ -68,8 +84,16 @@ class LiveServer:
         return self.url.replace("http://", "ws://", 1)
 
     def add_rep(self, username: str, name: str, password: str = "correct horse", admin: bool = False) -> None:
-        """Create a rep through the real command line."""
-        self.command("rep", "add", username, "--name", name, *(["--admin"] if admin else []), password=password)
+        """Create a rep in the server's database, as ``relaydesk rep add`` does, without a subprocess each time.
+
+        The hash is a real one (scrypt, as the server checks it), made once per
+        password for the whole run: making it is not what a test is about.
+        """
+        store = Store(self.data / "relaydesk.db", passwords=KeptHashes(off_hub=False))
+        try:
+            store.add_rep(username, name, password, admin=admin)
+        finally:
+            store.close()
 
     def command(self, *args: str, password: str | None = None) -> subprocess.CompletedProcess:
         """Run ``relaydesk ARGS --data DIR`` on this server's data folder, as an operator would, beside the server."""

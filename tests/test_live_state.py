@@ -9,10 +9,9 @@ import pytest
 from relaydesk.hub import CustomerConnection, RepConnection
 from relaydesk.protocol import ProtocolError
 from relaydesk.relay import Relay, handler_table
-from tests.chatters import accept, ask, rep_hello
+from tests.chatters import accept, act, ask, refused, rep_hello
 from tests.inprocess import Socket
 from tests.test_screen_live import share, webp
-from tests.test_team_live import act, refused
 from tests.wsclient import post_form, sign_in
 
 
