@@ -25,10 +25,10 @@ def test_a_customer_who_closes_the_tab_leaves_the_queue(quick):
     alice = client("rep", cookie=sign_in(server, "alice"))
     rep_hello(alice)
     customer = client("customer")
-    ask(customer)
-    assert alice.expect("queue")["waiting"]
+    session_id, _ = ask(customer)
+    assert alice.expect("queue")["joined"][0]["id"] == session_id
     customer.close()
-    assert alice.expect("queue", where=lambda frame: frame["waiting"] == [])
+    assert alice.expect("queue", where=lambda frame: frame["left"] == [session_id])
 
 
 def test_a_customer_who_goes_away_mid_chat_is_noted_and_so_is_their_return(quick):

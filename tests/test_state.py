@@ -232,6 +232,17 @@ def test_the_welcome_shows_the_queue_and_opens_the_reps_sessions(rep):
     assert [e.session for e in of(effects, SelectSession)] == [3]
 
 
+def test_the_queue_changes_as_customers_join_and_leave_it(rep):
+    rep_welcome(rep, queue=[summary(8, "Dan"), summary(9, "Eve")])
+    joined = server(rep, {"type": "queue", "joined": [summary(10, "Fay"), summary(11, "Gus")], "left": []})
+    assert joined == [Queue([summary(8, "Dan"), summary(9, "Eve"), summary(10, "Fay"), summary(11, "Gus")])]
+    left = server(rep, {"type": "queue", "joined": [], "left": [9, 11, 404]})  # 404: never heard of, nothing
+    assert left == [Queue([summary(8, "Dan"), summary(10, "Fay")])]
+    changed = server(rep, {"type": "queue", "joined": [summary(8, "Daniel")], "left": []})
+    assert changed == [Queue([summary(8, "Daniel"), summary(10, "Fay")])]  # in its place, not at the end
+    assert of(rep_welcome(rep, queue=[summary(12, "Hal")]), Queue) == [Queue([summary(12, "Hal")])]
+
+
 def test_a_second_welcome_opens_nothing_twice(rep):
     rep_welcome(rep, [summary(3)])
     assert of(rep_welcome(rep, [summary(3)]), OpenSession) == []

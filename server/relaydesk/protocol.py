@@ -312,7 +312,9 @@ TO_REP_FRAMES = {
     "error": _ERROR,
     "event": _server_fields(**_EVENT, meta=_DICT),
     "session": _server_fields(session=_DICT),
-    "queue": _server_fields(waiting=_LIST),
+    # The queue's changes: the summaries of the sessions that joined it (one with an id the queue holds already
+    # replaces it), and the ids of those that left it.  The whole queue comes once, in ``welcome``.
+    "queue": _server_fields(joined=_LIST, left=_LIST),
     "keys": _server_fields(keys=_LIST, wrong_tries=_INT),
     "opened": _server_fields(session=_DICT, comment=_STR),
     "invited": _server_fields(session=_INT, customer=_STR, issue=_STR, by=_STR),

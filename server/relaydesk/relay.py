@@ -124,6 +124,9 @@ class Relay:
         self.throttle = Throttle(config)
         self.keys = SessionKeys(store, self.hub, self, self.throttle, config.get("KEY_LIFETIME_S", 20 * 60),
                                 config.get("MAX_KEYS_PER_REP", 5))
+        # Each waiting session's place in the queue, as its customer was last told.
+        self._places = {session.id: place for place, session in enumerate(store.waiting_sessions(), start=1)}
+        self._queue_lock = threading.RLock()
         self._rep_handlers = handler_table(protocol.REP_FRAMES, {
             "hello": self._rep_hello, "say": self._rep_say, "note": self._rep_note, "push-url": self._rep_push_url,
             "prefs": self._rep_prefs, "accept": self._rep_accept, "end": self._rep_end,
@@ -245,8 +248,11 @@ class Relay:
         self.hub.deliver([ack(message["id"], session=session.id)], sender=conn)
         # Status ids derive from the request id, so a resent request adds nothing twice.
         if session.status == "waiting":
+            queued = session.id in self._places  # a resent request: the queue does not change, this page is told
             self.status(session, f"asked-{message['id']}", f"{session.customer_name} asked for help")
             self._queue_changed()
+            if queued:
+                self._tell_place(conn, session.id)
         elif session.status == "active" and session.owner_rep_id is not None:
             self.status(session, f"asked-{message['id']}", f"{session.customer_name} joined with a session key")
             self._opened(session, self.store.rep(session.owner_rep_id), f"keyed-{message['id']}")
@@ -258,8 +264,7 @@ class Relay:
         if session is None:
             raise ProtocolError("bad-token", "This support session link is not valid any more.")
         self._join_customer(conn, session, since=message["since"])
-        if session.status == "waiting":
-            self._send_positions()
+        self._tell_place(conn, session.id)
 
     def _join_customer(self, conn: CustomerConnection, session: Session, since: int) -> None:
         conn.session_id = session.id
@@ -516,15 +521,34 @@ class Relay:
     # --- the queue ----------------------------------------------------------
 
     def _queue_view(self) -> list[dict]:
-        return [rep_summary(session) for session in self.store.waiting_sessions()]
+        """Return the whole queue, as a rep's console is welcomed with it."""
+        with self._queue_lock:
+            return [rep_summary(session) for session in self.store.waiting_sessions()]
 
     def _queue_changed(self) -> None:
-        self.hub.deliver([send(QueueWatchers(), "queue", waiting=self._queue_view())])
-        self._send_positions()
+        """Tell the reps what joined and left the queue since they were last told, and each waiting customer whose
+        place moved their new place; nobody else hears anything.
 
-    def _send_positions(self) -> None:
-        self.hub.deliver([send(Customers(session.id), "position", position=position)
-                          for position, session in enumerate(self.store.waiting_sessions(), start=1)])
+        The whole queue goes to a rep once, in ``welcome``: a change costs a rep
+        the summaries that joined and the ids that left, not the whole list again.
+        """
+        with self._queue_lock:  # diffed and sent in turn, so no rep hears of a change before the one it follows
+            waiting = self.store.waiting_sessions()
+            places = {session.id: place for place, session in enumerate(waiting, start=1)}
+            before, self._places = self._places, places
+            left = [session_id for session_id in before if session_id not in places]
+            joined = [rep_summary(session) for session in waiting if session.id not in before]
+            moved = [(session_id, place) for session_id, place in places.items() if before.get(session_id) != place]
+            sends = [send(QueueWatchers(), "queue", joined=joined, left=left)] if joined or left else []
+            self.hub.deliver(sends + [send(Customers(session_id), "position", position=place)
+                                      for session_id, place in moved])
+
+    def _tell_place(self, conn: CustomerConnection, session_id: int) -> None:
+        """Tell a customer's page that (re)joined its session its place in the queue, if it waits in it."""
+        with self._queue_lock:
+            place = self._places.get(session_id)
+            if place is not None:
+                self.hub.deliver([send(One(conn), "position", position=place)])
 
     # --- housekeeping -------------------------------------------------------
 

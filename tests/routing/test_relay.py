@@ -14,7 +14,7 @@ def test_a_new_customer_waits_and_reps_see_them_in_the_queue(connect):
     customer = connect("customer")
     session_id, _ = ask(customer)
     assert customer.expect("position") == {"type": "position", "position": 1}
-    (waiting,) = alice.expect("queue")["waiting"]
+    (waiting,) = alice.expect("queue")["joined"]
     assert (waiting["id"], waiting["customer"], waiting["details"]["os"]) == (session_id, "Carol", "Linux")
 
 
@@ -27,7 +27,7 @@ def test_accepting_opens_the_session_for_the_rep_and_tells_the_customer(connect)
     assert alice.expect("opened")["session"]["status"] == "active"
     assert alice.expect("event", kind="status", text="Alice joined the chat")
     assert customer.expect("session")["session"]["status"] == "active"
-    assert alice.expect("queue", where=lambda frame: frame["waiting"] == [])
+    assert alice.expect("queue", where=lambda frame: frame["left"] == [session_id])
 
 
 def test_messages_are_acked_with_a_sequence_number_then_fanned_out(chat):
