@@ -46,7 +46,7 @@ class Socket:
             self.images.append(data)
             return
         self.raw.append(data)
-        self.sent.append(protocol.check_server_frame(json.loads(data), self.role))
+        self.sent.append(protocol.check_server_frame(json.loads(data.encode("utf-8")), self.role))  # as on the wire
 
     def receive(self) -> str | bytes | None:
         raise AssertionError("the test drives the relay itself")
