@@ -6,12 +6,15 @@ like a crash; ``start()`` brings the same data folder back on the same port.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import ClassVar
 
@@ -106,25 +109,33 @@ class LiveServer:
         return [line for line in self.log.read_text().splitlines() if "Traceback" in line]
 
 
+@contextmanager
+def serving(data: Path, reps: tuple[tuple[str, str], ...] = (), **settings) -> Iterator[LiveServer]:
+    """Run a server on a new data folder with ``settings`` and ``reps`` ((username, display name) pairs) for as
+    long as the block runs; then stop it and check its log."""
+    server = LiveServer(data, settings)
+    server.data.mkdir(mode=0o700)
+    server.start()
+    try:
+        for username, name in reps:
+            server.add_rep(username, name)
+        yield server
+    finally:
+        server.stop()
+    assert server.server_errors() == [], server.log.read_text()[-3000:]
+
+
 @pytest.fixture
 def start_server(tmp_path):
     """Start live servers with the given settings; stop them, and check their logs, afterwards."""
-    servers = []
+    with ExitStack() as servers:
+        folders = (tmp_path / f"data{n}" for n in itertools.count())
 
-    def start(reps: tuple[tuple[str, str], ...] = (), **settings) -> LiveServer:
-        """Start a server with ``settings``, and make ``reps`` ((username, display name) pairs) on it."""
-        server = LiveServer(tmp_path / f"data{len(servers)}", settings)
-        server.data.mkdir(mode=0o700)
-        server.start()
-        servers.append(server)
-        for username, name in reps:
-            server.add_rep(username, name)
-        return server
+        def start(reps: tuple[tuple[str, str], ...] = (), **settings) -> LiveServer:
+            """Start a server with ``settings``, and make ``reps`` ((username, display name) pairs) on it."""
+            return servers.enter_context(serving(next(folders), reps, **settings))
 
-    yield start
-    for server in servers:
-        server.stop()
-        assert server.server_errors() == [], server.log.read_text()[-3000:]
+        yield start
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 
 from relaydesk.store import Store
 from tests.chatters import accept, ask, rep_hello
+from tests.liveserver import serving
 from tests.wsclient import Client, post_form, sign_in
 
 
@@ -55,26 +56,35 @@ def test_a_request_nobody_accepts_times_out(quick):
 # --- exports and history (HTTP) ---------------------------------------------------
 
 
-@pytest.fixture
-def ended_chat(chat, server):
-    """Carol and Alice chatted, a rep-only entry was logged, and the session ended."""
-    customer, alice, session_id, token = chat
-    customer.send(type="say", id="carol-asks", text="Is it plugged in?")
-    customer.expect("ack", id="carol-asks")
-    store = Store(server.data / "relaydesk.db", synchronous="NORMAL")
-    store.append_event(session_id, "a-rep-note", "note", "customer seems annoyed", "rep", "Alice", 1, "reps")
-    store.close()
-    alice.send(type="end", id="end-the-chat", session=session_id, outcome="resolved")
-    alice.expect("ack", id="end-the-chat")
-    return session_id, token
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    """One server for the tests of exports and history, which only read: Carol and Alice chatted, a rep-only
+    entry was logged, and the session ended.  Yield the server, the session's id and Carol's token."""
+    reps = (("alice", "Alice"), ("bob", "Bob"))
+    with serving(tmp_path_factory.mktemp("exports") / "data", reps) as server:
+        server.add_rep("root", "Root", admin=True)
+        customer, alice = Client(server, "customer"), Client(server, "rep", cookie=sign_in(server, "alice"))
+        rep_hello(alice)
+        session_id, token = ask(customer)
+        accept(alice, session_id)
+        customer.send(type="say", id="carol-asks", text="Is it plugged in?")
+        customer.expect("ack", id="carol-asks")
+        store = Store(server.data / "relaydesk.db", synchronous="NORMAL")
+        store.append_event(session_id, "a-rep-note", "note", "customer seems annoyed", "rep", "Alice", 1, "reps")
+        store.close()
+        alice.send(type="end", id="end-the-chat", session=session_id, outcome="resolved")
+        alice.expect("ack", id="end-the-chat")
+        customer.close()
+        alice.close()
+        yield server, session_id, token
 
 
 def get(server, path, cookie=None):
     return post_form(server, path, None, cookie=cookie)
 
 
-def test_the_rep_export_has_the_details_then_every_entry_in_order(server, ended_chat):
-    session_id, _ = ended_chat
+def test_the_rep_export_has_the_details_then_every_entry_in_order(exports):
+    server, session_id, _ = exports
     status, headers, body = get(server, f"/rep/sessions/{session_id}/export?format=text&tz=Europe/Paris",
                                 sign_in(server, "alice"))
     assert status == 200
@@ -84,47 +94,48 @@ def test_the_rep_export_has_the_details_then_every_entry_in_order(server, ended_
     assert "customer seems annoyed" not in body
 
 
-def test_the_rep_export_includes_rep_only_entries_when_asked(server, ended_chat):
-    session_id, _ = ended_chat
+def test_the_rep_export_includes_rep_only_entries_when_asked(exports):
+    server, session_id, _ = exports
     _, headers, body = get(server, f"/rep/sessions/{session_id}/export?format=html&private=1",
                            sign_in(server, "alice"))
     assert headers["Content-Type"].startswith("text/html")
     assert "Note by Alice: customer seems annoyed" in body and "<table>" in body
 
 
-def test_a_rep_outside_the_session_cannot_export_it(server, ended_chat):
-    session_id, _ = ended_chat
+def test_a_rep_outside_the_session_cannot_export_it(exports):
+    server, session_id, _ = exports
     assert get(server, f"/rep/sessions/{session_id}/export", sign_in(server, "bob"))[0] == 404
     assert get(server, f"/rep/sessions/{session_id}/export")[0] == 401
 
 
-def test_the_customer_transcript_never_holds_rep_only_entries(server, ended_chat):
-    _, token = ended_chat
+def test_the_customer_transcript_never_holds_rep_only_entries(exports):
+    server, _, token = exports
     status, headers, body = post_form(server, "/transcript", {"token": token, "format": "text"})
     assert status == 200 and "attachment" in headers["Content-Disposition"]
     assert "Is it plugged in?" in body and "annoyed" not in body
 
 
-def test_a_forged_transcript_token_gets_nothing(server, ended_chat):
+def test_a_forged_transcript_token_gets_nothing(exports):
+    server, _, _ = exports
     assert post_form(server, "/transcript", {"token": "x" * 43})[0] == 404
 
 
 @pytest.mark.parametrize("query", ["Carol", "plugged", "annoyed"])
-def test_reps_find_their_past_sessions_by_name_or_words(server, ended_chat, query):
-    session_id, _ = ended_chat
+def test_reps_find_their_past_sessions_by_name_or_words(exports, query):
+    server, session_id, _ = exports
     _, _, body = get(server, f"/rep/history?q={query}", sign_in(server, "alice"))
     assert f"/rep/sessions/{session_id}" in body
 
 
-def test_reps_find_a_session_by_its_id_and_others_do_not(server, ended_chat):
-    session_id, _ = ended_chat
+def test_reps_find_a_session_by_its_id_and_others_do_not(exports):
+    server, session_id, _ = exports
     assert f"/rep/sessions/{session_id}" in get(server, f"/rep/history?q={session_id}", sign_in(server, "alice"))[2]
     assert f"/rep/sessions/{session_id}" not in get(server, "/rep/history?q=Carol", sign_in(server, "bob"))[2]
     assert f"/rep/sessions/{session_id}" in get(server, "/rep/history?q=Carol", sign_in(server, "root"))[2]
 
 
-def test_a_past_log_opens_read_only_with_rep_only_entries(server, ended_chat):
-    session_id, _ = ended_chat
+def test_a_past_log_opens_read_only_with_rep_only_entries(exports):
+    server, session_id, _ = exports
     _, _, body = get(server, f"/rep/sessions/{session_id}", sign_in(server, "alice"))
     assert "customer seems annoyed" in body and "<form" not in body and "<textarea" not in body
 
