@@ -59,6 +59,18 @@ def accept(rep, session_id):
     rep.expect("ack", id=frame_id)
 
 
+def make_key(rep) -> str:
+    rep.send(type="make-key", id=new_id())
+    return rep.expect("keys")["keys"][-1]["key"]
+
+
+def ask_with_key(customer, key, name="Dana"):
+    request_id = new_id()
+    customer.send(type="request", id=request_id, token="k" * 20 + new_id() * 2, portal="/", name=name,
+                  issue="VPN", details={}, key=key)
+    return request_id
+
+
 @pytest.fixture
 def chat(connect):
     """A customer and Alice, in an accepted session."""

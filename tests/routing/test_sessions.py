@@ -2,19 +2,7 @@
 
 import re
 
-from tests.chatters import accept, ask, new_id, rep_hello
-
-
-def make_key(rep) -> str:
-    rep.send(type="make-key", id=new_id())
-    return rep.expect("keys")["keys"][-1]["key"]
-
-
-def ask_with_key(customer, key, name="Dana"):
-    request_id = new_id()
-    customer.send(type="request", id=request_id, token="k" * 20 + new_id() * 2, portal="/", name=name,
-                  issue="VPN", details={}, key=key)
-    return request_id
+from tests.chatters import accept, ask, ask_with_key, make_key, new_id, rep_hello
 
 
 def test_a_rep_generates_a_nine_digit_key_and_sees_it_with_its_expiry(connect):
