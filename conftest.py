@@ -1,2 +1,2 @@
 # The live-server fixtures serve both tests/ and e2e/.
-pytest_plugins = ["tests.liveserver", "tests.chatters"]
+pytest_plugins = ["tests.liveserver", "tests.chatters", "tests.inprocess"]

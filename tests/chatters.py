@@ -59,6 +59,18 @@ def accept(rep, session_id):
     rep.expect("ack", id=frame_id)
 
 
+def make_key(rep) -> str:
+    rep.send(type="make-key", id=new_id())
+    return rep.expect("keys")["keys"][-1]["key"]
+
+
+def ask_with_key(customer, key, name="Dana"):
+    request_id = new_id()
+    customer.send(type="request", id=request_id, token="k" * 20 + new_id() * 2, portal="/", name=name,
+                  issue="VPN", details={}, key=key)
+    return request_id
+
+
 @pytest.fixture
 def chat(connect):
     """A customer and Alice, in an accepted session."""
@@ -70,3 +82,45 @@ def chat(connect):
     return customer, alice, session_id, token
 
 
+@pytest.fixture
+def team(server, connect):
+    """Carol's session, accepted by Alice; Bob and Hugo are signed in too."""
+    server.add_rep("hugo", "Hugo")
+    alice, bob, hugo = (connect("rep", name) for name in ("alice", "bob", "hugo"))
+    for rep in (alice, bob, hugo):
+        rep_hello(rep)
+    customer = connect("customer")
+    session_id, token = ask(customer)
+    accept(alice, session_id)
+    return customer, alice, bob, hugo, session_id, token
+
+
+def act(client, type, **fields):
+    """Send a frame and wait for its ack."""
+    frame_id = new_id()
+    client.send(type=type, id=frame_id, **fields)
+    return client.expect("ack", id=frame_id)
+
+
+def refused(client, type, **fields):
+    """Send a frame and return the error it gets."""
+    frame_id = new_id()
+    client.send(type=type, id=frame_id, **fields)
+    return client.expect("error", id=frame_id)
+
+
+def ids_of(rep):
+    return rep_hello(rep)["me"]["id"]
+
+
+def invite_and_join(inviter, invitee, session_id, invitee_id, hidden):
+    act(inviter, "invite", session=session_id, rep=invitee_id, hidden=hidden)
+    invitation = invitee.expect("invited")
+    assert invitation["session"] == session_id and invitation["by"] == "Alice"
+    act(invitee, "join", session=session_id)
+
+
+def drain(client):
+    """Read what a client has been sent until a round trip shows nothing more is on its way."""
+    client.send(type="say", id=new_id(), text="sync")  # acked after everything sent before it
+    client.expect("ack")

@@ -6,15 +6,34 @@ like a crash; ``start()`` brings the same data folder back on the same port.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
+
+from relaydesk.passwords import Passwords
+from relaydesk.store import Store
+
+
+class KeptHashes(Passwords):
+    """Passwords hashed once per password for the whole test run, the same scrypt hash for every rep."""
+
+    kept: ClassVar[dict[str, str]] = {}
+
+    def hash(self, password: str) -> str:
+        if password not in self.kept:
+            self.kept[password] = super().hash(password)
+        return self.kept[password]
+
 
 READY = re.compile(r"Relaydesk is serving (http://\S+)")
 ALICE = (("alice", "Alice"),)
@@ -68,8 +87,16 @@ class LiveServer:
         return self.url.replace("http://", "ws://", 1)
 
     def add_rep(self, username: str, name: str, password: str = "correct horse", admin: bool = False) -> None:
-        """Create a rep through the real command line."""
-        self.command("rep", "add", username, "--name", name, *(["--admin"] if admin else []), password=password)
+        """Create a rep in the server's database, as ``relaydesk rep add`` does, without a subprocess each time.
+
+        The hash is a real one (scrypt, as the server checks it), made once per
+        password for the whole run: making it is not what a test is about.
+        """
+        store = Store(self.data / "relaydesk.db", passwords=KeptHashes(off_hub=False))
+        try:
+            store.add_rep(username, name, password, admin=admin)
+        finally:
+            store.close()
 
     def command(self, *args: str, password: str | None = None) -> subprocess.CompletedProcess:
         """Run ``relaydesk ARGS --data DIR`` on this server's data folder, as an operator would, beside the server."""
@@ -82,25 +109,33 @@ class LiveServer:
         return [line for line in self.log.read_text().splitlines() if "Traceback" in line]
 
 
+@contextmanager
+def serving(data: Path, reps: tuple[tuple[str, str], ...] = (), **settings) -> Iterator[LiveServer]:
+    """Run a server on a new data folder with ``settings`` and ``reps`` ((username, display name) pairs) for as
+    long as the block runs; then stop it and check its log."""
+    server = LiveServer(data, settings)
+    server.data.mkdir(mode=0o700)
+    server.start()
+    try:
+        for username, name in reps:
+            server.add_rep(username, name)
+        yield server
+    finally:
+        server.stop()
+    assert server.server_errors() == [], server.log.read_text()[-3000:]
+
+
 @pytest.fixture
 def start_server(tmp_path):
     """Start live servers with the given settings; stop them, and check their logs, afterwards."""
-    servers = []
+    with ExitStack() as servers:
+        folders = (tmp_path / f"data{n}" for n in itertools.count())
 
-    def start(reps: tuple[tuple[str, str], ...] = (), **settings) -> LiveServer:
-        """Start a server with ``settings``, and make ``reps`` ((username, display name) pairs) on it."""
-        server = LiveServer(tmp_path / f"data{len(servers)}", settings)
-        server.data.mkdir(mode=0o700)
-        server.start()
-        servers.append(server)
-        for username, name in reps:
-            server.add_rep(username, name)
-        return server
+        def start(reps: tuple[tuple[str, str], ...] = (), **settings) -> LiveServer:
+            """Start a server with ``settings``, and make ``reps`` ((username, display name) pairs) on it."""
+            return servers.enter_context(serving(next(folders), reps, **settings))
 
-    yield start
-    for server in servers:
-        server.stop()
-        assert server.server_errors() == [], server.log.read_text()[-3000:]
+        yield start
 
 
 @pytest.fixture

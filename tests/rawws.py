@@ -16,6 +16,8 @@ import struct
 import time
 from collections.abc import Iterator
 
+from relaydesk import protocol
+
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
 
@@ -26,6 +28,7 @@ class BrokenStream(AssertionError):
 
 class RawClient:
     def __init__(self, server, role: str, cookie: str | None = None, receive_buffer: int | None = None) -> None:
+        self.role = role
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if receive_buffer:  # set before connecting, so the window stays small
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
@@ -97,9 +100,10 @@ class RawClient:
                 return
             elif opcode == TEXT:
                 try:
-                    yield json.loads(payload.decode("utf-8"))
+                    frame = json.loads(payload.decode("utf-8"))
                 except ValueError as exc:
                     raise BrokenStream(f"a frame that is not JSON after {self.bytes_read:,} bytes: {exc}") from None
+                yield protocol.check_server_frame(frame, self.role)
 
     def closed_by_server(self, timeout_s: float = 30) -> bool:
         """Read and drop everything until the server closes the connection; False if it stays open."""

@@ -11,9 +11,8 @@ import time
 
 import pytest
 
-from tests.chatters import accept, ask, new_id, rep_hello
+from tests.chatters import accept, ask, ask_with_key, make_key, new_id, rep_hello
 from tests.liveserver import ALICE
-from tests.test_sessions_live import ask_with_key, make_key
 from tests.wsclient import Client, post_form, sign_in
 
 WAIT = re.compile(r"[Tt]ry again in \d+ (second|minute)s?")

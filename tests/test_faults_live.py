@@ -10,7 +10,6 @@ database exactly once.
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 import threading
@@ -67,10 +66,9 @@ class Writer:
         assert self.client is not None
         while True:
             try:
-                raw = self.client.ws.recv()
+                frame = self.client.recv()
             except websocket.WebSocketTimeoutException:
                 return
-            frame = json.loads(raw)
             if frame["type"] == "ack" and "seq" in frame:
                 self.acked.add(frame["id"])
                 self.outbox = [sent for sent in self.outbox if sent["id"] != frame["id"]]
@@ -108,7 +106,7 @@ def replayed_ids(client: Client, session_id: int) -> Counter[str]:
     client.ws.settimeout(2)
     while True:
         try:
-            frame = json.loads(client.ws.recv())
+            frame = client.recv()
         except websocket.WebSocketTimeoutException:
             return seen
         if frame["type"] == "event" and frame["session"] == session_id:

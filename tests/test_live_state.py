@@ -9,9 +9,9 @@ import pytest
 from relaydesk.hub import CustomerConnection, RepConnection
 from relaydesk.protocol import ProtocolError
 from relaydesk.relay import Relay, handler_table
-from tests.chatters import accept, ask, rep_hello
+from tests.chatters import accept, act, ask, refused, rep_hello
+from tests.inprocess import Socket
 from tests.test_screen_live import share, webp
-from tests.test_team_live import act, refused
 from tests.wsclient import post_form, sign_in
 
 
@@ -123,19 +123,6 @@ def test_only_admins_read_the_relay_size(server):
 # --- in one process: the races a live server rarely shows ---------------------------
 
 
-class Socket:
-    """A websocket that keeps what the relay sends it."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict] = []
-
-    def send(self, data: str) -> None:
-        self.sent.append(json.loads(data))
-
-    def receive(self) -> str | bytes | None:
-        raise AssertionError("the test drives the relay itself")
-
-
 def send(relay, conn, **frame) -> dict:
     """Hand the relay one frame; return its answer, the ack or the error."""
     relay.handle(conn, json.dumps(frame))
@@ -146,9 +133,9 @@ def send(relay, conn, **frame) -> dict:
 def ended_session(store):
     """A session Alice accepted and ended, its customer still connected: with a snapshot from before the end."""
     relay = Relay(store)
-    alice = RepConnection(Socket(), store.add_rep("alice", "Alice", "correct horse"))
+    alice = RepConnection(Socket("rep"), store.add_rep("alice", "Alice", "correct horse"))
     relay.handle(alice, json.dumps({"type": "hello", "since": {}}))
-    customer, token = CustomerConnection(Socket()), secrets.token_urlsafe(32)
+    customer, token = CustomerConnection(Socket("customer")), secrets.token_urlsafe(32)
     session_id = send(relay, customer, type="request", id="request-1", token=token, portal="/", name="Carol",
                       issue="Printer", details={})["session"]
     send(relay, alice, type="accept", id="accept-01", session=session_id)
@@ -177,7 +164,7 @@ def test_changes_that_come_after_the_end_are_refused_and_bring_nothing_back(stor
 
 def test_a_page_that_comes_back_after_the_end_reads_its_log_and_joins_nothing(ended_session):
     relay, _, _, token = ended_session
-    again = CustomerConnection(Socket())
+    again = CustomerConnection(Socket("customer"))
     relay.handle(again, json.dumps({"type": "hello", "token": token, "since": 0}))
     welcome, *replay = again.ws.sent
     assert welcome["type"] == "welcome" and welcome["session"]["ended"]

@@ -123,3 +123,29 @@ def test_a_name_of_nothing_but_invisible_characters_is_empty():
     with pytest.raises(protocol.ProtocolError) as refused:
         protocol.decode(json.dumps(frame), "customer")
     assert refused.value.code == "empty"
+
+
+# --- what the relay sends ---------------------------------------------------------
+
+
+def test_the_relay_encodes_only_declared_frames_and_fields():
+    assert protocol.decode_server(protocol.encode("position", position=3), "customer") == {"type": "position",
+                                                                                           "position": 3}
+    with pytest.raises(ValueError, match="undeclared frame"):
+        protocol.encode("wave", hand="left")
+    with pytest.raises(ValueError, match=r"\['secret'\]"):
+        protocol.encode("position", position=3, secret="x")
+
+
+def test_each_role_reads_only_the_frames_declared_for_it():
+    assert protocol.server_frame("closed", "rep", session=4) == {"type": "closed", "session": 4}
+    with pytest.raises(protocol.ProtocolError, match="undeclared frame"):
+        protocol.server_frame("closed", "customer", session=4)
+    with pytest.raises(protocol.ProtocolError, match="lacks 'meta'"):  # a rep's events carry their extras
+        protocol.server_frame("event", "rep", session=1, seq=1, id="ev-000001", kind="message", at=1, text="hi",
+                              author={"kind": "customer", "name": "Carol"})
+    with pytest.raises(protocol.ProtocolError, match="undeclared fields"):  # and a customer's never do
+        protocol.server_frame("event", "customer", session=1, seq=1, id="ev-000001", kind="message", at=1,
+                              text="hi", author={"kind": "customer", "name": "Carol"}, meta={})
+    with pytest.raises(protocol.ProtocolError, match="wrong type"):
+        protocol.server_frame("position", "customer", position=True)

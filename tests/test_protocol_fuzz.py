@@ -31,6 +31,7 @@ from relaydesk.prefs import DEFAULTS
 from relaydesk.relay import Relay
 from relaydesk.store import Store
 from tests.chatters import accept, ask, rep_hello
+from tests.inprocess import Socket
 from tests.liveserver import UNPACED
 
 FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
@@ -164,19 +165,6 @@ def test_decode_refuses_with_a_protocol_error_and_the_frames_id(data):
 # --- the relay in this process ------------------------------------------------------
 
 
-class Socket:
-    """A websocket that keeps what the relay sends it, encoded as the wire would."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict] = []
-
-    def send(self, data: str) -> None:
-        self.sent.append(json.loads(data.encode("utf-8")))
-
-    def receive(self) -> str | bytes | None:
-        raise AssertionError("the test drives the relay itself")
-
-
 class Failures(logging.Handler):
     """Keep what the relay logs at ERROR: a refused frame must log nothing."""
 
@@ -204,7 +192,7 @@ class World:
     def __init__(self, folder: Path) -> None:
         self.store = Store(folder / "fuzz.db", synchronous="OFF")
         self.relay = Relay(self.store, UNPACED)  # a fuzzer is not a person: no pacing
-        self.alice = RepConnection(Socket(), self.store.add_rep("alice", "Alice", "correct horse"))
+        self.alice = RepConnection(Socket("rep"), self.store.add_rep("alice", "Alice", "correct horse"))
         self.bob = self.store.add_rep("bob", "Bob", "correct horse")
         self.answer(self.alice, json.dumps({"type": "hello", "since": {}}))
         self.new_session()
@@ -216,7 +204,7 @@ class World:
 
     def new_session(self) -> None:
         """Give Carol a new session with Alice: a fuzzed frame may have ended or left the last one."""
-        self.customer, self.token = CustomerConnection(Socket()), secrets.token_urlsafe(32)
+        self.customer, self.token = CustomerConnection(Socket("customer")), secrets.token_urlsafe(32)
         request = {"type": "request", "id": secrets.token_urlsafe(9), "token": self.token, "portal": "/",
                    "name": "Carol", "issue": "Printer", "details": {}}
         self.session_id = self.answer(self.customer, json.dumps(request))[0]["session"]["id"]
@@ -251,7 +239,7 @@ def test_the_relay_answers_every_frame_and_logs_nothing(role):
         @settings(FUZZ, max_examples=IN_PROCESS_EXAMPLES)
         def fuzz(data):
             raw = data.draw(raw_frames("rep" if role == "rep" else "customer", world.known))
-            conn = {"customer": world.customer, "rep": world.alice}.get(role) or CustomerConnection(Socket())
+            conn = {"customer": world.customer, "rep": world.alice}.get(role) or CustomerConnection(Socket("customer"))
             check_answers(raw, world.answer(conn, raw))
             assert logged.records == []
             world.still_working()

@@ -2,6 +2,7 @@ import itertools
 
 import pytest
 
+from relaydesk import protocol
 from relaydesk_web.chat import FAILED, PENDING
 from relaydesk_web.effects import (
     Alert,
@@ -41,10 +42,19 @@ def sent(effects):
     return [effect.frame for effect in of(effects, Transmit)]
 
 
+def server(core, frame):
+    """Hand a core a frame as the relay sends it: encoded and read through the protocol's declarations."""
+    return core.receive(protocol.encode(**frame))
+
+
 def event(session, seq, text, kind="customer", name="Carol", id=None, author_id=None):
     author = {"kind": kind, "name": name} | ({"id": author_id} if author_id else {})
     return {"type": "event", "session": session, "seq": seq, "id": id or f"ev-{seq:05}", "kind": "message",
             "at": 1000 + seq, "text": text, "author": author}
+
+
+def rep_event(*args, **fields):
+    return event(*args, **fields) | {"meta": {}}
 
 
 # --- the customer window ---------------------------------------------------------
@@ -63,7 +73,8 @@ def ask(core):
 
 
 def welcome(core, status="waiting"):
-    return core.update({"type": "welcome", "session": {"id": 7, "status": status, "customer": "Carol"}})
+    return server(core, {"type": "welcome", "role": "customer", "screen": {},
+                         "session": {"id": 7, "status": status, "customer": "Carol"}})
 
 
 def test_a_customer_is_connected_as_soon_as_the_socket_opens():
@@ -84,20 +95,20 @@ def test_asking_twice_sends_one_request(customer):
 
 def test_the_acknowledged_request_is_forgotten(customer):
     request = sent(ask(customer))[0]
-    assert customer.update({"type": "ack", "id": request["id"], "session": 7}) == [Remember("request", None)]
+    assert server(customer, {"type": "ack", "id": request["id"], "session": 7}) == [Remember("request", None)]
     assert customer.request is None
 
 
 def test_a_waiting_customer_sees_the_queue_then_the_chat(customer):
     ask(customer)
     assert ShowView("waiting") in welcome(customer)
-    effects = customer.update({"type": "session", "session": {"id": 7, "status": "active", "customer": "Carol"}})
+    effects = server(customer, {"type": "session", "session": {"id": 7, "status": "active", "customer": "Carol"}})
     assert effects == [ShowView("chat")]
 
 
 def test_a_refused_request_returns_to_the_form_with_the_reason(customer):
     request = sent(ask(customer))[0]
-    effects = customer.update({"type": "error", "id": request["id"], "code": "bad-portal", "message": "No such page."})
+    effects = server(customer, {"type": "error", "id": request["id"], "code": "bad-portal", "message": "No such page."})
     assert ShowView("form") in effects and Notice("No such page.") in effects
     assert customer.token is None
 
@@ -106,7 +117,7 @@ def test_a_rate_limited_key_returns_to_the_form_with_when_to_try_again(customer)
     request = sent(customer.update({"type": "ask", "portal": "/", "name": "Dana", "issue": "VPN", "details": {},
                                     "key": "123 456 789"}))[0]
     wait = "Too many wrong session keys. Try again in 1 minute, or leave the key empty to wait for a representative."
-    effects = customer.update({"type": "error", "id": request["id"], "code": "rate-limited", "message": wait})
+    effects = server(customer, {"type": "error", "id": request["id"], "code": "rate-limited", "message": wait})
     assert ShowView("form") in effects and Notice(wait) in effects
     assert customer.request is None and customer.token is None  # the next Get help is a new request
 
@@ -141,9 +152,9 @@ def test_losing_the_link_shows_reconnecting_and_schedules_a_retry(customer):
 
 def test_messages_typed_offline_go_out_in_order_after_the_hello(customer):
     request = sent(ask(customer))[0]
-    customer.update({"type": "ack", "id": request["id"], "session": 7})
+    server(customer, {"type": "ack", "id": request["id"], "session": 7})
     welcome(customer, "active")
-    customer.update(event(7, 1, "hi", kind="rep", name="Alice"))
+    server(customer, event(7, 1, "hi", kind="rep", name="Alice"))
     customer.update({"type": "disconnected"})
     assert sent(customer.update({"type": "send", "text": "one"})) == []
     customer.update({"type": "send", "text": "two"})
@@ -165,7 +176,7 @@ def test_a_reloaded_page_resumes_with_its_saved_token():
 
 def test_an_invalid_saved_token_is_forgotten():
     core = CustomerCore(saved={"token": TOKEN})
-    effects = core.update({"type": "error", "code": "bad-token", "message": "Not valid."})
+    effects = server(core, {"type": "error", "code": "bad-token", "message": "Not valid."})
     assert Remember("token", None) in effects and ShowView("form") in effects
 
 
@@ -173,7 +184,7 @@ def test_a_refused_message_stays_on_screen_marked_failed(customer):
     ask(customer)
     welcome(customer, "active")
     entry = of(customer.update({"type": "send", "text": "hello"}), ShowEntry)[0].placement.entry
-    effects = customer.update({"type": "error", "id": entry.id, "code": "ended", "message": "Ended."})
+    effects = server(customer, {"type": "error", "id": entry.id, "code": "ended", "message": "Ended."})
     assert Notice("Ended.") in effects
     assert of(effects, ShowEntry)[0].placement.entry.state == FAILED
     assert customer.link.outbox == []
@@ -182,8 +193,8 @@ def test_a_refused_message_stays_on_screen_marked_failed(customer):
 def test_the_customers_own_messages_are_marked_mine(customer):
     ask(customer)
     welcome(customer, "active")
-    mine = of(customer.update(event(7, 1, "hi")), ShowEntry)[0]
-    theirs = of(customer.update(event(7, 2, "hello", kind="rep", name="Alice")), ShowEntry)[0]
+    mine = of(server(customer, event(7, 1, "hi")), ShowEntry)[0]
+    theirs = of(server(customer, event(7, 2, "hello", kind="rep", name="Alice")), ShowEntry)[0]
     assert mine.placement.entry.mine and not theirs.placement.entry.mine
 
 
@@ -202,15 +213,15 @@ def summary(session_id, customer="Carol"):
 
 
 def rep_welcome(core, sessions=(), queue=()):
-    return core.update({"type": "welcome", "me": {"id": 1, "name": "Alice"}, "sessions": list(sessions),
-                        "queue": list(queue), "keys": [], "invites": [], "prefs": {},
-                        "invite_hidden": False})
+    return server(core, {"type": "welcome", "role": "rep", "me": {"id": 1, "name": "Alice"},
+                         "sessions": list(sessions), "queue": list(queue), "keys": [], "wrong_tries": 0,
+                         "invites": [], "prefs": {}, "invite_hidden": False, "max_sessions": 0})
 
 
 def test_a_rep_says_hello_with_what_it_has_seen(rep):
     rep_welcome(rep, [summary(3)])
-    rep.update(event(3, 1, "hi"))
-    rep.update(event(3, 2, "there"))
+    server(rep, rep_event(3, 1, "hi"))
+    server(rep, rep_event(3, 2, "there"))
     assert sent(rep.update({"type": "connected"}))[0] == {"type": "hello", "since": {"3": 2}}
 
 
@@ -219,6 +230,17 @@ def test_the_welcome_shows_the_queue_and_opens_the_reps_sessions(rep):
     assert Status(CONNECTED) in effects and Queue([summary(9, "Eve")]) in effects
     assert [e.summary["id"] for e in of(effects, OpenSession)] == [3, 4]
     assert [e.session for e in of(effects, SelectSession)] == [3]
+
+
+def test_the_queue_changes_as_customers_join_and_leave_it(rep):
+    rep_welcome(rep, queue=[summary(8, "Dan"), summary(9, "Eve")])
+    joined = server(rep, {"type": "queue", "joined": [summary(10, "Fay"), summary(11, "Gus")], "left": []})
+    assert joined == [Queue([summary(8, "Dan"), summary(9, "Eve"), summary(10, "Fay"), summary(11, "Gus")])]
+    left = server(rep, {"type": "queue", "joined": [], "left": [9, 11, 404]})  # 404: never heard of, nothing
+    assert left == [Queue([summary(8, "Dan"), summary(10, "Fay")])]
+    changed = server(rep, {"type": "queue", "joined": [summary(8, "Daniel")], "left": []})
+    assert changed == [Queue([summary(8, "Daniel"), summary(10, "Fay")])]  # in its place, not at the end
+    assert of(rep_welcome(rep, queue=[summary(12, "Hal")]), Queue) == [Queue([summary(12, "Hal")])]
 
 
 def test_a_second_welcome_opens_nothing_twice(rep):
@@ -233,7 +255,7 @@ def test_accepting_sends_an_accept(rep):
 
 def test_an_accepted_session_opens_and_comes_to_the_front(rep):
     rep_welcome(rep, [summary(3)])
-    effects = rep.update({"type": "opened", "session": summary(9, "Eve")})
+    effects = server(rep, {"type": "opened", "session": summary(9, "Eve"), "comment": ""})
     assert of(effects, OpenSession) and of(effects, SelectSession)[0].session == 9
     assert rep.current == 9
 
@@ -241,7 +263,7 @@ def test_an_accepted_session_opens_and_comes_to_the_front(rep):
 def test_a_lost_accept_race_is_told_to_the_rep(rep):
     rep_welcome(rep)
     frame = sent(rep.update({"type": "accept", "session": 9}))[0]
-    effects = rep.update({"type": "error", "id": frame["id"], "code": "taken", "message": "Already accepted."})
+    effects = server(rep, {"type": "error", "id": frame["id"], "code": "taken", "message": "Already accepted."})
     assert effects == [Notice("Already accepted.")]
 
 
@@ -258,20 +280,33 @@ def test_a_rep_without_a_session_is_told_to_accept_first(rep):
 
 def test_switching_sessions_hands_over_that_sessions_log(rep):
     rep_welcome(rep, [summary(3), summary(4)])
-    rep.update(event(4, 1, "in four"))
+    server(rep, rep_event(4, 1, "in four"))
     (selected,) = of(rep.update({"type": "select", "session": 4}), SelectSession)
     assert [e.text for e in selected.entries] == ["in four"]
 
 
 def test_a_reps_own_messages_are_known_by_author_id(rep):
     rep_welcome(rep, [summary(3)])
-    mine = of(rep.update(event(3, 1, "hi", kind="rep", name="Alice", author_id=1)), ShowEntry)[0]
-    other = of(rep.update(event(3, 2, "hi", kind="rep", name="Bob", author_id=2)), ShowEntry)[0]
+    mine = of(server(rep, rep_event(3, 1, "hi", kind="rep", name="Alice", author_id=1)), ShowEntry)[0]
+    other = of(server(rep, rep_event(3, 2, "hi", kind="rep", name="Bob", author_id=2)), ShowEntry)[0]
     assert mine.placement.entry.mine and not other.placement.entry.mine
 
 
 def test_unknown_frames_are_ignored(rep):
     assert rep.update({"type": "from-the-future"}) == []
+
+
+def test_only_frames_the_protocol_declares_reach_the_cores(rep, customer):
+    with pytest.raises(protocol.ProtocolError, match="undeclared frame"):
+        rep.receive('{"type": "from-the-future"}')
+    with pytest.raises(protocol.ProtocolError, match="undeclared frame"):  # what people do is not the relay's
+        rep.receive('{"type": "send", "text": "hi"}')
+    with pytest.raises(protocol.ProtocolError, match="undeclared fields"):
+        customer.receive('{"type": "position", "position": 2, "secret": "x"}')
+    with pytest.raises(protocol.ProtocolError, match="undeclared frame"):  # a rep's frame, not a customer's
+        customer.receive('{"type": "queue", "waiting": []}')
+    with pytest.raises(protocol.ProtocolError, match="wrong type"):
+        customer.receive('{"type": "position", "position": "2"}')
 
 
 def with_people(core, hidden=False):
@@ -302,7 +337,7 @@ def test_a_private_message_shows_who_it_is_for_and_is_sent_to_them(rep):
 
 def test_the_chosen_recipient_is_kept_per_session(rep):
     with_people(rep)
-    rep.update({"type": "opened", "session": summary(4, "Dan")})
+    server(rep, {"type": "opened", "session": summary(4, "Dan"), "comment": ""})
     rep.update({"type": "to", "to": "reps"})
     rep.update({"type": "select", "session": 3})
     assert rep.recipient(3) == "all" and rep.recipient(4) == "reps"
@@ -311,20 +346,20 @@ def test_the_chosen_recipient_is_kept_per_session(rep):
 def test_an_invitation_shows_and_joining_sends_a_join(rep):
     rep_welcome(rep)
     invite = {"session": 9, "customer": "Eve", "issue": "VPN", "by": "Bob"}
-    assert rep.update({"type": "invited", **invite}) == [Invitation(invite | {"type": "invited"})]
+    assert server(rep, {"type": "invited", **invite}) == [Invitation(invite | {"type": "invited"})]
     effects = rep.update({"type": "join", "session": 9})
     assert Invitation({"session": 9}, open=False) in effects and sent(effects)[0]["type"] == "join"
 
 
 def test_a_transferred_session_opens_with_the_comment(rep):
     rep_welcome(rep)
-    effects = rep.update({"type": "opened", "session": summary(9, "Eve"), "comment": "new toner"})
+    effects = server(rep, {"type": "opened", "session": summary(9, "Eve"), "comment": "new toner"})
     assert of(effects, SelectSession) and Notice("Eve was transferred to you: new toner") in effects
 
 
 def test_leaving_closes_the_tab(rep):
     rep_welcome(rep, [summary(3), summary(4)])
-    effects = rep.update({"type": "closed", "session": 3})
+    effects = server(rep, {"type": "closed", "session": 3})
     assert CloseSession(3) in effects and rep.current == 4
 
 
@@ -334,7 +369,7 @@ def live(event_frame):
 
 def test_a_customer_message_in_a_background_tab_counts_as_unread_and_alerts(rep):
     rep_welcome(rep, [summary(3), summary(4, "Dan")])
-    effects = rep.update(live(event(4, 1, "hello?", name="Dan")))
+    effects = server(rep, live(rep_event(4, 1, "hello?", name="Dan")))
     assert Unread(4, 1) in effects and Alert("Dan", "hello?", True) in effects
     assert rep.total_unread == 1
     assert Unread(4, 0) in rep.update({"type": "select", "session": 4})
@@ -343,15 +378,15 @@ def test_a_customer_message_in_a_background_tab_counts_as_unread_and_alerts(rep)
 
 def test_messages_in_the_tab_in_front_are_read_unless_the_page_is_hidden(rep):
     rep_welcome(rep, [summary(3)])
-    assert of(rep.update(live(event(3, 1, "hi"))), Unread) == []
+    assert of(server(rep, live(rep_event(3, 1, "hi"))), Unread) == []
     rep.update({"type": "page_hidden", "hidden": True})
-    assert Unread(3, 1) in rep.update(live(event(3, 2, "still there?")))
+    assert Unread(3, 1) in server(rep, live(rep_event(3, 2, "still there?")))
     assert rep.update({"type": "page_hidden", "hidden": False}) == [Unread(3, 0)]
 
 
 def test_replayed_messages_are_not_unread(rep):
     rep_welcome(rep, [summary(3), summary(4)])
-    assert of(rep.update(event(4, 1, "old news")), Unread) == []
+    assert of(server(rep, rep_event(4, 1, "old news")), Unread) == []
 
 
 def test_each_tab_keeps_its_draft_and_scroll_position(rep):
@@ -372,7 +407,7 @@ def test_a_sent_message_empties_the_draft(rep):
 def test_a_new_session_flashes_instead_of_jumping_forward_while_the_rep_types(rep):
     rep_welcome(rep, [summary(3)])
     rep.update({"type": "draft", "text": "I am typing"})
-    effects = rep.update({"type": "opened", "session": summary(9, "Eve")})
+    effects = server(rep, {"type": "opened", "session": summary(9, "Eve"), "comment": ""})
     assert Flash(9) in effects and not of(effects, SelectSession) and rep.current == 3
 
 
@@ -386,12 +421,13 @@ def test_shortcuts_go_to_a_numbered_tab_and_round_the_end(rep):
 def test_the_keys_panel_hears_how_many_wrong_keys_were_tried(rep):
     keys = [{"key": "123456789", "created_at": 1000, "expires_at": 2000}]
     assert of(rep_welcome(rep), Keys) == [Keys([], 0)]
-    assert rep.update({"type": "keys", "keys": keys, "wrong_tries": 3}) == [Keys(keys, 3)]
+    assert server(rep, {"type": "keys", "keys": keys, "wrong_tries": 3}) == [Keys(keys, 3)]
 
 
 def test_at_the_cap_the_rep_is_at_capacity(rep):
-    rep.update({"type": "welcome", "me": {"id": 1, "name": "Alice"}, "sessions": [summary(3), summary(4)],
-                "queue": [], "keys": [], "invites": [], "prefs": {}, "invite_hidden": False, "max_sessions": 2})
+    server(rep, {"type": "welcome", "role": "rep", "me": {"id": 1, "name": "Alice"}, "sessions": [summary(3),
+                 summary(4)], "queue": [], "keys": [], "wrong_tries": 0, "invites": [], "prefs": {},
+                 "invite_hidden": False, "max_sessions": 2})
     assert rep.at_capacity
 
 

@@ -10,12 +10,25 @@ import urllib.request
 
 import websocket
 
+from relaydesk import protocol
+
+
+def matcher(type: str, where, match: dict):
+    """Return the test of a frame ``expect`` looks for: of ``type``, its fields as in ``match``, and ``where``."""
+
+    def matches(frame: dict) -> bool:
+        fields = frame["type"] == type and all(frame.get(k) == v for k, v in match.items())
+        return fields and (where is None or where(frame))
+
+    return matches
+
 
 class Client:
     def __init__(self, server, role: str, cookie: str | None = None, origin: str | None = None) -> None:
         self.ws = websocket.create_connection(
             f"{server.ws_url}/ws/{role}", origin=origin or server.url, cookie=cookie, timeout=5
         )
+        self.role = role
         self.frames: list[str] = []  # every frame received, raw, for leak checks
         self.backlog: list[dict] = []  # frames received but not yet expected
 
@@ -29,9 +42,10 @@ class Client:
             self.ws.send(data)
 
     def recv(self) -> dict:
+        """Return the next frame, checked against what the protocol declares the relay sends to this role."""
         raw = self.ws.recv()
         self.frames.append(raw)
-        return json.loads(raw)
+        return protocol.check_server_frame(json.loads(raw), self.role)
 
     def expect(self, type: str, timeout: float = 5, where=None, **match) -> dict:
         """Return the first frame of ``type`` whose fields match, received before or arriving now.
@@ -39,10 +53,7 @@ class Client:
         Frames that do not match wait in the backlog for a later ``expect``.
         """
 
-        def matches(frame: dict) -> bool:
-            fields = frame["type"] == type and all(frame.get(k) == v for k, v in match.items())
-            return fields and (where is None or where(frame))
-
+        matches = matcher(type, where, match)
         for frame in self.backlog:
             if matches(frame):
                 self.backlog.remove(frame)

@@ -12,15 +12,17 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol
 
 from simple_websocket import ConnectionClosed
 
+from .delivery import Customers, One, QueueWatchers, Reply, Send, Sender, SessionReps
+from .delivery import Rep as RepAddress
 from .images import CheckedImage
-from .model import Participant, Rep, Session
+from .model import Event, Participant, Rep, Session
 from .protocol import AUDIENCE_ALL, ProtocolError
 from .store import Store
 
@@ -28,7 +30,7 @@ from .store import Store
 class Socket(Protocol):
     """The part of a websocket the relay uses."""
 
-    def send(self, data: str) -> None: ...
+    def send(self, data: str | bytes) -> None: ...
 
     def receive(self) -> str | bytes | None: ...
 
@@ -45,7 +47,7 @@ class Connection:
         self.tag = secrets.token_hex(8)  # this socket's own name, for what is counted per socket
         self._lock = threading.Lock()
 
-    def send(self, frame: str) -> None:
+    def send(self, frame: str | bytes) -> None:
         with self._lock:
             try:
                 self.ws.send(frame)
@@ -87,8 +89,9 @@ class CustomerConnection(Connection):
         self.address = address
 
 
-RepHandler = Callable[[RepConnection, dict], None]
-CustomerHandler = Callable[[CustomerConnection, dict], None]
+# A handler returns what must be sent to whom (``delivery``), or None when it delivered all of it already.
+RepHandler = Callable[[RepConnection, dict], Reply | None]
+CustomerHandler = Callable[[CustomerConnection, dict], Reply | None]
 
 
 @dataclass
@@ -166,13 +169,11 @@ class Hub:
 
     def send_to_rep(self, rep_id: int, frame: str) -> None:
         """Send to every device a rep is signed in on."""
-        for conn in self.rep_conns(rep_id):
-            conn.send(frame)
+        self.deliver([Send(RepAddress(rep_id), frame)])
 
     def send_to_reps(self, session_id: int, frame: str) -> None:
         """Send to every rep in a session, whatever their role."""
-        for rep_id in self.store.participant_ids(session_id):
-            self.send_to_rep(rep_id, frame)
+        self.deliver([Send(SessionReps(session_id), frame)])
 
     # --- customers --------------------------------------------------------------
 
@@ -197,8 +198,56 @@ class Hub:
             return list(live.customers) if live else []
 
     def send_to_customers(self, session_id: int, frame: str) -> None:
-        for conn in self.customer_conns(session_id):
-            conn.send(frame)
+        self.deliver([Send(Customers(session_id), frame)])
+
+    # --- the one place that sends ---------------------------------------------------
+
+    def deliver(self, sends: Iterable[Send], sender: Connection | None = None) -> None:
+        """Send each frame to the connections it is addressed to, in order; ``sender`` is ``SENDER``'s connection.
+
+        An event's frame reaches only the connections whose person may see it.
+        """
+        members: dict[int, set[int]] = {}
+        for item in sends:
+            for conn in self.recipients(item, sender, members):
+                conn.send(item.frame)
+
+    def recipients(self, item: Send, sender: Connection | None = None,
+                   members: dict[int, set[int]] | None = None) -> list[Connection]:
+        """Return the connections a ``Send`` reaches: its addressee, less ``skip``, less whoever may not see its
+        event (``members`` keeps each session's reps for the length of one delivery)."""
+        to, event, members = item.to, item.event, {} if members is None else members
+        conns: list[Connection]
+        match to:
+            case Sender():
+                if sender is None:
+                    raise RuntimeError("an answer with no sender to answer")
+                conns = [sender]
+            case One(conn):
+                conns = [conn]
+            case RepAddress(rep_id):
+                conns = list(self.rep_conns(rep_id))
+            case SessionReps(session_id):
+                if session_id not in members:
+                    members[session_id] = set(self.store.participant_ids(session_id))
+                conns = [conn for rep_id in members[session_id] for conn in self.rep_conns(rep_id)]
+            case Customers(session_id):
+                conns = list(self.customer_conns(session_id))
+            case QueueWatchers():
+                conns = list(self.all_rep_conns())
+        if event is not None:
+            if event.session_id not in members:
+                members[event.session_id] = set(self.store.participant_ids(event.session_id))
+            conns = [conn for conn in conns if self.may_see(conn, event, members[event.session_id])]
+        return [conn for conn in conns if conn is not item.skip]
+
+    @staticmethod
+    def may_see(conn: Connection, event: Event, reps: set[int]) -> bool:
+        """Tell whether a connection's person may see an event of a session whose reps are ``reps``."""
+        if isinstance(conn, RepConnection):
+            return conn.rep.id in reps and event.visible_to_rep(conn.rep.id)
+        return isinstance(conn, CustomerConnection) and conn.session_id == event.session_id and \
+            event.visible_to_customer()
 
     def gone_for(self, live: LiveSession, now: float) -> float:
         """Return for how long a session's customer has had no socket open (0: they are here)."""

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from . import protocol
+from .delivery import Rep as RepAddress
+from .delivery import Reply, ack, send
 from .hub import CustomerConnection, Part, RepConnection, RepHandler
 from .model import KeyRefused, Rep, now_ms
 from .protocol import ProtocolError
@@ -38,12 +39,12 @@ class SessionKeys(Part):
     def rep_handlers(self) -> dict[str, RepHandler]:
         return {"make-key": self.make}
 
-    def make(self, conn: RepConnection, message: dict) -> None:
+    def make(self, conn: RepConnection, message: dict) -> Reply:
         self.relay.check_capacity(conn.rep, message["id"])
         self._check_room(conn.rep, message["id"])
         self.store.make_key(conn.rep, self.lifetime_s)
         self.changed(conn.rep.id)
-        conn.send(protocol.encode("ack", id=message["id"]))
+        return [ack(message["id"])]
 
     def _check_room(self, rep: Rep, frame_id: str) -> None:
         keys = self.store.rep_keys(rep.id)
@@ -61,7 +62,7 @@ class SessionKeys(Part):
         return {"keys": keys, "wrong_tries": tries}
 
     def changed(self, rep_id: int) -> None:
-        self.hub.send_to_rep(rep_id, protocol.encode("keys", **self.view(rep_id)))
+        self.hub.deliver([send(RepAddress(rep_id), "keys", **self.view(rep_id))])
 
     # --- a customer types a key ----------------------------------------------------------
 

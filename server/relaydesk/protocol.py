@@ -56,7 +56,15 @@ class ProtocolError(ValueError):
 
 
 def encode(type: str, **fields: object) -> str:
-    """Return the JSON text of a frame of ``type`` with ``fields``."""
+    """Return the JSON text of a frame of ``type`` with ``fields``.
+
+    The type and every field must be declared, by ``CUSTOMER_FRAMES`` and
+    ``REP_FRAMES`` (what clients send) or ``TO_CUSTOMER_FRAMES`` and
+    ``TO_REP_FRAMES`` (what the relay sends): an undeclared one is a bug.
+    """
+    declared = _DECLARED.get(type)
+    if declared is None or not declared.issuperset(fields):
+        raise ValueError(f"undeclared frame: {type!r} with {sorted(fields.keys() - (declared or set()))}")
     return json.dumps({"type": type, **fields}, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -254,6 +262,110 @@ REP_FRAMES = {
 }
 
 ROLES = {"customer": CUSTOMER_FRAMES, "rep": REP_FRAMES}
+
+
+# --- what the relay sends -------------------------------------------------------
+#
+# Declared like the client frames: type -> {field: check}.  The relay encodes
+# through these (``encode`` refuses an undeclared type or field), the browser
+# cores read every frame through ``decode_server``, and the tests check every
+# frame they receive against them.
+
+
+def _of(*types: type, label: str = ""):
+    """Check that a field the relay sent is one of ``types`` (a bool is no number)."""
+    def check(value: object) -> object:
+        if isinstance(value, bool) and bool not in types or not isinstance(value, types):
+            raise ProtocolError("bad-server-frame", f"{label or 'A field'} has the wrong type: {value!r:.60}.")
+        return value
+
+    return check
+
+
+def _server_fields(**fields: tuple[type, ...] | list[type]) -> dict:
+    """Make the checks of a frame's fields from their types: a tuple is required, a list optional."""
+    return {name: optional(_of(*types, label=name)) if isinstance(types, list) else _of(*types, label=name)
+            for name, types in fields.items()}
+
+
+_INT, _STR, _BOOL, _DICT, _LIST = (int,), (str,), (bool,), (dict,), (list,)
+_ACK = _server_fields(id=_STR, session=[int], seq=[int], at=[int])  # [..]: optional
+_ERROR = _server_fields(code=_STR, message=_STR, id=[str])
+_EVENT: dict[str, tuple[type, ...] | list[type]] = dict(session=_INT, seq=_INT, id=_STR, kind=_STR, at=_INT,
+                                                       text=_STR, author=_DICT, live=[bool])
+
+TO_CUSTOMER_FRAMES = {
+    "welcome": _server_fields(role=_STR, session=_DICT, screen=_DICT),
+    "ack": _ACK,
+    "error": _ERROR,
+    "event": _server_fields(**_EVENT),
+    "session": _server_fields(session=_DICT),
+    "position": _server_fields(position=_INT),
+    "screen-asked": _server_fields(by=_STR),
+    "screen-mode": _server_fields(mode=_STR, sharing=_BOOL),
+}
+
+TO_REP_FRAMES = {
+    "welcome": _server_fields(role=_STR, me=_DICT, sessions=_LIST, queue=_LIST, keys=_LIST, wrong_tries=_INT,
+                              invites=_LIST, invite_hidden=_BOOL, prefs=_DICT, max_sessions=_INT),
+    "ack": _ACK,
+    "error": _ERROR,
+    "event": _server_fields(**_EVENT, meta=_DICT),
+    "session": _server_fields(session=_DICT),
+    # The queue's changes: the summaries of the sessions that joined it (one with an id the queue holds already
+    # replaces it), and the ids of those that left it.  The whole queue comes once, in ``welcome``.
+    "queue": _server_fields(joined=_LIST, left=_LIST),
+    "keys": _server_fields(keys=_LIST, wrong_tries=_INT),
+    "opened": _server_fields(session=_DICT, comment=_STR),
+    "invited": _server_fields(session=_INT, customer=_STR, issue=_STR, by=_STR),
+    "closed": _server_fields(session=_INT),
+    "prefs": _server_fields(prefs=_DICT),
+    "screen-image": _server_fields(session=_INT, src=_STR, width=_INT, height=_INT),
+}
+
+SERVER_ROLES = {"customer": TO_CUSTOMER_FRAMES, "rep": TO_REP_FRAMES}
+
+# type -> every field a frame of that type may hold, whoever sends or receives it: what ``encode`` checks.
+_DECLARED: dict[str, set[str]] = {}
+for _frames in (CUSTOMER_FRAMES, REP_FRAMES, TO_CUSTOMER_FRAMES, TO_REP_FRAMES):
+    for _type, _fields in _frames.items():
+        _DECLARED.setdefault(_type, set()).update(_fields)
+
+
+def check_server_frame(data: object, role: str) -> dict:
+    """Check a frame the relay sent to a client of ``role`` against its declaration; return it.
+
+    Every required field present, every field of its declared type, no other
+    field; raise ``ProtocolError`` otherwise.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise ProtocolError("bad-server-frame", "A frame from the server must be an object with a type.")
+    schema = SERVER_ROLES[role].get(data["type"])
+    if schema is None:
+        raise ProtocolError("bad-server-frame", f"The server sent a {role} an undeclared frame: {data['type']!r}.")
+    extra = data.keys() - schema.keys() - {"type"}
+    if extra:
+        raise ProtocolError("bad-server-frame", f"A {data['type']!r} frame holds undeclared fields {sorted(extra)}.")
+    for field, check in schema.items():
+        if field in data:
+            check(data[field])
+        elif not getattr(check, "optional", False):
+            raise ProtocolError("bad-server-frame", f"A {data['type']!r} frame lacks {field!r}.")
+    return data
+
+
+def decode_server(frame: str, role: str) -> dict:
+    """Parse and check one frame the relay sent to a client of ``role`` (the browser cores read through this)."""
+    try:
+        data = json.loads(frame)
+    except ValueError:
+        raise ProtocolError("bad-server-frame", "The server sent a frame that is not JSON.") from None
+    return check_server_frame(data, role)
+
+
+def server_frame(type: str, role: str, **fields: object) -> dict:
+    """Return a frame as the relay sends it to a client of ``role``, checked: for tests of the browser cores."""
+    return check_server_frame({"type": type, **fields}, role)
 
 
 def decode(frame: str | bytes, role: str) -> dict:

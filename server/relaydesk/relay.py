@@ -4,6 +4,12 @@ Every change follows one path: check the frame, persist it (which gives it the
 session's next sequence number), acknowledge it to its sender, then fan it out
 to the other connections that may see it.  The three steps run under the
 session's lock, so each connection receives a session's events in order.
+
+Handlers decide what goes to whom and return it (``delivery``: the sender's
+ack, a rep, the session's reps, its customer, the queue watchers); the hub's
+``deliver`` is the one place that sends.  What must go out in order with a
+session's events (the events themselves, replays) is handed to ``deliver``
+under the session's lock instead of being returned.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from simple_websocket import ConnectionClosed
 
 from . import protocol
 from .database import StorageError
+from .delivery import SENDER, Customers, One, QueueWatchers, Reply, Send, SessionReps, ack, send
+from .delivery import Rep as RepAddress
 from .details import OUTCOME_NAMES
 from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
 from .keys import SessionKeys
@@ -116,6 +124,9 @@ class Relay:
         self.throttle = Throttle(config)
         self.keys = SessionKeys(store, self.hub, self, self.throttle, config.get("KEY_LIFETIME_S", 20 * 60),
                                 config.get("MAX_KEYS_PER_REP", 5))
+        # Each waiting session's place in the queue, as its customer was last told.
+        self._places = {session.id: place for place, session in enumerate(store.waiting_sessions(), start=1)}
+        self._queue_lock = threading.RLock()
         self._rep_handlers = handler_table(protocol.REP_FRAMES, {
             "hello": self._rep_hello, "say": self._rep_say, "note": self._rep_note, "push-url": self._rep_push_url,
             "prefs": self._rep_prefs, "accept": self._rep_accept, "end": self._rep_end,
@@ -150,21 +161,26 @@ class Relay:
             self._keep_pace(conn, message)
             if isinstance(conn, RepConnection):
                 self._rep_seen(conn)
-                self._rep_handlers[message["type"]](conn, message)
+                reply = self._rep_handlers[message["type"]](conn, message)
             else:
-                self._customer_handlers[message["type"]](conn, message)
+                reply = self._customer_handlers[message["type"]](conn, message)
+            if reply:
+                self.hub.deliver(reply, sender=conn)
         except ProtocolError as exc:
             if exc.id is None and isinstance(message.get("id"), str):  # refused further in, e.g. as the session ended
                 exc.id = message["id"]
-            conn.send(protocol.error_frame(exc))
+            self._refuse(conn, exc)
         except StorageError as exc:  # not now: the frame's sender keeps it and sends it again
             frame_id = message.get("id") if isinstance(message.get("id"), str) else None
             log.warning("storage refused a %s frame: %s", conn.role, exc.__cause__)
-            conn.send(protocol.error_frame(ProtocolError("storage", str(exc), frame_id)))
+            self._refuse(conn, ProtocolError("storage", str(exc), frame_id))
         except Exception:  # a bug must cost one frame, not the connection
             log.exception("frame from %s failed", conn.role)
-            conn.send(protocol.error_frame(ProtocolError("server", "The server could not handle that. Try again.",
-                                                         message.get("id"))))
+            self._refuse(conn, ProtocolError("server", "The server could not handle that. Try again.",
+                                             message.get("id")))
+
+    def _refuse(self, conn: Connection, error: ProtocolError) -> None:
+        self.hub.deliver([Send(SENDER, protocol.error_frame(error))], sender=conn)
 
     def _keep_pace(self, conn: RepConnection | CustomerConnection, message: dict) -> None:
         """Refuse a frame from a page or a rep that sends faster than a person does (a burst, then a pace).
@@ -212,7 +228,7 @@ class Relay:
 
     # --- customers --------------------------------------------------------
 
-    def _customer_request(self, conn: CustomerConnection, message: dict) -> None:
+    def _customer_request(self, conn: CustomerConnection, message: dict) -> Reply:
         if conn.session_id is not None:
             raise ProtocolError("already-joined", "You are already in a support session.", message["id"])
         if not self.store.request_known(message["id"]):  # a resend after a lost reply is no new request
@@ -229,23 +245,26 @@ class Relay:
         except Refused as exc:
             raise ProtocolError("refused", str(exc), message["id"]) from None
         self._join_customer(conn, session, since=0)
-        conn.send(protocol.encode("ack", id=message["id"], session=session.id))
+        self.hub.deliver([ack(message["id"], session=session.id)], sender=conn)
         # Status ids derive from the request id, so a resent request adds nothing twice.
         if session.status == "waiting":
+            queued = session.id in self._places  # a resent request: the queue does not change, this page is told
             self.status(session, f"asked-{message['id']}", f"{session.customer_name} asked for help")
             self._queue_changed()
+            if queued:
+                self._tell_place(conn, session.id)
         elif session.status == "active" and session.owner_rep_id is not None:
             self.status(session, f"asked-{message['id']}", f"{session.customer_name} joined with a session key")
             self._opened(session, self.store.rep(session.owner_rep_id), f"keyed-{message['id']}")
             self.keys.changed(session.owner_rep_id)
+        return []
 
     def _customer_hello(self, conn: CustomerConnection, message: dict) -> None:
         session = self.store.session_for_token(message["token"])
         if session is None:
             raise ProtocolError("bad-token", "This support session link is not valid any more.")
         self._join_customer(conn, session, since=message["since"])
-        if session.status == "waiting":
-            self._send_positions()
+        self._tell_place(conn, session.id)
 
     def _join_customer(self, conn: CustomerConnection, session: Session, since: int) -> None:
         conn.session_id = session.id
@@ -254,10 +273,10 @@ class Relay:
                 session, came_back = self.store.session(session.id), False
             else:
                 came_back = self.hub.add_customer(live, conn)
-            conn.send(protocol.encode("welcome", role="customer", session=customer_summary(session),
-                                      screen=self.screens.welcome_view(session.id)))
-            for event in self.store.events_since(session.id, since):
-                conn.send(protocol.encode("event", **event_view(event, for_rep=False)))
+            welcome = send(One(conn), "welcome", role="customer", session=customer_summary(session),
+                           screen=self.screens.welcome_view(session.id))
+            self.hub.deliver([welcome] + [Send(One(conn), protocol.encode("event", **event_view(event, for_rep=False)),
+                                               event) for event in self.store.events_since(session.id, since)])
             if came_back and session.status == "active":
                 self.status(session, f"back-{secrets.token_urlsafe(9)}", f"{session.customer_name} is back")
 
@@ -287,8 +306,8 @@ class Relay:
         rep = conn.rep
         sessions = self.store.rep_sessions(rep.id)
         self.hub.add_rep(conn)
-        conn.send(protocol.encode(
-            "welcome", role="rep",
+        self.hub.deliver([send(
+            One(conn), "welcome", role="rep",
             me={"id": rep.id, "name": rep.display_name, "admin": rep.is_admin},
             sessions=[self.rep_view(session) for session in sessions],
             queue=self._queue_view(),
@@ -297,14 +316,14 @@ class Relay:
             invite_hidden=self.store.setting("invite_hidden") == "1",
             prefs=self.store.prefs(rep.id),
             max_sessions=self.max_sessions(),
-        ))
+        )])
         for session in sessions:
             self._replay_to_rep(conn, session.id, message["since"].get(session.id, 0))
 
     def _replay_to_rep(self, conn: RepConnection, session_id: int, since: int) -> None:
         with self.hub.locked(session_id):
-            for event in self.store.events_since(session_id, since, rep_id=conn.rep.id):
-                conn.send(protocol.encode("event", **event_view(event, for_rep=True)))
+            self.hub.deliver([Send(One(conn), protocol.encode("event", **event_view(event, for_rep=True)), event)
+                              for event in self.store.events_since(session_id, since, rep_id=conn.rep.id)])
             self.screens.send_latest(conn, session_id)
 
     def rep_view(self, session: Session) -> dict:
@@ -318,8 +337,8 @@ class Relay:
     def session_changed(self, session_id: int) -> None:
         """Send a session's fresh summary to everyone in it."""
         session = self.store.session(session_id)
-        self.hub.send_to_customers(session.id, protocol.encode("session", session=customer_summary(session)))
-        self.hub.send_to_reps(session.id, protocol.encode("session", session=self.rep_view(session)))
+        self.hub.deliver([send(Customers(session.id), "session", session=customer_summary(session)),
+                          send(SessionReps(session.id), "session", session=self.rep_view(session))])
 
     def _rep_say(self, conn: RepConnection, message: dict) -> None:
         session = self.rep_session(conn, message["session"], message["id"])
@@ -351,14 +370,13 @@ class Relay:
         self._record(conn, session, message["id"], protocol.URL, message["url"], author_kind="rep",
                      author_name=conn.rep.display_name, author_id=conn.rep.id)
 
-    def _rep_prefs(self, conn: RepConnection, message: dict) -> None:
+    def _rep_prefs(self, conn: RepConnection, message: dict) -> Reply:
         """Keep a rep's chat preferences and apply them on every device they are signed in on."""
         try:
             kept = self.store.set_prefs(conn.rep.id, message["prefs"])
         except PrefsError as exc:
             raise ProtocolError("bad-prefs", str(exc), message["id"]) from None
-        self.hub.send_to_rep(conn.rep.id, protocol.encode("prefs", prefs=kept))
-        conn.send(protocol.encode("ack", id=message["id"]))
+        return [send(RepAddress(conn.rep.id), "prefs", prefs=kept), ack(message["id"])]
 
     def file_sent(self, session: Session, file_id: str, name: str, size: int, author_kind: str, author_name: str,
                   author_id: int | None) -> None:
@@ -408,7 +426,7 @@ class Relay:
             raise ProtocolError("at-capacity", f"You already hold {cap} sessions, the most your team allows at once. "
                                 "End one first.", frame_id)
 
-    def _rep_accept(self, conn: RepConnection, message: dict) -> None:
+    def _rep_accept(self, conn: RepConnection, message: dict) -> Reply:
         rep, session_id = conn.rep, message["session"]
         session = self.store.get_session(session_id)
         if session is None or session.status == "ended":
@@ -421,12 +439,12 @@ class Relay:
         elif self.store.session(session_id).owner_rep_id != rep.id:  # not a resend of our own accept
             raise ProtocolError("taken", f"{session.customer_name} was already accepted by another representative.",
                                 message["id"])
-        conn.send(protocol.encode("ack", id=message["id"], session=session_id))
+        return [ack(message["id"], session=session_id)]
 
     def open_for(self, session: Session, rep_id: int, comment: str = "") -> None:
         """Open a session on a rep's console by itself, with its whole history."""
-        for rep_conn in self.hub.rep_conns(rep_id):
-            rep_conn.send(protocol.encode("opened", session=self.rep_view(session), comment=comment))
+        for rep_conn in self.hub.rep_conns(rep_id):  # each device its own replay
+            self.hub.deliver([send(One(rep_conn), "opened", session=self.rep_view(session), comment=comment)])
             self._replay_to_rep(rep_conn, session.id, 0)
 
     def _opened(self, session: Session, rep: Rep, note_id: str) -> None:
@@ -440,12 +458,12 @@ class Relay:
             self._record(None, session, f"greeting-{session.id}", protocol.MESSAGE, text[: protocol.MAX_TEXT],
                          "rep", rep.display_name, rep.id)
 
-    def _rep_end(self, conn: RepConnection, message: dict) -> None:
+    def _rep_end(self, conn: RepConnection, message: dict) -> Reply:
         session = self.rep_session(conn, message["session"], message["id"])
         hidden = self.acting(conn, session, message["id"], "end it").hidden
         self.end(session, message["outcome"], f"{conn.rep.display_name} ended the session", message["id"],
                  public_why="The representative ended the session" if hidden else None)
-        conn.send(protocol.encode("ack", id=message["id"], session=session.id))
+        return [ack(message["id"], session=session.id)]
 
     def end(self, session: Session, outcome: str, why: str, note_id: str, public_why: str | None = None) -> None:
         """End a session with an outcome, tell everyone in it, then let go of its live state.
@@ -486,38 +504,51 @@ class Relay:
             event, _new = self.store.append_event(
                 session.id, event_id, kind, text, author_kind, author_name, author_id, audience, public_text, meta
             )
-            if sender is not None:
-                sender.send(protocol.encode("ack", id=event_id, session=session.id, seq=event.seq, at=event.at))
-            self._fan_out(event, skip=sender)
+            sends = [] if sender is None else [ack(event_id, session=session.id, seq=event.seq, at=event.at)]
+            self.hub.deliver(sends + self._fan_out(event, skip=sender), sender=sender)
 
-    def _fan_out(self, event: Event, skip: Connection | None) -> None:
-        """Send an event to every connection whose person may see it, and to no other."""
-        if event.visible_to_customer():  # live: as it happens, not replayed (a pushed URL opens only now)
-            frame = protocol.encode("event", **event_view(event, for_rep=False), live=True)
-            for conn in self.hub.customer_conns(event.session_id):
-                if conn is not skip:
-                    conn.send(frame)
-        frame = protocol.encode("event", **event_view(event, for_rep=True), live=True)
-        for rep_id in self.store.participant_ids(event.session_id):
-            if event.visible_to_rep(rep_id):
-                for rep_conn in self.hub.rep_conns(rep_id):
-                    if rep_conn is not skip:
-                        rep_conn.send(frame)
+    @staticmethod
+    def _fan_out(event: Event, skip: Connection | None) -> list[Send]:
+        """Return an event for every connection whose person may see it, and no other; live: as it happens, not
+        replayed (a pushed URL opens only now)."""
+        sends = [Send(SessionReps(event.session_id), protocol.encode("event", **event_view(event, for_rep=True),
+                                                                     live=True), event, skip)]
+        if event.visible_to_customer():
+            sends.append(Send(Customers(event.session_id), protocol.encode("event", **event_view(event, for_rep=False),
+                                                                           live=True), event, skip))
+        return sends
 
     # --- the queue ----------------------------------------------------------
 
     def _queue_view(self) -> list[dict]:
-        return [rep_summary(session) for session in self.store.waiting_sessions()]
+        """Return the whole queue, as a rep's console is welcomed with it."""
+        with self._queue_lock:
+            return [rep_summary(session) for session in self.store.waiting_sessions()]
 
     def _queue_changed(self) -> None:
-        frame = protocol.encode("queue", waiting=self._queue_view())
-        for conn in self.hub.all_rep_conns():
-            conn.send(frame)
-        self._send_positions()
+        """Tell the reps what joined and left the queue since they were last told, and each waiting customer whose
+        place moved their new place; nobody else hears anything.
 
-    def _send_positions(self) -> None:
-        for position, session in enumerate(self.store.waiting_sessions(), start=1):
-            self.hub.send_to_customers(session.id, protocol.encode("position", position=position))
+        The whole queue goes to a rep once, in ``welcome``: a change costs a rep
+        the summaries that joined and the ids that left, not the whole list again.
+        """
+        with self._queue_lock:  # diffed and sent in turn, so no rep hears of a change before the one it follows
+            waiting = self.store.waiting_sessions()
+            places = {session.id: place for place, session in enumerate(waiting, start=1)}
+            before, self._places = self._places, places
+            left = [session_id for session_id in before if session_id not in places]
+            joined = [rep_summary(session) for session in waiting if session.id not in before]
+            moved = [(session_id, place) for session_id, place in places.items() if before.get(session_id) != place]
+            sends = [send(QueueWatchers(), "queue", joined=joined, left=left)] if joined or left else []
+            self.hub.deliver(sends + [send(Customers(session_id), "position", position=place)
+                                      for session_id, place in moved])
+
+    def _tell_place(self, conn: CustomerConnection, session_id: int) -> None:
+        """Tell a customer's page that (re)joined its session its place in the queue, if it waits in it."""
+        with self._queue_lock:
+            place = self._places.get(session_id)
+            if place is not None:
+                self.hub.deliver([send(One(conn), "position", position=place)])
 
     # --- housekeeping -------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 
 from . import protocol
+from .delivery import Customers, One, Reply, Send, SessionReps, ack, send
 from .hub import CustomerConnection, CustomerHandler, LiveSession, Part, RepConnection, RepHandler, ScreenState, ended
 from .images import CheckedImage, ImageRefused, check
 from .protocol import ProtocolError
@@ -29,22 +30,23 @@ class Screens(Part):
             raise ended(frame_id)
         return live
 
-    def request(self, conn: RepConnection, message: dict) -> None:
+    def request(self, conn: RepConnection, message: dict) -> Reply:
         session = self.relay.rep_session(conn, message["session"], message["id"])
         me = self.relay.acting(conn, session, message["id"], "ask to see the customer's screen")
         if me.hidden:
             raise ProtocolError("hidden", "You are hidden from the customer: show yourself before asking.",
                                 message["id"])
         screen = self._live(session.id, message["id"]).screen
+        reply = [ack(message["id"], session=session.id)]
         if not screen.sharing:
             screen.asked_by = conn.rep.display_name
             self.relay.status(session, f"ask-screen-{message['id']}",
                               f"{conn.rep.display_name} asked to see the customer's screen",
                               public_text=f"{conn.rep.display_name} asked to see your screen")
-            self.hub.send_to_customers(session.id, protocol.encode("screen-asked", by=conn.rep.display_name))
-        conn.send(protocol.encode("ack", id=message["id"], session=session.id))
+            reply.insert(0, send(Customers(session.id), "screen-asked", by=conn.rep.display_name))
+        return reply
 
-    def answer(self, conn: CustomerConnection, message: dict) -> None:
+    def answer(self, conn: CustomerConnection, message: dict) -> Reply:
         """Take the customer's answer: allowed, denied, or stopped.
 
         Sharing is taken only when a rep asked, or when it goes on: a page
@@ -67,14 +69,14 @@ class Screens(Part):
         if changed:
             self.relay.status(session, f"screen-{message['id']}", text)
             self.changed(session.id)
-        conn.send(protocol.encode("ack", id=message["id"], session=session.id))
+        return [ack(message["id"], session=session.id)]
 
-    def viewer(self, conn: RepConnection, message: dict) -> None:
+    def viewer(self, conn: RepConnection, message: dict) -> Reply:
         session = self.relay.rep_session(conn, message["session"], message["id"])
         viewers = self._live(session.id, message["id"]).screen.viewers
         (viewers.add if message["open"] else viewers.discard)(id(conn))
         self.changed(session.id)
-        conn.send(protocol.encode("ack", id=message["id"], session=session.id))
+        return [ack(message["id"], session=session.id)]
 
     def forget(self, conn: RepConnection) -> None:
         """Close the Viewers of a rep's console that went away: a Viewer cannot outlive it."""
@@ -87,8 +89,8 @@ class Screens(Part):
         """Tell the customer at what size to send, and the reps whether the screen is shared."""
         live = self.hub.get(session_id)
         viewing, sharing = (bool(live.screen.viewers), live.screen.sharing) if live else (False, False)
-        self.hub.send_to_customers(session_id, protocol.encode("screen-mode", mode="viewer" if viewing else "thumbnail",
-                                                               sharing=sharing))
+        self.hub.deliver([send(Customers(session_id), "screen-mode", mode="viewer" if viewing else "thumbnail",
+                               sharing=sharing)])
         self.relay.session_changed(session_id)
 
     def sharing(self, session_id: int) -> bool:
@@ -110,12 +112,12 @@ class Screens(Part):
             live.screen.latest = check(data)
         except ImageRefused as exc:
             raise ProtocolError("bad-image", str(exc)) from None
-        self.hub.send_to_reps(session_id, self._image_frame(session_id, live.screen.latest))
+        self.hub.deliver([Send(SessionReps(session_id), self._image_frame(session_id, live.screen.latest))])
 
     def send_latest(self, conn: RepConnection, session_id: int) -> None:
         live = self.hub.get(session_id)
         if live is not None and live.screen.latest is not None:
-            conn.send(self._image_frame(session_id, live.screen.latest))
+            self.hub.deliver([Send(One(conn), self._image_frame(session_id, live.screen.latest))])
 
     @staticmethod
     def _image_frame(session_id: int, image: CheckedImage) -> str:

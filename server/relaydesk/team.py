@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import secrets
 
-from . import protocol
+from .delivery import Rep as RepAddress
+from .delivery import Reply, ack, send
 from .hub import Part, RepConnection, RepHandler
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .store import Refused, Rep, Session
@@ -28,7 +29,7 @@ class Team(Part):
         session = self.store.session(session_id)
         return {"session": session.id, "customer": session.customer_name, "issue": session.issue, "by": by}
 
-    def invite(self, conn: RepConnection, message: dict) -> None:
+    def invite(self, conn: RepConnection, message: dict) -> Reply:
         session = self.relay.rep_session(conn, message["session"], message["id"])
         self.relay.acting(conn, session, message["id"], "invite others to it")
         target = self.store.get_rep(message["rep"])
@@ -41,27 +42,25 @@ class Team(Part):
         how = " to join hidden" if message["hidden"] else ""
         self.relay.status(session, f"invite-{message['id']}",
                           f"{conn.rep.display_name} invited {target.display_name}{how}", AUDIENCE_REPS)
-        invitation = protocol.encode("invited", **self.invite_view(session.id, conn.rep.display_name))
-        self.hub.send_to_rep(target.id, invitation)
-        conn.send(protocol.encode("ack", id=message["id"], session=session.id))
+        return [send(RepAddress(target.id), "invited", **self.invite_view(session.id, conn.rep.display_name)),
+                ack(message["id"], session=session.id)]
 
-    def join(self, conn: RepConnection, message: dict) -> None:
+    def join(self, conn: RepConnection, message: dict) -> Reply:
         rep, session = conn.rep, self.store.get_session(message["session"])
         if session is None or session.status != "active":
             raise ProtocolError("gone", "That session has ended.", message["id"])
         hidden = self.store.take_invite(session.id, rep.id)
         if hidden is None:
             if self.store.is_participant(session.id, rep.id):  # a resend of a join that went through
-                conn.send(protocol.encode("ack", id=message["id"], session=session.id))
-                return
+                return [ack(message["id"], session=session.id)]
             raise ProtocolError("no-invite", "That invitation is no longer open.", message["id"])
         self.store.add_participant(session.id, rep.id, "invited", hidden)
         self.relay.open_for(session, rep.id)
         self._came(session, rep, hidden, f"join-{message['id']}")
         self.relay.session_changed(session.id)
-        conn.send(protocol.encode("ack", id=message["id"], session=session.id))
+        return [ack(message["id"], session=session.id)]
 
-    def visibility(self, conn: RepConnection, message: dict) -> None:
+    def visibility(self, conn: RepConnection, message: dict) -> Reply:
         session = self.relay.rep_session(conn, message["session"], message["id"])
         me, hidden = self.relay.participant(conn, session, message["id"]), message["hidden"]
         if me.role == "monitor":
@@ -76,9 +75,9 @@ class Team(Part):
                 self.relay.status(session, f"show-{message['id']}", f"{name} is now visible to the customer",
                                   public_text=f"{name} joined the chat")
             self.relay.session_changed(session.id)
-        conn.send(protocol.encode("ack", id=message["id"], session=session.id))
+        return [ack(message["id"], session=session.id)]
 
-    def transfer(self, conn: RepConnection, message: dict) -> None:
+    def transfer(self, conn: RepConnection, message: dict) -> Reply:
         session = self.relay.rep_session(conn, message["session"], message["id"])
         me = self.relay.acting(conn, session, message["id"], "transfer it")
         if session.owner_rep_id != conn.rep.id:
@@ -99,9 +98,9 @@ class Team(Part):
             self._went(session, conn.rep, me.hidden, f"gone-{message['id']}")
         self.relay.open_for(self.store.session(session.id), target.id, comment)
         self.relay.session_changed(session.id)
-        conn.send(protocol.encode("ack", id=message["id"], session=session.id))
+        return [ack(message["id"], session=session.id)]
 
-    def leave(self, conn: RepConnection, message: dict) -> None:
+    def leave(self, conn: RepConnection, message: dict) -> Reply:
         session = self.relay.rep_session(conn, message["session"], message["id"])
         if session.owner_rep_id == conn.rep.id:
             raise ProtocolError("owner", "You hold this session: transfer it or end it instead.", message["id"])
@@ -109,7 +108,7 @@ class Team(Part):
         self.store.remove_participant(session.id, conn.rep.id)
         self._went(session, conn.rep, hidden, f"leave-{message['id']}")
         self.relay.session_changed(session.id)
-        conn.send(protocol.encode("ack", id=message["id"], session=session.id))
+        return [ack(message["id"], session=session.id)]
 
     def monitor(self, session: Session, admin: Rep) -> None:
         """Let an admin read a session, hidden and read-only, listed among its participants."""
@@ -132,4 +131,4 @@ class Team(Part):
     def _went(self, session: Session, rep: Rep, hidden: bool, note_id: str) -> None:
         self.relay.status(session, note_id, f"{rep.display_name} left the chat",
                           AUDIENCE_REPS if hidden else AUDIENCE_ALL)
-        self.hub.send_to_rep(rep.id, protocol.encode("closed", session=session.id))
+        self.hub.deliver([send(RepAddress(rep.id), "closed", session=session.id)])

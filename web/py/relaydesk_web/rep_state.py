@@ -58,6 +58,7 @@ class RepCore(ChatCore):
         self.max_sessions = 0  # 0: no cap
         self.screens: dict[int, str] = {}  # per session: the latest picture of the customer's screen
         self.prefs: dict = dict(preferences.DEFAULTS)
+        self.queue: list[dict] = []  # the waiting customers' summaries, oldest first
 
     def greeting(self) -> list[dict]:
         since = {str(sid): conversation.last_seq for sid, conversation in self.conversations.items()}
@@ -71,14 +72,21 @@ class RepCore(ChatCore):
         self.me, self.invite_hidden = event["me"], event["invite_hidden"]
         self.prefs = preferences.DEFAULTS | event["prefs"]
         self.max_sessions = event.get("max_sessions", 0)
-        effects: list[Effect] = [Status(CONNECTED), Queue(event["queue"]), self.on_keys(event)[0]]
+        self.queue = list(event["queue"])
+        effects: list[Effect] = [Status(CONNECTED), Queue(list(self.queue)), self.on_keys(event)[0]]
         effects += [Invitation(invite) for invite in event["invites"]] + [Prefs(self.prefs)]
         for summary in event["sessions"]:
             effects += self._open(summary, select=self.current is None)
         return effects
 
     def on_queue(self, event: dict) -> list[Effect]:
-        return [Queue(event["waiting"])]
+        """Apply the queue's changes: those that left go, those that joined come last (or replace their old
+        summary where they are); the console is shown the whole queue as it now is."""
+        left = set(event["left"])
+        joined = {summary["id"]: summary for summary in event["joined"]}
+        queue = [joined.pop(summary["id"], summary) for summary in self.queue if summary["id"] not in left]
+        self.queue = queue + list(joined.values())
+        return [Queue(list(self.queue))]
 
     def on_keys(self, event: dict) -> list[Effect]:
         return [Keys(event["keys"], event.get("wrong_tries", 0))]

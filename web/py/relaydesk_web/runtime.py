@@ -77,6 +77,11 @@ class Runtime:
         for effect in self.core.update(event):
             self.apply(effect)
 
+    def receive(self, frame: str) -> None:
+        """Act on a frame from the relay, read through the protocol's declarations of what the relay sends."""
+        for effect in self.core.receive(frame):
+            self.apply(effect)
+
     def apply(self, effect) -> None:
         match effect:
             case Transmit(frame):
@@ -100,7 +105,7 @@ class Runtime:
     def _on_message(self, event) -> None:
         if isinstance(event.data, str):
             started = js.performance.now()
-            self.dispatch(json.loads(event.data))
+            self.receive(event.data)
             # The main-thread cost of the last frame, read by bench/tabs.py.
             window.relaydeskFrameMs = js.performance.now() - started
 

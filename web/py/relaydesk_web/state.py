@@ -67,6 +67,11 @@ class ChatCore:
         handler = getattr(self, f"on_{str(event.get('type')).replace('-', '_')}", None)
         return handler(event) if handler else []
 
+    def receive(self, frame: str) -> list[Effect]:
+        """Take a frame from the relay: only a frame the protocol declares for this role, with its declared fields,
+        reaches a handler (``protocol.ProtocolError`` otherwise), never one of the handlers of what people do."""
+        return self.update(protocol.decode_server(frame, self.role))
+
     def on_connected(self, event: dict) -> list[Effect]:
         self.link.opened()
         return [Transmit(frame) for frame in [*self.greeting(), *self.link.outbox]]
