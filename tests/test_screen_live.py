@@ -25,12 +25,14 @@ def test_a_shared_screen_reaches_the_reps_and_never_a_customer(chat):
     customer, alice, session_id, _ = chat
     share(customer, alice, session_id)
     assert alice.expect("event", kind="status", text="Carol is sharing their screen")
-    customer.ws.send_binary(webp())
-    image = alice.expect("screen-image")
-    assert image["src"].startswith("data:image/webp;base64,") and (image["width"], image["height"]) == (320, 180)
+    picture = webp()
+    customer.ws.send_binary(picture)
+    image = alice.expect("screen-image")  # a binary frame: the header, then the very bytes the customer sent
+    assert (image["session"], image["mime"], image["width"], image["height"]) == (session_id, "image/webp", 320, 180)
+    assert image["data"] == picture and isinstance(alice.frames[-1], bytes)
     customer.send(type="say", id="after-image", text="done")
     customer.expect("ack", id="after-image")
-    assert not any("screen-image" in raw for raw in customer.frames)
+    assert not any(isinstance(raw, bytes) or "screen-image" in raw for raw in customer.frames)
 
 
 def test_images_before_sharing_is_allowed_are_refused(chat):
@@ -94,7 +96,8 @@ def test_sharing_nobody_asked_for_is_refused(chat):
     customer.expect("ack", id="again-allowed")
     customer.ws.send_binary(webp())
     assert alice.expect("screen-image")
-    texts = [frame["text"] for frame in map(json.loads, alice.frames) if frame["type"] == "event"]
+    texts = [frame["text"] for frame in map(json.loads, filter(lambda raw: isinstance(raw, str), alice.frames))
+             if frame["type"] == "event"]
     assert texts.count("Carol is sharing their screen") == 1 and "Carol declined to share their screen" not in texts
 
 

@@ -10,6 +10,8 @@ import urllib.request
 
 import websocket
 
+from relaydesk import protocol
+
 
 class Client:
     def __init__(self, server, role: str, cookie: str | None = None, origin: str | None = None) -> None:
@@ -29,8 +31,11 @@ class Client:
             self.ws.send(data)
 
     def recv(self) -> dict:
+        """Return the next frame; a binary one (a screen image) as its header's fields, with its bytes as ``data``."""
         raw = self.ws.recv()
         self.frames.append(raw)
+        if isinstance(raw, bytes):
+            return protocol.decode_screen_image_header(raw) | {"data": raw[protocol.SCREEN_IMAGE.size:]}
         return json.loads(raw)
 
     def expect(self, type: str, timeout: float = 5, where=None, **match) -> dict:

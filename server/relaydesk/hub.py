@@ -30,6 +30,8 @@ class Socket(Protocol):
 
     def send(self, data: str) -> None: ...
 
+    def send_latest(self, key: object, data: bytes) -> None: ...
+
     def receive(self) -> str | bytes | None: ...
 
     def close(self, reason: int | None = None, message: str | None = None) -> None: ...
@@ -49,6 +51,14 @@ class Connection:
         with self._lock:
             try:
                 self.ws.send(frame)
+            except (ConnectionClosed, OSError):
+                pass  # the receive loop sees the close and unregisters us
+
+    def send_latest(self, key: object, frame: bytes) -> None:
+        """Send a frame that a newer one of the same ``key`` replaces while it still waits (``Outbox.send_latest``)."""
+        with self._lock:
+            try:
+                self.ws.send_latest(key, frame)
             except (ConnectionClosed, OSError):
                 pass  # the receive loop sees the close and unregisters us
 
@@ -173,6 +183,12 @@ class Hub:
         """Send to every rep in a session, whatever their role."""
         for rep_id in self.store.participant_ids(session_id):
             self.send_to_rep(rep_id, frame)
+
+    def send_latest_to_reps(self, session_id: int, key: object, frame: bytes) -> None:
+        """Send to every rep in a session a frame that a newer one of ``key`` replaces while it waits."""
+        for rep_id in self.store.participant_ids(session_id):
+            for conn in self.rep_conns(rep_id):
+                conn.send_latest(key, frame)
 
     # --- customers --------------------------------------------------------------
 

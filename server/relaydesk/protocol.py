@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_TEXT = 4000
@@ -58,6 +59,26 @@ class ProtocolError(ValueError):
 def encode(type: str, **fields: object) -> str:
     """Return the JSON text of a frame of ``type`` with ``fields``."""
     return json.dumps({"type": type, **fields}, separators=(",", ":"), ensure_ascii=False)
+
+
+# A picture of the customer's screen goes to reps as one binary frame: this header, then the image's bytes, as
+# the customer's page sent them (no base64).  The browser reads the header and shows the rest as a Blob.
+SCREEN_IMAGE = struct.Struct(">4sIHHB")  # magic, session, width, height, format (an index in IMAGE_TYPES)
+SCREEN_IMAGE_MAGIC = b"RDSI"
+IMAGE_TYPES = ("image/webp", "image/jpeg")
+
+
+def encode_screen_image(session: int, width: int, height: int, mime: str, data: bytes) -> bytes:
+    """Return the binary frame carrying one picture of a session's shared screen to its reps."""
+    return SCREEN_IMAGE.pack(SCREEN_IMAGE_MAGIC, session, width, height, IMAGE_TYPES.index(mime)) + data
+
+
+def decode_screen_image_header(header: bytes) -> dict:
+    """Read a screen image frame's header (its first ``SCREEN_IMAGE.size`` bytes): the session, size and type."""
+    magic, session, width, height, kind = SCREEN_IMAGE.unpack(header[:SCREEN_IMAGE.size])
+    if magic != SCREEN_IMAGE_MAGIC or kind >= len(IMAGE_TYPES):
+        raise ProtocolError("bad-image", "That binary frame is not a screen image.")
+    return {"type": "screen-image", "session": session, "width": width, "height": height, "mime": IMAGE_TYPES[kind]}
 
 
 def error_frame(error: ProtocolError) -> str:
