@@ -141,6 +141,25 @@ const steps = {
   async readFile({ path }) {
     return readFile(path, 'utf8');
   },
+  // For bench/firefox.py: milliseconds from navigation to Connected in a new context (an empty cache), then
+  // on a reload; `watch` (run before the page's scripts) sets window.__connectedAt.
+  async bootTimes({ url, watch }) {
+    const context = await browser.createBrowserContext();
+    try {
+      const fresh = await context.newPage();
+      await fresh.evaluateOnNewDocument(watch);
+      const connected = async () => {
+        await fresh.waitForFunction(() => window.__connectedAt !== undefined, { timeout: 60_000, polling: 50 });
+        return fresh.evaluate(() => window.__connectedAt);
+      };
+      await fresh.goto(url);
+      const cold = await connected();
+      await fresh.reload();
+      return { cold, warm: await connected() };
+    } finally {
+      await context.close();
+    }
+  },
   async close() {
     await browser.close();
     return true;
