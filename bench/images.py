@@ -39,7 +39,8 @@ def timed(function, data: bytes, runs: int) -> list[float]:
 def main(runs: int = 500) -> None:
     for label, size, fmt in (("thumbnail 320×180 WebP", (320, 180), "WEBP"),
                              ("thumbnail 320×180 JPEG", (320, 180), "JPEG"),
-                             ("Viewer frame 1280×720 WebP", (1280, 720), "WEBP")):
+                             ("Viewer frame 1280×720 WebP", (1280, 720), "WEBP"),
+                             ("Viewer frame 1280×720 JPEG", (1280, 720), "JPEG")):
         data = sample(size, fmt)
         bare = timed(lambda d: Image.open(io.BytesIO(d)).load(), data, runs)
         ours = timed(check, data, runs)

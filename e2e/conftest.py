@@ -123,8 +123,9 @@ class Actors:
         self.watches: list[PageWatch] = []
         self._reported = 0
 
-    def new_page(self, label: str) -> tuple[Page, PageWatch]:
-        context = self.browser.new_context()
+    def new_page(self, label: str, **context_options) -> tuple[Page, PageWatch]:
+        """A page in a context of its own; ``context_options`` as for ``Browser.new_context`` (say, a viewport)."""
+        context = self.browser.new_context(**context_options)
         context.set_default_timeout(15_000)
         context.add_init_script(REPORT_IN_CONSOLE)
         self.contexts.append(context)
@@ -133,8 +134,8 @@ class Actors:
         self.watches.append(watch)
         return page, watch
 
-    def customer(self) -> CustomerPage:
-        page, watch = self.new_page("customer")
+    def customer(self, **context_options) -> CustomerPage:
+        page, watch = self.new_page("customer", **context_options)
         customer = CustomerPage(page, self.server.url)
         customer.watch = watch
         return customer

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from relaydesk import protocol
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
+TEXT, BINARY, CLOSE, PING, PONG = 0x1, 0x2, 0x8, 0x9, 0xA
 
 
 class BrokenStream(AssertionError):
@@ -80,11 +80,12 @@ class RawClient:
         return taken
 
     def frames(self, chunk: int = 65536, pause_s: float = 0) -> Iterator[dict]:
-        """Yield each text frame as JSON, reading ``chunk`` bytes at a time with ``pause_s`` before each read."""
+        """Yield each text frame as JSON, and each binary one (a screen image) as its header's fields with its
+        bytes as ``data``, reading ``chunk`` bytes at a time with ``pause_s`` before each read."""
         while True:
             first, second = self._take(2, chunk, pause_s)
             fin, rsv, opcode = first & 0x80, first & 0x70, first & 0x0F
-            if not fin or rsv or opcode not in (TEXT, CLOSE, PING, PONG) or second & 0x80:
+            if not fin or rsv or opcode not in (TEXT, BINARY, CLOSE, PING, PONG) or second & 0x80:
                 raise BrokenStream(f"bad frame header {first:#04x} {second:#04x} after {self.bytes_read:,} bytes")
             size = second & 0x7F
             if size == 126:
@@ -98,6 +99,8 @@ class RawClient:
                 self._send_frame(PONG, payload)
             elif opcode == CLOSE:
                 return
+            elif opcode == BINARY:
+                yield protocol.decode_screen_image_header(payload) | {"data": payload[protocol.SCREEN_IMAGE.size:]}
             elif opcode == TEXT:
                 try:
                     frame = json.loads(payload.decode("utf-8"))

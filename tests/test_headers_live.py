@@ -43,7 +43,7 @@ def test_every_response_carries_the_security_headers(pages, server):
         csp = headers["Content-Security-Policy"]
         assert all(part in csp for part in CSP_MUST), (name, csp)
         assert "unsafe-inline" not in csp and "'unsafe-eval'" not in csp, name
-        assert directives(csp)["img-src"] == ["'self'", "data:"], name
+        assert directives(csp)["img-src"] == ["'self'", "data:", "blob:"], name  # blob: made by our own page
         assert headers["Referrer-Policy"] == "same-origin", name
         assert headers["X-Content-Type-Options"] == "nosniff", name
         policy = headers["Permissions-Policy"]

@@ -2,15 +2,27 @@
 
 import io
 import json
+import random
 
 from PIL import Image
 
 from tests.chatters import new_id, rep_hello
+from tests.rawws import RawClient
+from tests.wsclient import sign_in
 
 
 def webp(width=320, height=180) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (20, 120, 60)).save(buffer, "WEBP", quality=60)
+    return buffer.getvalue()
+
+
+def noise(marker: int) -> bytes:
+    """A 1280×720 JPEG of about a megabyte (noise does not compress), told apart by ``marker``."""
+    image = Image.frombytes("RGB", (1280, 720), random.Random(7).randbytes(1280 * 720 * 3))
+    image.paste((marker % 256, 0, 0), (0, 0, 64, 64))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 
@@ -25,12 +37,14 @@ def test_a_shared_screen_reaches_the_reps_and_never_a_customer(chat):
     customer, alice, session_id, _ = chat
     share(customer, alice, session_id)
     assert alice.expect("event", kind="status", text="Carol is sharing their screen")
-    customer.ws.send_binary(webp())
-    image = alice.expect("screen-image")
-    assert image["src"].startswith("data:image/webp;base64,") and (image["width"], image["height"]) == (320, 180)
+    picture = webp()
+    customer.ws.send_binary(picture)
+    image = alice.expect("screen-image")  # a binary frame: the header, then the very bytes the customer sent
+    assert (image["session"], image["mime"], image["width"], image["height"]) == (session_id, "image/webp", 320, 180)
+    assert image["data"] == picture and isinstance(alice.frames[-1], bytes)
     customer.send(type="say", id="after-image", text="done")
     customer.expect("ack", id="after-image")
-    assert not any("screen-image" in raw for raw in customer.frames)
+    assert not any(isinstance(raw, bytes) or "screen-image" in raw for raw in customer.frames)
 
 
 def test_images_before_sharing_is_allowed_are_refused(chat):
@@ -94,7 +108,8 @@ def test_sharing_nobody_asked_for_is_refused(chat):
     customer.expect("ack", id="again-allowed")
     customer.ws.send_binary(webp())
     assert alice.expect("screen-image")
-    texts = [frame["text"] for frame in map(json.loads, alice.frames) if frame["type"] == "event"]
+    texts = [frame["text"] for frame in map(json.loads, filter(lambda raw: isinstance(raw, str), alice.frames))
+             if frame["type"] == "event"]
     assert texts.count("Carol is sharing their screen") == 1 and "Carol declined to share their screen" not in texts
 
 
@@ -120,3 +135,24 @@ def test_a_share_the_customer_allowed_goes_on_after_a_server_restart(chat, serve
     after_stop.expect("welcome")
     after_stop.send(type="screen", id="sneaky-one", state="allowed")
     assert after_stop.expect("error", id="sneaky-one")["code"] == "not-asked"
+
+
+def test_a_rep_who_reads_slowly_gets_the_latest_pictures_not_a_backlog(chat, server):
+    customer, alice, session_id, _ = chat
+    share(customer, alice, session_id)
+    slow = RawClient(server, "rep", cookie=sign_in(server, "alice"), receive_buffer=16384)
+    slow.send(type="hello", since={})
+    pictures = [noise(number) for number in range(30)]  # ~30 MB: far more than the kernel's buffers hold
+    for picture in pictures:
+        customer.ws.send_binary(picture)
+    customer.send(type="say", id="after-pictures", text="Can you see it now?")
+    customer.expect("ack", id="after-pictures")
+    images = []
+    for frame in slow.frames():  # only now does the slow rep read
+        if frame["type"] == "screen-image":
+            images.append(frame["data"])
+        elif frame["type"] == "event" and frame["id"] == "after-pictures":
+            break
+    assert images[-1] == pictures[-1]  # the latest always arrives
+    assert len(images) < len(pictures) // 2, len(images)  # those that waited behind it were replaced
+    slow.close()

@@ -42,9 +42,11 @@ class Client:
             self.ws.send(data)
 
     def recv(self) -> dict:
-        """Return the next frame, checked against what the protocol declares the relay sends to this role."""
+        """Return the next frame; a binary one (a screen image) as its header's fields, with its bytes as ``data``."""
         raw = self.ws.recv()
         self.frames.append(raw)
+        if isinstance(raw, bytes):
+            return protocol.decode_screen_image_header(raw) | {"data": raw[protocol.SCREEN_IMAGE.size:]}
         return protocol.check_server_frame(json.loads(raw), self.role)
 
     def expect(self, type: str, timeout: float = 5, where=None, **match) -> dict:

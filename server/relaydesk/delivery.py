@@ -71,6 +71,7 @@ class Send:
     frame: str | bytes
     event: Event | None = None  # its visibility decides who among ``to`` receives it
     skip: Connection | None = None
+    latest: object = None  # a key: while a frame of the same key still waits on a socket, this one replaces it
 
 
 Reply = list[Send]

@@ -29,7 +29,7 @@ CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self' 'wasm-unsafe-eval'",
     f"style-src 'self' '{LOG_STYLE_HASH}'",
-    "img-src 'self' data:",
+    "img-src 'self' data: blob:",  # blob: the pictures of a customer's screen, made in the page from binary frames
     "connect-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",

@@ -32,6 +32,8 @@ class Socket(Protocol):
 
     def send(self, data: str | bytes) -> None: ...
 
+    def send_latest(self, key: object, data: bytes) -> None: ...
+
     def receive(self) -> str | bytes | None: ...
 
     def close(self, reason: int | None = None, message: str | None = None) -> None: ...
@@ -51,6 +53,14 @@ class Connection:
         with self._lock:
             try:
                 self.ws.send(frame)
+            except (ConnectionClosed, OSError):
+                pass  # the receive loop sees the close and unregisters us
+
+    def send_latest(self, key: object, frame: bytes) -> None:
+        """Send a frame that a newer one of the same ``key`` replaces while it still waits (``Outbox.send_latest``)."""
+        with self._lock:
+            try:
+                self.ws.send_latest(key, frame)
             except (ConnectionClosed, OSError):
                 pass  # the receive loop sees the close and unregisters us
 
@@ -175,6 +185,7 @@ class Hub:
         """Send to every rep in a session, whatever their role."""
         self.deliver([Send(SessionReps(session_id), frame)])
 
+
     # --- customers --------------------------------------------------------------
 
     def add_customer(self, live: LiveSession, conn: CustomerConnection) -> bool:
@@ -210,7 +221,10 @@ class Hub:
         members: dict[int, set[int]] = {}
         for item in sends:
             for conn in self.recipients(item, sender, members):
-                conn.send(item.frame)
+                if item.latest is not None and isinstance(item.frame, bytes):
+                    conn.send_latest(item.latest, item.frame)
+                else:
+                    conn.send(item.frame)
 
     def recipients(self, item: Send, sender: Connection | None = None,
                    members: dict[int, set[int]] | None = None) -> list[Connection]:

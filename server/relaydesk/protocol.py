@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_TEXT = 4000
@@ -66,6 +67,27 @@ def encode(type: str, **fields: object) -> str:
     if declared is None or not declared.issuperset(fields):
         raise ValueError(f"undeclared frame: {type!r} with {sorted(fields.keys() - (declared or set()))}")
     return json.dumps({"type": type, **fields}, separators=(",", ":"), ensure_ascii=False)
+
+
+# A picture of the customer's screen goes to reps as one binary frame: this header, then the image's bytes, as
+# the customer's page sent them (no base64).  The browser reads the header and shows the rest as a Blob.
+SCREEN_IMAGE = struct.Struct(">4sIHHB")  # magic, session, width, height, format (an index in IMAGE_TYPES)
+SCREEN_IMAGE_MAGIC = b"RDSI"
+IMAGE_TYPES = ("image/webp", "image/jpeg")
+
+
+def encode_screen_image(session: int, width: int, height: int, mime: str, data: bytes) -> bytes:
+    """Return the binary frame carrying one picture of a session's shared screen to its reps."""
+    return SCREEN_IMAGE.pack(SCREEN_IMAGE_MAGIC, session, width, height, IMAGE_TYPES.index(mime)) + data
+
+
+def decode_screen_image_header(header: bytes) -> dict:
+    """Read a screen image frame's header (its first ``SCREEN_IMAGE.size`` bytes): the session, size and type."""
+    magic, session, width, height, kind = SCREEN_IMAGE.unpack(header[:SCREEN_IMAGE.size])
+    if magic != SCREEN_IMAGE_MAGIC or kind >= len(IMAGE_TYPES):
+        raise ProtocolError("bad-image", "That binary frame is not a screen image.")
+    return check_server_frame({"type": "screen-image", "session": session, "width": width, "height": height,
+                               "mime": IMAGE_TYPES[kind]}, "rep")
 
 
 def error_frame(error: ProtocolError) -> str:
@@ -320,7 +342,8 @@ TO_REP_FRAMES = {
     "invited": _server_fields(session=_INT, customer=_STR, issue=_STR, by=_STR),
     "closed": _server_fields(session=_INT),
     "prefs": _server_fields(prefs=_DICT),
-    "screen-image": _server_fields(session=_INT, src=_STR, width=_INT, height=_INT),
+    # Binary, not JSON: ``SCREEN_IMAGE``'s header, then the picture (``decode_screen_image_header`` reads it).
+    "screen-image": _server_fields(session=_INT, width=_INT, height=_INT, mime=_STR),
 }
 
 SERVER_ROLES = {"customer": TO_CUSTOMER_FRAMES, "rep": TO_REP_FRAMES}

@@ -3,12 +3,13 @@
 ``Screens`` handles the frames for these; the relay owns it.  Images arrive as
 binary frames from the customer's socket, are checked by Pillow (``images``),
 kept (the latest one, for a rep who opens the session later, and only while
-the session is open) and sent to the session's reps only, never to any customer.
+the session is open) and sent to the session's reps only, never to any customer,
+as binary frames (``protocol.encode_screen_image``).  Each rep's socket holds at
+most one picture per session waiting to be written (``Outbox.send_latest``): a
+newer one replaces it, so a rep on a slow link gets fewer pictures, not a backlog.
 """
 
 from __future__ import annotations
-
-import base64
 
 from . import protocol
 from .delivery import Customers, One, Reply, Send, SessionReps, ack, send
@@ -112,15 +113,16 @@ class Screens(Part):
             live.screen.latest = check(data)
         except ImageRefused as exc:
             raise ProtocolError("bad-image", str(exc)) from None
-        self.hub.deliver([Send(SessionReps(session_id), self._image_frame(session_id, live.screen.latest))])
+        self.hub.deliver([Send(SessionReps(session_id), self._image_frame(session_id, live.screen.latest),
+                                 latest=("screen", session_id))])
 
     def send_latest(self, conn: RepConnection, session_id: int) -> None:
         live = self.hub.get(session_id)
         if live is not None and live.screen.latest is not None:
-            self.hub.deliver([Send(One(conn), self._image_frame(session_id, live.screen.latest))])
+            frame = self._image_frame(session_id, live.screen.latest)
+            self.hub.deliver([Send(One(conn), frame, latest=("screen", session_id))])
 
     @staticmethod
-    def _image_frame(session_id: int, image: CheckedImage) -> str:
-        data = base64.b64encode(image.data).decode()
-        return protocol.encode("screen-image", session=session_id, src=f"data:{image.mime};base64,{data}",
-                               width=image.width, height=image.height)
+    def _image_frame(session_id: int, image: CheckedImage) -> bytes:
+        """One binary frame: a small header naming the session, then the image's bytes as checked."""
+        return protocol.encode_screen_image(session_id, image.width, image.height, image.mime, image.data)

@@ -73,6 +73,13 @@ class WholeWrites:
         self.sock.close()
 
 
+class Latest:
+    """A queued frame that a newer one of its key may still replace (``Outbox.send_latest``)."""
+
+    def __init__(self, key: object, data: bytes) -> None:
+        self.key, self.data = key, data
+
+
 class Outbox:
     """A websocket whose frames are written in order by a writer of its own; ``send`` only queues them.
 
@@ -86,7 +93,8 @@ class Outbox:
         self.wire = ws.sock = WholeWrites(ws.sock, timeout_s)
         self.timeout_s = timeout_s
         self.limit = limit
-        self._frames: deque[str | bytes] = deque()
+        self._frames: deque[str | bytes | Latest] = deque()
+        self._latest: dict[object, Latest] = {}  # by key: the frames of send_latest still waiting
         self._queued = 0
         self._open = True
         self._changed = threading.Condition()
@@ -98,6 +106,25 @@ class Outbox:
                 self._shut()
             if self._open:
                 self._frames.append(data)
+                self._queued += len(data)
+                self._changed.notify_all()
+
+    def send_latest(self, key: object, data: bytes) -> None:
+        """Queue a frame that only its newest version is worth sending (a picture of a screen), by ``key``.
+
+        While an earlier frame of the same ``key`` still waits, unwritten, the
+        new one takes its place; so a slow reader gets fewer of them, each the
+        latest, and never a growing backlog.  The next one goes out only once
+        the writer has finished the one before.
+        """
+        with self._changed:
+            waiting = self._latest.get(key)
+            if waiting is not None:
+                self._queued += len(data) - len(waiting.data)
+                waiting.data = data
+            elif self._open:
+                self._latest[key] = slot = Latest(key, data)
+                self._frames.append(slot)
                 self._queued += len(data)
                 self._changed.notify_all()
 
@@ -131,6 +158,9 @@ class Outbox:
                 if not self._open:
                     return
                 frame = self._frames[0]
+                if isinstance(frame, Latest):  # taken: a newer one of its key queues up behind it from now on
+                    del self._latest[frame.key]
+                    frame = self._frames[0] = frame.data
             if not self._sent(frame):
                 with self._changed:
                     self._shut()

@@ -3,7 +3,11 @@
 An adapter: each frame goes through ``createImageBitmap`` and an
 ``OffscreenCanvas`` to a small WebP (JPEG where the browser cannot encode
 WebP), so no full-size frame leaves the browser for thumbnails.  While a rep
-has the Viewer open, frames are larger (up to 1280 px) and five a second.
+has the Viewer open, frames are larger (up to 1280 px), JPEG (several times
+quicker to encode than WebP at that size) and up to twelve a second.  A frame
+whose bytes are those of the one before is not sent (a still screen costs
+nothing but the encoding), nor is one while the last has not left the page
+(a slow link gets fewer frames, never a queue of them).
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from pyscript import document, window
 
 from . import dom
 
-SIZES = {"thumbnail": (320, 1.0), "viewer": (1280, 0.18)}  # mode -> (most pixels wide, seconds between frames)
+SIZES = {"thumbnail": (320, 1.0), "viewer": (1280, 0.08)}  # mode -> (most pixels wide, seconds between frames)
+ENCODINGS = {"thumbnail": ("image/webp", 0.6), "viewer": ("image/jpeg", 0.7)}  # mode -> (first choice, quality)
+SAME_AGAIN_S = 5  # an unchanged frame is sent again after this long, for a server that restarted meanwhile
 
 
 class ScreenShare:
@@ -25,6 +31,7 @@ class ScreenShare:
         self.stream: Any = None  # the MediaStream while sharing
         self.video: Any = None
         self._kept: list = []
+        self._last: tuple[bytes, float] = (b"", 0.0)  # the bytes of the last frame sent, and when
 
     @property
     def sharing(self) -> bool:
@@ -58,6 +65,7 @@ class ScreenShare:
         for track in self.stream.getTracks():
             track.stop()
         self.stream = self.video = None
+        self._last = (b"", 0.0)
         for proxy in self._kept:
             proxy.destroy()
         self._kept.clear()
@@ -72,11 +80,11 @@ class ScreenShare:
             except Exception as exc:  # one lost frame is not worth ending the share
                 js.console.warn(f"screen frame skipped: {exc}")
             width, every = SIZES[self.mode]
-            await asyncio.sleep(max(0.05, every - (js.performance.now() - started) / 1000))
+            await asyncio.sleep(max(0.02, every - (js.performance.now() - started) / 1000))
 
     async def send_frame(self) -> None:
         """Downscale the current frame and send it; note the timings for bench/screen.py."""
-        if self.video is None or not self.video.videoWidth:
+        if self.video is None or not self.video.videoWidth or self.app.unsent():
             return
         started = js.performance.now()
         bitmap = await js.createImageBitmap(self.video)
@@ -86,11 +94,16 @@ class ScreenShare:
         canvas = js.OffscreenCanvas.new(width, height)
         canvas.getContext("2d").drawImage(bitmap, 0, 0, width, height)
         bitmap.close()
-        blob = await canvas.convertToBlob(dom.js_object(type="image/webp", quality=0.6))
-        if blob.type != "image/webp":
+        kind, quality = ENCODINGS[self.mode]
+        blob = await canvas.convertToBlob(dom.js_object(type=kind, quality=quality))
+        if blob.type not in ("image/webp", "image/jpeg"):
             blob = await canvas.convertToBlob(dom.js_object(type="image/jpeg", quality=0.7))
         buffer = await blob.arrayBuffer()
-        window.relaydeskEncodeMs = js.performance.now() - started
+        data, now = js.Uint8Array.new(buffer).to_bytes(), js.performance.now()
+        window.relaydeskEncodeMs = now - started
+        if data == self._last[0] and now - self._last[1] < SAME_AGAIN_S * 1000:
+            return  # the screen did not change
+        self._last = (data, now)
         window.relaydeskFrameBytes = buffer.byteLength
-        window.relaydeskSentAt = js.performance.timeOrigin + js.performance.now()
+        window.relaydeskSentAt = js.performance.timeOrigin + now
         self.app.send_binary(buffer)

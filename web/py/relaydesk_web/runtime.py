@@ -53,6 +53,7 @@ class Runtime:
         scheme = "wss" if window.location.protocol == "https:" else "ws"
         self.url = f"{scheme}://{window.location.host}{path}"
         self.socket: Any = None
+        self.images: dict[int, str] = {}  # per session: the Blob URL of the latest picture of its screen
         self.composer = dom.Composer(lambda text: self.dispatch({"type": "send", "text": text}))
         asyncio.get_event_loop().set_exception_handler(report_failure)
         self._handlers = [
@@ -66,12 +67,17 @@ class Runtime:
 
     def connect(self) -> None:
         self.socket = js.WebSocket.new(self.url)
+        self.socket.binaryType = "arraybuffer"  # pictures of a screen: the header is read at once, in order
         self.socket.onopen, self.socket.onmessage, self.socket.onclose = self._handlers
 
     def send_binary(self, data) -> None:
         """Send bytes (a screen frame) now, or drop them while offline: the next frame will do."""
         if self.socket is not None and self.socket.readyState == OPEN:
             self.socket.send(data)
+
+    def unsent(self) -> int:
+        """Return how many bytes this page has handed its socket that have not gone out yet (0 when closed)."""
+        return self.socket.bufferedAmount if self.socket is not None else 0
 
     def dispatch(self, event: dict) -> None:
         for effect in self.core.update(event):
@@ -108,6 +114,13 @@ class Runtime:
             self.receive(event.data)
             # The main-thread cost of the last frame, read by bench/tabs.py.
             window.relaydeskFrameMs = js.performance.now() - started
+        else:
+            image = screen_image(event.data)
+            self.dispatch(image)
+            # Shown now (the img elements took the new URL as it was dispatched): the one before can go.
+            before, self.images[image["session"]] = self.images.get(image["session"]), image["src"]
+            if before:
+                js.URL.revokeObjectURL(before)
 
     def _on_close(self, event) -> None:
         self.socket = None
@@ -115,3 +128,12 @@ class Runtime:
             window.location.reload()
             return
         self.dispatch({"type": "disconnected"})
+
+
+def screen_image(buffer) -> dict:
+    """Read a binary screen image frame (an ArrayBuffer): only its header is copied into Python; the picture
+    itself stays in JS, as a Blob whose URL is the event's ``src``."""
+    size = protocol.SCREEN_IMAGE.size
+    image = protocol.decode_screen_image_header(js.Uint8Array.new(buffer, 0, size).to_bytes())
+    blob = js.Blob.new(js.Array.of(buffer.slice(size)), dom.js_object(type=image["mime"]))
+    return image | {"src": js.URL.createObjectURL(blob)}

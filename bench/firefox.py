@@ -1,0 +1,54 @@
+"""Time from navigation to ``Connected`` in Debian's Firefox ESR: the customer page next to bare Pyodide.
+
+Firefox runs through e2e/firefox/customer.mjs (puppeteer-core over WebDriver
+BiDi; the set-up's ``--test`` installs both).  Cold is a new browser context
+(its own, empty cache); warm is a reload of the same page.  Both pages come from
+the same server in the same run, so the ratio compares like with like.
+``firefox_boot_times`` is what ``bench/boot.py`` calls to print Firefox next to
+Chromium.  Run alone: ``.venv/bin/python -m bench.firefox [runs]``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+
+from bench.boot import WATCH
+from bench.common import live_server, summary
+from e2e.firefox import FirefoxCustomer
+
+PAGES = {"bare Pyodide": "/static/bench/bare-pyodide.html", "customer page": "/"}
+
+
+def firefox_boot_times(base_url: str, runs: int = 5, pages: dict[str, str] = PAGES) -> dict[str, tuple[list, list]]:
+    """Return, per page, the cold and the warm milliseconds to Connected of ``runs`` runs in Firefox ESR."""
+    firefox = FirefoxCustomer(base_url)
+    try:
+        for path in pages.values():  # one round to warm the server and the disk cache
+            firefox.step("bootTimes", url=base_url + path, watch=WATCH)
+        results: dict[str, tuple[list, list]] = {name: ([], []) for name in pages}
+        for _ in range(runs):  # interleaved, so a noisy moment hits every page alike
+            for name, path in pages.items():
+                times = firefox.step("bootTimes", url=base_url + path, watch=WATCH)
+                results[name][0].append(times["cold"])
+                results[name][1].append(times["warm"])
+    finally:
+        firefox.close()
+    return results
+
+
+def print_boot_times(results: dict[str, tuple[list, list]], runs: int) -> None:
+    base_cold, base_warm = (statistics.median(values) for values in results["bare Pyodide"])
+    print(f"Time to Connected, headless Firefox ESR, {runs} runs each")
+    for name, (cold, warm) in results.items():
+        print(f"{name:14} cold {summary(cold)}   ×{statistics.median(cold) / base_cold:.2f} of bare")
+        print(f"{'':14} warm {summary(warm)}   ×{statistics.median(warm) / base_warm:.2f} of bare")
+
+
+def main(runs: int = 5) -> None:
+    with live_server() as server:
+        print_boot_times(firefox_boot_times(server.url, runs), runs)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
