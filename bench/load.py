@@ -483,9 +483,9 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--loads", default="", help="offered loads in msg/s (default: 500, doubled to saturation, 4×)")
     parser.add_argument("--ceiling", type=float, default=64000, help="the highest load the doubling tries")
     parser.add_argument("--procs", type=int, default=2, help="generator processes")
-    parser.add_argument("--idle", type=int, default=2000, help="idle sockets to open")
-    parser.add_argument("--flood-rate", type=float, default=20)
-    parser.add_argument("--kill-sessions", type=int, default=40)
+    parser.add_argument("--idle", type=int, default=2000, help="idle sockets to open (0: none)")
+    parser.add_argument("--flood-rate", type=float, default=20, help="the polite client's rate in the flood (0: none)")
+    parser.add_argument("--kill-sessions", type=int, default=40, help="sessions in the kill -9 run (0: none)")
     parser.add_argument("--kill-reps", type=int, default=4)
     parser.add_argument("--kill-rate", type=float, default=2000)
     parser.add_argument("--only", choices=("relaydesk", "bare"), help="run one server only")
@@ -528,7 +528,7 @@ def main(argv: list[str] | None = None) -> None:
                 mine = [run.delivered for run in results["Relaydesk"] if run.sessions == count]
                 print(f"Relaydesk, {count} sessions: at the highest load {mine[-1]:,.0f}/s delivered,"
                       f" {mine[-1] / max(mine):.0%} of its peak {max(mine):,.0f}/s")
-        if args.only != "bare":
+        if args.only != "bare" and args.kill_sessions:
             kill_during_load(Path(folder) / "killed", args, settings)
 
 
@@ -543,9 +543,11 @@ def _target_runs(target: Target, args, sessions: list[int], loads: list[float] |
             done = ladder(generators, target, count, loads, args.seconds, args.ceiling)
             runs += done
             loads = loads or [run.offered for run in done]
-            if count == sessions[0]:
-                flood(generators, target, args.seconds, args.flood_rate)
-                idle_sockets(generators, target, args.idle)
+            if count == sessions[0] and (args.flood_rate or args.idle):
+                if args.flood_rate:
+                    flood(generators, target, args.seconds, args.flood_rate)
+                if args.idle:
+                    idle_sockets(generators, target, args.idle)
                 print(HEADER, flush=True)
         finally:
             generators.close()

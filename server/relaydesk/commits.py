@@ -31,6 +31,7 @@ from .database import Database, is_busy, write_transaction
 from .model import Event, now_ms
 
 Outcome = tuple[Event, bool] | BaseException
+INSERT_ROWS = 500  # rows in one INSERT: 12 values each, well under SQLite's 32,766 variables
 
 
 @dataclass
@@ -100,7 +101,7 @@ def store_events(db: sqlite3.Connection, batch: list[Append]) -> list[Outcome]:
     """Store a batch in one transaction; off the hub, where the wait for a lock and the fsync are allowed."""
     try:
         with write_transaction(db):
-            outcomes: list[Outcome] = [_store(db, event) for event in batch]
+            outcomes: list[Outcome] = list(_store(db, batch))
         return outcomes
     except Exception as exc:  # noqa: BLE001 -- handed to the sender, who raises it
         if len(batch) == 1 or is_busy(exc):
@@ -108,22 +109,44 @@ def store_events(db: sqlite3.Connection, batch: list[Append]) -> list[Outcome]:
     return [store_events(db, [event])[0] for event in batch]
 
 
-def _store(db: sqlite3.Connection, event: Append) -> tuple[Event, bool]:
-    known = db.execute("SELECT * FROM events WHERE session_id = ? AND id = ?",
-                       (event.session_id, event.event_id)).fetchone()
-    if known:
-        return event_from_row(known), False
-    seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session_id = ?",
-                     (event.session_id,)).fetchone()[0]
+def _store(db: sqlite3.Connection, batch: list[Append]) -> list[tuple[Event, bool]]:
+    """Store a batch in a few statements, whatever its size.
+
+    Each statement lets go of the GIL and must take it back from the hub,
+    which may keep it for a switch interval (5 ms) when busy: so not three
+    statements an event, but one lookup of the ids already stored, one of
+    each session's last number, and one INSERT.
+    """
+    pairs = [(event.session_id, event.event_id) for event in batch]
+    stored = {(row["session_id"], row["id"]): event_from_row(row) for row in db.execute(
+        "SELECT * FROM events WHERE (session_id, id) IN (VALUES " + ", ".join(["(?, ?)"] * len(pairs)) + ")",
+        [value for pair in pairs for value in pair]).fetchall()}
+    sessions = sorted({event.session_id for event in batch})
+    (last_json,) = db.execute(
+        "SELECT json_group_object(session_id, last) FROM (SELECT session_id, MAX(seq) AS last FROM events"
+        " WHERE session_id IN (" + ", ".join(["?"] * len(sessions)) + ") GROUP BY session_id)", sessions).fetchone()
+    last = {int(session): seq for session, seq in json.loads(last_json).items()}
     at = now_ms()
-    db.execute(
-        "INSERT INTO events (session_id, seq, id, kind, audience, author_kind, author_id,"
-        " author_name, text, public_text, meta, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (event.session_id, seq, event.event_id, event.kind, event.audience, event.author_kind, event.author_id,
-         event.author_name, event.text, event.public_text, json.dumps(event.meta), at),
-    )
-    return Event(event.session_id, seq, event.event_id, event.kind, event.audience, event.author_kind,
-                 event.author_id, event.author_name, event.text, at, event.public_text, event.meta), True
+    outcomes: list[tuple[Event, bool]] = []
+    rows: list[tuple] = []
+    for event in batch:
+        known = stored.get((event.session_id, event.event_id))
+        if known:
+            outcomes.append((known, False))
+            continue
+        seq = last[event.session_id] = last.get(event.session_id, 0) + 1
+        made = Event(event.session_id, seq, event.event_id, event.kind, event.audience, event.author_kind,
+                     event.author_id, event.author_name, event.text, at, event.public_text, event.meta)
+        stored[(event.session_id, event.event_id)] = made  # the same id twice in a batch: stored once
+        outcomes.append((made, True))
+        rows.append((event.session_id, seq, event.event_id, event.kind, event.audience, event.author_kind,
+                     event.author_id, event.author_name, event.text, event.public_text, json.dumps(event.meta), at))
+    for start in range(0, len(rows), INSERT_ROWS):
+        chunk = rows[start:start + INSERT_ROWS]
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+        db.execute("INSERT INTO events (session_id, seq, id, kind, audience, author_kind, author_id, author_name,"
+                   " text, public_text, meta, at) VALUES " + values, [value for row in chunk for value in row])
+    return outcomes
 
 
 def event_from_row(row: sqlite3.Row) -> Event:
