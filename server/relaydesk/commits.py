@@ -70,7 +70,7 @@ class GroupCommit:
 
     def append(self, event: Append) -> tuple[Event, bool]:
         """Store one event; return it, and whether it is new, once it is on disk. Only the caller waits."""
-        if not (self.enabled and self.db.off_hub and monkey.is_module_patched("threading")):
+        if not (self.enabled and monkey.is_module_patched("threading")):
             with self.db.lock:
                 event.outcome = store_events(self.db.writer, [event])[0]
             return event.answer()

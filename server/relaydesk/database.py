@@ -131,16 +131,14 @@ class Unusable(Exception):
 
 class Database:
     """``worker`` names what runs the work that may wait, under gevent: "thread" (a thread of its own) or
-    "pool" (gevent's threadpool); ``off_hub=False`` runs it in place, as before, only to measure the difference."""
+    "pool" (gevent's threadpool, measured slower: kept to measure)."""
 
-    def __init__(self, path: str | Path, synchronous: str, schema: str, worker: str = "thread",
-                 off_hub: bool = True) -> None:
+    def __init__(self, path: str | Path, synchronous: str, schema: str, worker: str = "thread") -> None:
         self.path = str(path)
         self.lock = threading.RLock()  # writers: held across several statements that must see one state
         self._read_lock = threading.RLock()
         self._make_worker = WORKERS[worker]
         self._worker: NativeThread | HubThreadpool | None = None
-        self.off_hub = off_hub
         try:
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             self.writer = self._connect(BUSY_WAIT_S)  # used by one thread at a time, under ``lock``
@@ -166,7 +164,7 @@ class Database:
     def run(self, work: Callable[[], Result]) -> Result:
         """Run ``work`` where it may wait: on a real OS thread under gevent, so only the calling greenlet waits;
         in place otherwise (the command line, tests without gevent)."""
-        if not (self.off_hub and monkey.is_module_patched("threading")):
+        if not monkey.is_module_patched("threading"):
             return work()
         if self._worker is None:
             self._worker = self._make_worker()
