@@ -128,6 +128,7 @@ class Generator:
         self.arrivals: list[tuple[int, int, int]] = []  # (received ns, sent ns, customer index)
         self.idle: list[ClientConnection] = []
         self.readers: list[asyncio.Task] = []
+        self.errors: list[dict] = []  # error frames the customers got
 
     async def _connect(self, path: str, cookie: str | None = None) -> ClientConnection:
         headers = {"Cookie": cookie} if cookie else {}
@@ -184,6 +185,8 @@ class Generator:
                 frame = json.loads(raw)
                 if frame.get("type") == "ack":
                     customer.acked.add(frame["id"])
+                elif frame.get("type") == "error":
+                    self.errors.append(frame)
         except WebSocketException:
             pass
 
@@ -225,19 +228,24 @@ class Generator:
                   only: list[int] | None = None, flood: int | None = None) -> dict:
         """Send for ``seconds``; return what was sent and received, latencies, and this process's CPU."""
         self.run_tag = secrets.token_hex(3)
-        self.arrivals = []
+        self.arrivals, self.errors = [], []
         cpu = time.process_time()
         started = time.monotonic()
         until = started + seconds
         chosen = [c for c in self.customers if only is None or c.index in only]
         jobs = [self._flood(c, until) if c.index == flood else self._paced(c, rate_per_customer, started, until)
                 for c in chosen]
-        sent = sum(await asyncio.gather(*jobs))
-        await self._drain(sent)
+        counts = dict(zip((c.index for c in chosen), await asyncio.gather(*jobs), strict=True))
+        flooded = counts.pop(flood, 0)
+        sent = sum(counts.values())
+        for customer in [c for c in self.customers if c.index == flood]:  # its backlog goes with its socket
+            customer.ws.transport.abort()
+            self.customers.remove(customer)
+        await self._drain(sent, skip=flood)
         start_ns, until_ns = int(started * 1e9), int(until * 1e9)
         mine = [(got, sent_at, who) for got, sent_at, who in self.arrivals if sent_at >= start_ns]
         return {
-            "sent": sent, "seconds": seconds,
+            "sent": sent, "flooded": flooded, "seconds": seconds, "errors": self.errors[:5],
             "delivered_in_window": sum(1 for got, _, _ in mine if got <= until_ns),
             "received": len(mine),
             "latencies": [((got - sent_at) / 1e6, who) for got, sent_at, who in mine],
@@ -245,12 +253,15 @@ class Generator:
             "acked": [(c.session, i) for c in chosen for i in c.acked if i.endswith(self.run_tag)] if acks else [],
         }
 
-    async def _drain(self, sent: int) -> None:
+    async def _drain(self, sent: int, skip: int | None = None) -> None:
         """Let what was sent arrive, so the next run starts on an empty server: wait while it still comes."""
         last, quiet_since = -1, time.monotonic()
-        while len(self.arrivals) < sent and time.monotonic() - quiet_since < 2.0:
-            if len(self.arrivals) != last:
-                last, quiet_since = len(self.arrivals), time.monotonic()
+        while time.monotonic() - quiet_since < 2.0:
+            arrived = sum(1 for _, _, who in self.arrivals if who != skip) if skip is not None else len(self.arrivals)
+            if arrived >= sent:
+                return
+            if arrived != last:
+                last, quiet_since = arrived, time.monotonic()
             await asyncio.sleep(0.02)
 
     async def open_idle(self, count: int) -> dict:
@@ -368,6 +379,8 @@ def load_run(generators: Generators, target: Target, sessions: int, rate: float,
     server_cpu = (cpu_seconds(target.pid) - cpu) / max(answer["wall"] for answer in answers)
     latencies = [ms for answer in answers for ms, _ in answer["latencies"]] or [float("nan")]
     sent = sum(answer["sent"] for answer in answers)
+    for error in [error for answer in answers for error in answer["errors"]][:3]:
+        print(f"  a customer got an error: {error}", flush=True)
     return Run(target.name, sessions, rate, sent / seconds,
                sum(answer["delivered_in_window"] for answer in answers) / seconds,
                percentile(latencies, 0.5), percentile(latencies, 0.99),
@@ -417,7 +430,7 @@ def flood(generators: Generators, target: Target, seconds: float, rate: float) -
     flooded = sum(1 for _, who in both["latencies"] if who == flooder)
     print(f"{target.name:<11} a client at {rate:.0f} msg/s alone:           {polite_p99(alone)}")
     print(f"{target.name:<11} the same while another floods: {polite_p99(both)};"
-          f" the flood sent {both['sent'] / seconds:,.0f}/s, {flooded / seconds:,.0f}/s delivered, server CPU"
+          f" the flood sent {both['flooded'] / seconds:,.0f}/s, {flooded / seconds:,.0f}/s delivered, server CPU"
           f" {server_cpu:.0%}", flush=True)
 
 
