@@ -118,14 +118,15 @@ def _store(db: sqlite3.Connection, batch: list[Append]) -> list[tuple[Event, boo
     each session's last number, and one INSERT.
     """
     pairs = [(event.session_id, event.event_id) for event in batch]
-    stored = {(row["session_id"], row["id"]): event_from_row(row) for row in db.execute(
-        "SELECT * FROM events WHERE (session_id, id) IN (VALUES " + ", ".join(["(?, ?)"] * len(pairs)) + ")",
+    stored = {(row["session_id"], row["id"]): event_from_row(row) for row in db.execute(  # by index, no scan
+        "SELECT e.* FROM (VALUES " + ", ".join(["(?, ?)"] * len(pairs)) + ") AS v"
+        " JOIN events e ON e.session_id = v.column1 AND e.id = v.column2",
         [value for pair in pairs for value in pair]).fetchall()}
     sessions = sorted({event.session_id for event in batch})
-    (last_json,) = db.execute(
-        "SELECT json_group_object(session_id, last) FROM (SELECT session_id, MAX(seq) AS last FROM events"
-        " WHERE session_id IN (" + ", ".join(["?"] * len(sessions)) + ") GROUP BY session_id)", sessions).fetchone()
-    last = {int(session): seq for session, seq in json.loads(last_json).items()}
+    (last_json,) = db.execute(  # one seek to each session's last number
+        "SELECT json_group_object(v.column1, (SELECT MAX(seq) FROM events WHERE session_id = v.column1))"
+        " FROM (VALUES " + ", ".join(["(?)"] * len(sessions)) + ") AS v", sessions).fetchone()
+    last = {int(session): seq or 0 for session, seq in json.loads(last_json).items()}
     at = now_ms()
     outcomes: list[tuple[Event, bool]] = []
     rows: list[tuple] = []
