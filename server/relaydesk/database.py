@@ -131,7 +131,7 @@ class Unusable(Exception):
 
 class Database:
     """``worker`` names what runs the work that may wait, under gevent: "thread" (a thread of its own) or
-    "pool" (gevent's threadpool, measured slower: kept to measure)."""
+    "pool" (gevent's threadpool, shared with password hashing: kept to measure, see bench/commits.py)."""
 
     def __init__(self, path: str | Path, synchronous: str, schema: str, worker: str = "thread") -> None:
         self.path = str(path)
