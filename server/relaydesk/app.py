@@ -44,6 +44,8 @@ DEFAULTS: dict[str, object] = {
     "MAX_KEYS_PER_REP": 5,  # session keys one rep may have waiting for customers at once
     "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For: the client address comes from it
     "HASH_OFF_HUB": True,  # hash passwords on gevent's threadpool (False only to measure the difference)
+    "GROUP_COMMIT": True,  # store the events that come during a commit in the next one (False only to measure)
+    "DB_WORKER": "thread",  # what writes to SQLite off the hub: "thread" (its own) or "pool" (gevent's threadpool)
     **throttle.DEFAULTS,
     "SIGN_IN_LIFETIME_S": 12 * 3600,  # a rep's sign-in ends this long after it began, used or not
     "SIGN_IN_IDLE_S": 2 * 3600,  # and this long after it was last used
@@ -86,7 +88,8 @@ def create_app(config: dict | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
     store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"],
-                  passwords=Passwords(off_hub=bool(app.config["HASH_OFF_HUB"])))
+                  passwords=Passwords(off_hub=bool(app.config["HASH_OFF_HUB"])),
+                  group_commit=bool(app.config["GROUP_COMMIT"]), db_worker=str(app.config["DB_WORKER"]))
     app.extensions["relaydesk"] = Relay(store, app.config)
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)

@@ -1,9 +1,18 @@
-"""One SQLite connection in WAL mode, serialised by a lock, shared by ``Directory`` and ``Store``.
+"""The SQLite file in WAL mode, shared by ``Directory`` and ``Store``: one connection writes, one reads.
 
 SQLite takes one writer at a time anyway, and a commit returns only once the
 event is on disk, so an event the relay has acknowledged survives the process
 being killed.  The file holds the reps' password hashes: it is made readable
 by its user only, and SQLite gives its -wal and -shm files the same mode.
+
+Under gevent one thread, the hub's, serves every socket, and SQLite waits
+for a lock another program holds (up to 5 s) by sleeping in the thread that
+asked.  So whatever may wait runs on a real OS thread (``Database.run``):
+every write, and the BEGIN and COMMIT around a transaction (the statements
+between them, holding the write lock, never wait).  Reads stay on the
+caller's thread, where they cost no thread switch: in WAL mode a reader does
+not wait for writers, and the reading connection is told never to wait, so
+the rare read that meets a lock is run again off the hub.
 """
 
 from __future__ import annotations
@@ -11,9 +20,18 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
+
+import gevent
+from gevent import monkey
+from gevent.event import AsyncResult
+
+Result = TypeVar("Result")
+BUSY_WAIT_S = 5.0  # how long a write waits for a lock another program holds, off the hub, before it is refused
 
 
 class StorageError(Exception):
@@ -40,54 +58,163 @@ def _storage_errors() -> Iterator[None]:
         raise StorageError(reason) from exc
 
 
+def is_busy(exc: BaseException) -> bool:
+    """Tell whether an error means another connection holds the lock (waiting again would wait as long)."""
+    cause = exc.__cause__ if isinstance(exc, StorageError) else exc
+    return getattr(cause, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+@contextmanager
+def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Run a block as one write transaction on ``db``, taken at once (no upgrade deadlocks); errors that mean
+    "not now" come out as ``StorageError``.  Call it where waiting is allowed: off the hub."""
+    with _storage_errors():
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:  # a COMMIT that failed (a full disk) leaves it open
+                db.execute("ROLLBACK")
+            raise
+
+
+class NativeThread:
+    """One real OS thread that runs the database's work in order; the greenlet that asked waits, the hub runs on.
+
+    Results come back through one async watcher on the hub's loop: no watcher, and no thread, per call.
+    """
+
+    def __init__(self) -> None:
+        self._jobs = monkey.get_original("queue", "SimpleQueue")()  # a real blocking queue, not gevent's
+        self._done: deque[tuple[AsyncResult, bool, object]] = deque()
+        self._wake = gevent.get_hub().loop.async_()
+        self._wake.start(self._deliver)
+        monkey.get_original("_thread", "start_new_thread")(self._serve, ())
+
+    def apply(self, work: Callable[[], Result]) -> Result:
+        result: AsyncResult = AsyncResult()
+        self._jobs.put((work, result))
+        return result.get()
+
+    def _serve(self) -> None:
+        while True:
+            work, result = self._jobs.get()
+            try:
+                self._done.append((result, True, work()))
+            except BaseException as exc:  # handed to the greenlet that asked, which raises it
+                self._done.append((result, False, exc))
+            self._wake.send()
+
+    def _deliver(self) -> None:
+        while self._done:
+            result, ok, value = self._done.popleft()
+            if ok:
+                result.set(value)
+            else:
+                result.set_exception(value)
+
+
+class HubThreadpool:
+    """gevent's own threadpool (shared with password hashing): a thread, and an async watcher, per call."""
+
+    def apply(self, work: Callable[[], Result]) -> Result:
+        return gevent.get_hub().threadpool.apply(work)
+
+
+WORKERS: dict[str, type[NativeThread | HubThreadpool]] = {"thread": NativeThread, "pool": HubThreadpool}
+
+
 class Unusable(Exception):
     """The database cannot be opened as it starts; the message says which file, why, and what to do."""
 
 
 class Database:
-    def __init__(self, path: str | Path, synchronous: str, schema: str) -> None:
+    """``worker`` names what runs the work that may wait, under gevent: "thread" (a thread of its own) or
+    "pool" (gevent's threadpool, shared with password hashing: kept to measure, see bench/commits.py)."""
+
+    def __init__(self, path: str | Path, synchronous: str, schema: str, worker: str = "thread") -> None:
         self.path = str(path)
-        self.lock = threading.RLock()  # held across several statements that must see one state
+        self.lock = threading.RLock()  # writers: held across several statements that must see one state
+        self._read_lock = threading.RLock()
+        self._make_worker = WORKERS[worker]
+        self._worker: NativeThread | HubThreadpool | None = None
         try:
             os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
+            self.writer = self._connect(BUSY_WAIT_S)  # used by one thread at a time, under ``lock``
             with self.lock:
-                self._db.execute("PRAGMA journal_mode=WAL")
-                self._db.execute(f"PRAGMA synchronous={synchronous}")
-                self._db.execute("PRAGMA foreign_keys=ON")
-                self._db.executescript(schema)
+                self.writer.execute("PRAGMA journal_mode=WAL")
+                self.writer.execute(f"PRAGMA synchronous={synchronous}")
+                self.writer.executescript(schema)
+            self._reader = self._connect(0)  # never waits: see ``_read``
         except (OSError, sqlite3.DatabaseError) as exc:
             raise Unusable(why_unusable(self.path, exc)) from None
 
+    def _connect(self, busy_wait_s: float) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=busy_wait_s, check_same_thread=False, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
     def close(self) -> None:
         with self.lock:
-            self._db.close()
+            self.writer.close()
+            self._reader.close()
+
+    def run(self, work: Callable[[], Result]) -> Result:
+        """Run ``work`` where it may wait: on a real OS thread under gevent, so only the calling greenlet waits;
+        in place otherwise (the command line, tests without gevent)."""
+        if not monkey.is_module_patched("threading"):
+            return work()
+        if self._worker is None:
+            self._worker = self._make_worker()
+        worker: NativeThread | HubThreadpool = self._worker
+        return worker.apply(work)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Run a block as one write transaction, taken at once (no upgrade deadlocks)."""
+        """Run a block as one write transaction, taken at once (no upgrade deadlocks).
+
+        Taking the lock and committing run off the hub; the block's statements, with the lock held, do not wait.
+        """
         with self.lock, _storage_errors():
-            self._db.execute("BEGIN IMMEDIATE")
+            self.run(lambda: self.writer.execute("BEGIN IMMEDIATE"))
             try:
-                yield self._db
-                self._db.execute("COMMIT")
+                yield self.writer
+                self.run(lambda: self.writer.execute("COMMIT"))
             except BaseException:
-                if self._db.in_transaction:  # a COMMIT that failed (a full disk) leaves it open
-                    self._db.execute("ROLLBACK")
+                if self.writer.in_transaction:  # a COMMIT that failed (a full disk) leaves it open
+                    self.writer.execute("ROLLBACK")
                 raise
 
     def write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         with self.lock, _storage_errors():
-            return self._db.execute(sql, params)
+            return self.run(lambda: self.writer.execute(sql, params))
 
     def row(self, sql: str, params: tuple = ()) -> sqlite3.Row | None:
-        with self.lock:
-            return self._db.execute(sql, params).fetchone()
+        return self._read(lambda db: db.execute(sql, params).fetchone())
 
     def rows(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
-        with self.lock:
-            return self._db.execute(sql, params).fetchall()
+        return self._read(lambda db: db.execute(sql, params).fetchall())
+
+    def _read(self, query: Callable[[sqlite3.Connection], Result]) -> Result:
+        """Read on the caller's thread; a read that meets a lock runs again, off the hub, where it may wait."""
+        try:
+            with self._read_lock:
+                return query(self._reader)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+
+        def read_waiting() -> Result:
+            db = self._connect(BUSY_WAIT_S)
+            try:
+                return query(db)
+            finally:
+                db.close()
+
+        with _storage_errors():
+            return self.run(read_waiting)
 
 
 def why_unusable(path: str, exc: Exception) -> str:

@@ -7,6 +7,7 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+from .commits import Append, GroupCommit, event_from_row
 from .database import Database, inserted_id
 from .directory import Directory
 from .model import Event, KeyRefused, Participant, Refused, Rep, Session, hash_token, now_ms
@@ -132,8 +133,10 @@ class Store(Directory):
     """Read and write everything Relaydesk keeps, through one SQLite file: the team (``Directory``) and the
     sessions, their participants and chat logs."""
 
-    def __init__(self, path: str | Path, synchronous: str = "FULL", passwords: Passwords | None = None) -> None:
-        super().__init__(Database(path, synchronous, SCHEMA), passwords)
+    def __init__(self, path: str | Path, synchronous: str = "FULL", passwords: Passwords | None = None,
+                 group_commit: bool = True, db_worker: str = "thread") -> None:
+        super().__init__(Database(path, synchronous, SCHEMA, worker=db_worker), passwords)
+        self.commits = GroupCommit(self.db, enabled=group_commit)
         self.path = self.db.path
         if "disabled" not in {row["name"] for row in self.db.rows("PRAGMA table_info(reps)")}:  # an older file
             self.db.write("ALTER TABLE reps ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
@@ -464,26 +467,12 @@ class Store(Directory):
         """Store an event under the session's next sequence number.
 
         Return the event and whether it is new; an id already stored for the
-        session returns the stored event, so a resend is not kept twice.
+        session returns the stored event, so a resend is not kept twice.  It
+        returns once the event is on disk, committed with whatever other
+        events came meanwhile (commits.py); under gevent only the caller waits.
         """
-        with self.db.lock:
-            known = self.db.row("SELECT * FROM events WHERE session_id = ? AND id = ?", (session_id, event_id))
-            if known:
-                return self._event(known), False
-            with self.db.transaction() as db:
-                seq = db.execute(
-                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE session_id = ?", (session_id,)
-                ).fetchone()[0]
-                at = now_ms()
-                db.execute(
-                    "INSERT INTO events (session_id, seq, id, kind, audience, author_kind, author_id,"
-                    " author_name, text, public_text, meta, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (session_id, seq, event_id, kind, audience, author_kind, author_id, author_name, text,
-                     public_text, json.dumps(meta or {}), at),
-                )
-            event = Event(session_id, seq, event_id, kind, audience, author_kind, author_id, author_name, text, at,
-                          public_text, meta or {})
-            return event, True
+        return self.commits.append(Append(session_id, event_id, kind, text, author_kind, author_name, author_id,
+                                          audience, public_text, meta or {}))
 
     def events_since(self, session_id: int, seq: int, rep_id: int | None = None,
                      public_only: bool = False) -> list[Event]:
@@ -499,9 +488,4 @@ class Store(Directory):
             return [event for event in events if event.visible_to_customer()]
         return [event for event in events if event.visible_to_rep(rep_id)]
 
-    @staticmethod
-    def _event(row: sqlite3.Row) -> Event:
-        return Event(
-            row["session_id"], row["seq"], row["id"], row["kind"], row["audience"], row["author_kind"],
-            row["author_id"], row["author_name"], row["text"], row["at"], row["public_text"], json.loads(row["meta"]),
-        )
+    _event = staticmethod(event_from_row)

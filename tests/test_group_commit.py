@@ -1,0 +1,75 @@
+"""Group commit: events that arrive while a commit is on its way share the next transaction.
+
+The batching only happens under gevent, so a real gevent process (a small
+script, monkey-patched as ``relaydesk serve`` is) appends from many greenlets
+at once and counts the COMMITs SQLite runs.  The batch's own rules are
+checked in-process: each event of a failed batch gets the answer it would
+have got alone.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from relaydesk.commits import Append, store_events
+from relaydesk.store import Store
+
+SCRIPT = """
+from gevent import monkey
+monkey.patch_all()
+import json, sys
+import gevent
+from relaydesk.store import Store
+
+store = Store(sys.argv[1], group_commit=sys.argv[2] == "on", db_worker=sys.argv[3])
+sessions = [store.create_session(f"r{n}", "t" * 40 + str(n), "/", f"C{n}", "x", {}).id for n in range(40)]
+commits = []
+store.db.writer.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+
+def write(session):
+    answers = [store.append_event(session, f"e{n}", "message", f"m{n}", "customer", "C") for n in range(5)]
+    answers.append(store.append_event(session, "e2", "message", "again", "customer", "C"))  # a resend
+    return [(event.seq, event.id, event.text, new) for event, new in answers]
+
+greenlets = [gevent.spawn(write, session) for session in sessions]
+gevent.joinall(greenlets, raise_error=True)
+print(json.dumps({"commits": len(commits), "answers": [g.value for g in greenlets]}))
+"""
+
+
+def run_script(tmp_path, group_commit: str, worker: str = "thread") -> dict:
+    done = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / f"{group_commit}-{worker}.db"),
+                           group_commit, worker], capture_output=True, text=True, check=True, timeout=120)
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("worker", ["thread", "pool"])
+def test_events_from_many_greenlets_share_commits_and_keep_their_order_and_dedup(tmp_path, worker):
+    result = run_script(tmp_path, "on", worker)
+    expected = [[n + 1, f"e{n}", f"m{n}", True] for n in range(5)] + [[3, "e2", "m2", False]]
+    assert all(answers == expected for answers in result["answers"])
+    assert result["commits"] < 40 * 6 / 2, "the events were not committed together"
+
+
+def test_without_group_commit_each_event_is_its_own_commit(tmp_path):
+    assert run_script(tmp_path, "off")["commits"] == 40 * 6
+
+
+def test_each_event_of_a_failed_batch_gets_the_answer_it_would_have_got_alone(tmp_path):
+    store = Store(tmp_path / "test.db")
+    session = store.create_session("r1", "t" * 43, "/", "Carol", "x", {}).id
+    store.append_event(session, "known", "message", "first", "customer", "Carol")
+
+    def event(session_id: int, event_id: str) -> Append:
+        return Append(session_id, event_id, "message", event_id, "customer", "Carol", None, "all", None, {})
+
+    outcomes = store_events(store.db.writer, [event(session, "a"), event(9999, "no-such-session"),
+                                              event(session, "known"), event(session, "b")])
+    assert [(o[0].seq, o[0].id, o[1]) for o in (outcomes[0], outcomes[2], outcomes[3])] == [
+        (2, "a", True), (1, "known", False), (3, "b", True)]
+    assert isinstance(outcomes[1], Exception)
+    assert [e.id for e in store.events_since(session, 0)] == ["known", "a", "b"]
