@@ -43,6 +43,7 @@ class Connection:
     def __init__(self, ws: Socket) -> None:
         self.ws = ws
         self.tag = secrets.token_hex(8)  # this socket's own name, for what is counted per socket
+        self.behind: set[int] = set()  # sessions it pages through the log of: no live events until it caught up
         self._lock = threading.Lock()
 
     def send(self, frame: str) -> None:
@@ -287,7 +288,7 @@ class Relaying(Protocol):
         ...
 
     def open_for(self, session: Session, rep_id: int, comment: str = "") -> None:
-        """Open a session on a rep's console, with its whole history."""
+        """Open a session on a rep's console; its history loads as the rep reads it."""
         ...
 
     def session_changed(self, session_id: int) -> None:

@@ -218,6 +218,11 @@ OUTCOMES = ("resolved", "unresolved", "unknown")
 # type -> {field: check}; every field listed is required.  The customer's
 # token is made by their own page (crypto-random), so a request resent after a
 # lost reply finds its session again without the token ever crossing twice.
+#
+# A log is replayed a page at a time: ``hello`` brings the first page after
+# ``since``, a ``page`` frame ends each page, and ``history`` asks for the next
+# (``after`` the page's ``last``) or, on a rep's console, an older one
+# (``before`` its ``first``; neither: the newest).
 CUSTOMER_FRAMES = {
     "request": {
         "id": _client_id,
@@ -229,12 +234,14 @@ CUSTOMER_FRAMES = {
         "key": optional(_key),
     },
     "hello": {"token": _token, "since": _seq},
+    "history": {"page": _client_id, "after": _seq},
     "say": {"id": _client_id, "text": _text(MAX_TEXT, "A message")},
     "screen": {"id": _client_id, "state": _screen_state},
 }
 
 REP_FRAMES = {
     "hello": {"since": _since_map},
+    "history": {"page": _client_id, "session": _session_id, "after": optional(_seq), "before": optional(_seq)},
     "say": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A message"),
             "to": optional(_recipient)},
     "invite": {"id": _client_id, "session": _session_id, "rep": _rep_ref, "hidden": _flag},
