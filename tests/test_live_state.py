@@ -179,9 +179,10 @@ def test_a_page_that_comes_back_after_the_end_reads_its_log_and_joins_nothing(en
     relay, _, _, token = ended_session
     again = CustomerConnection(Socket())
     relay.handle(again, json.dumps({"type": "hello", "token": token, "since": 0}))
-    welcome, *replay = again.ws.sent
+    welcome, *replay, page = again.ws.sent
     assert welcome["type"] == "welcome" and welcome["session"]["ended"]
     assert replay[-1]["text"] == "Alice ended the session (Resolved)"
+    assert (page["type"], page["more"]) == ("page", False)
     assert relay.hub.size() == {"live_sessions": 0, "customer_connections": 0, "rep_connections": 1,
                                 "reps_online": 1, "screens": 0}
 
