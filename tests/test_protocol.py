@@ -123,3 +123,14 @@ def test_a_name_of_nothing_but_invisible_characters_is_empty():
     with pytest.raises(protocol.ProtocolError) as refused:
         protocol.decode(json.dumps(frame), "customer")
     assert refused.value.code == "empty"
+
+
+def test_a_history_frame_names_its_page_and_where_it_starts():
+    assert protocol.decode('{"type": "history", "page": "page-0001", "after": 7}', "customer") == {
+        "type": "history", "page": "page-0001", "after": 7}
+    with pytest.raises(protocol.ProtocolError, match="lacks 'after'"):
+        protocol.decode('{"type": "history", "page": "page-0001"}', "customer")
+    with pytest.raises(protocol.ProtocolError, match="lacks 'since'"):  # optional for a rep's page, not here
+        protocol.decode('{"type": "hello", "token": "' + "t" * 40 + '"}', "customer")
+    assert protocol.decode('{"type": "history", "page": "page-0001", "session": 3}', "rep") == {
+        "type": "history", "page": "page-0001", "session": 3, "after": None, "before": None}

@@ -207,7 +207,8 @@ def _screen_state(value: object) -> str:
 
 
 def optional(check):
-    """Mark a field check as optional: a missing field becomes None."""
+    """Mark a field check as optional: a missing field becomes None.  It marks the function itself: give it one
+    of its own, not a check other fields use."""
     check.optional = True
     return check
 
@@ -241,7 +242,8 @@ CUSTOMER_FRAMES = {
 
 REP_FRAMES = {
     "hello": {"since": _since_map},
-    "history": {"page": _client_id, "session": _session_id, "after": optional(_seq), "before": optional(_seq)},
+    "history": {"page": _client_id, "session": _session_id, "after": optional(lambda value: _seq(value)),
+                "before": optional(lambda value: _seq(value))},
     "say": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A message"),
             "to": optional(_recipient)},
     "invite": {"id": _client_id, "session": _session_id, "rep": _rep_ref, "hidden": _flag},
