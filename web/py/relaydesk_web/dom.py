@@ -146,7 +146,7 @@ class ChatLog:
                 self.node.scrollTop += before.getBoundingClientRect().top - was
         else:
             self.node.append(node)
-        if (pinned or placement.entry.mine) and not self.node.hidden:
+        if (pinned or (placement.entry.mine and not before)) and not self.node.hidden:  # one's own, just sent
             self.node.scrollTop = self.node.scrollHeight
 
     def reset(self, entries: list[Entry]) -> None:
