@@ -6,7 +6,7 @@ import secrets
 from relaydesk.hub import CustomerConnection, RepConnection
 from relaydesk.relay import Relay
 from tests.liveserver import UNPACED
-from tests.test_live_state import Socket, send
+from tests.test_live_state import Socket, accepted, send
 
 PAGE = 50
 
@@ -19,12 +19,7 @@ def long_session(store, messages: int):
     """Carol's session, accepted by Alice, with ``messages`` messages from Carol; return the relay, Alice's
     connection, the session id and Carol's token."""
     relay = Relay(store, {**UNPACED, "HISTORY_PAGE_EVENTS": PAGE})
-    alice = RepConnection(Socket(), store.add_rep("alice", "Alice", "correct horse"))
-    relay.handle(alice, json.dumps({"type": "hello", "since": {}}))
-    carol, token = CustomerConnection(Socket()), secrets.token_urlsafe(32)
-    session_id = send(relay, carol, type="request", id="request-1", token=token, portal="/", name="Carol",
-                      issue="Printer", details={})["session"]
-    send(relay, alice, type="accept", id="accept-01", session=session_id)
+    alice, carol, session_id, token = accepted(relay, store)
     for number in range(messages):
         send(relay, carol, type="say", id=f"carol-{number:04}", text=f"message {number}")
     return relay, alice, session_id, token

@@ -142,16 +142,22 @@ def send(relay, conn, **frame) -> dict:
     return next(sent for sent in conn.ws.sent if sent["type"] in ("ack", "error") and sent.get("id") == frame.get("id"))
 
 
-@pytest.fixture
-def ended_session(store):
-    """A session Alice accepted and ended, its customer still connected: with a snapshot from before the end."""
-    relay = Relay(store)
+def accepted(relay, store) -> tuple[RepConnection, CustomerConnection, int, str]:
+    """Open Carol's session, accepted by Alice; return Alice's connection, Carol's, the session id and her token."""
     alice = RepConnection(Socket(), store.add_rep("alice", "Alice", "correct horse"))
     relay.handle(alice, json.dumps({"type": "hello", "since": {}}))
     customer, token = CustomerConnection(Socket()), secrets.token_urlsafe(32)
     session_id = send(relay, customer, type="request", id="request-1", token=token, portal="/", name="Carol",
                       issue="Printer", details={})["session"]
     send(relay, alice, type="accept", id="accept-01", session=session_id)
+    return alice, customer, session_id, token
+
+
+@pytest.fixture
+def ended_session(store):
+    """A session Alice accepted and ended, its customer still connected: with a snapshot from before the end."""
+    relay = Relay(store)
+    alice, customer, session_id, token = accepted(relay, store)
     before_the_end = store.session(session_id)
     send(relay, alice, type="end", id="the-end-1", session=session_id, outcome="resolved")
     return relay, customer, before_the_end, token
