@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from e2e.conftest import Actors
 from e2e.pages import set_preferences
+from relaydesk.store import Store
 
 
 def test_one_rep_three_customers_tabs_colours_drafts_and_unread(actors: Actors):
@@ -78,3 +79,44 @@ def test_arrow_keys_move_between_focused_tabs(actors: Actors):
     ann = rep.page.get_by_role("tab", name="Ann")
     expect(ann).to_have_attribute("aria-selected", "true")
     expect(ann).to_be_focused()
+
+
+NEAR_VIEW = """entry => {
+  const log = entry.parentNode.getBoundingClientRect(), top = entry.getBoundingClientRect().top;
+  return Math.abs(top - log.top) < log.height;
+}"""
+
+
+def test_a_long_history_shows_its_newest_messages_first_and_older_ones_as_the_rep_scrolls_up(actors: Actors):
+    rep = actors.rep()
+    store = Store(actors.server.data / "relaydesk.db")
+    alice = store.authenticate(rep.username, rep.password)
+    assert alice is not None
+    session = store.create_session("long-history-01", "t" * 43, "/", "Ann", "A long story", {})
+    store.accept(session.id, alice)
+    for number in range(450):  # three pages of 200 at most
+        who = ("customer", "Ann", None) if number % 2 else ("rep", "Alice", alice.id)
+        store.append_event(session.id, f"long-{number:03}", "message", f"Message {number:03}", *who)
+    store.close()
+
+    rep.open()  # pages hold 200 events: the newest come first (with, maybe, a note that Ann left)
+    messages, marker = rep.log.locator(".entry[data-kind=message]"), rep.log.get_by_test_id("history-marker")
+
+    def shown(number: int):
+        return rep.log.locator(f"[data-key=long-{number:03}]")
+
+    expect(shown(449)).to_be_in_viewport()
+    expect(shown(260)).to_have_count(1)
+    expect(shown(240)).to_have_count(0)
+    expect(marker).to_have_text("Loading earlier messages…")
+
+    reading = rep.log.locator(f"[data-key={messages.first.get_attribute('data-key')}]")
+    rep.log.evaluate("log => log.scrollTop = 0")
+    expect(shown(60)).to_have_count(1)
+    expect(shown(40)).to_have_count(0)
+    # The older page came in above: the view stays about where the rep was reading, within a screenful.
+    assert reading.evaluate(NEAR_VIEW), rep.log.evaluate("log => [log.scrollTop, log.scrollHeight]")
+    rep.log.evaluate("log => log.scrollTop = 0")
+    expect(shown(0)).to_have_count(1)
+    expect(marker).to_have_text("Start of the conversation")
+    expect(messages).to_have_count(450)  # each once

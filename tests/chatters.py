@@ -53,6 +53,18 @@ def rep_hello(rep, since=None):
     return rep.expect("welcome")
 
 
+def history(rep, session_id, **where):
+    """Ask for a page of a session's history, as the console does when its tab is shown (no ``where``: the
+    newest); return its events, in order."""
+    page_id = new_id()
+    rep.send(type="history", page=page_id, session=session_id, **where)
+    rep.expect("page", page=page_id)
+    events = [frame for frame in rep.backlog if frame["type"] == "event" and frame["session"] == session_id]
+    for frame in events:
+        rep.backlog.remove(frame)
+    return events
+
+
 def accept(rep, session_id):
     frame_id = new_id()
     rep.send(type="accept", id=frame_id, session=session_id)

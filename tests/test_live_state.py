@@ -129,16 +129,22 @@ def send(relay, conn, **frame) -> dict:
     return next(sent for sent in conn.ws.sent if sent["type"] in ("ack", "error") and sent.get("id") == frame.get("id"))
 
 
-@pytest.fixture
-def ended_session(store):
-    """A session Alice accepted and ended, its customer still connected: with a snapshot from before the end."""
-    relay = Relay(store)
+def accepted(relay, store) -> tuple[RepConnection, CustomerConnection, int, str]:
+    """Open Carol's session, accepted by Alice; return Alice's connection, Carol's, the session id and her token."""
     alice = RepConnection(Socket("rep"), store.add_rep("alice", "Alice", "correct horse"))
     relay.handle(alice, json.dumps({"type": "hello", "since": {}}))
     customer, token = CustomerConnection(Socket("customer")), secrets.token_urlsafe(32)
     session_id = send(relay, customer, type="request", id="request-1", token=token, portal="/", name="Carol",
                       issue="Printer", details={})["session"]
     send(relay, alice, type="accept", id="accept-01", session=session_id)
+    return alice, customer, session_id, token
+
+
+@pytest.fixture
+def ended_session(store):
+    """A session Alice accepted and ended, its customer still connected: with a snapshot from before the end."""
+    relay = Relay(store)
+    alice, customer, session_id, token = accepted(relay, store)
     before_the_end = store.session(session_id)
     send(relay, alice, type="end", id="the-end-1", session=session_id, outcome="resolved")
     return relay, customer, before_the_end, token
@@ -166,9 +172,10 @@ def test_a_page_that_comes_back_after_the_end_reads_its_log_and_joins_nothing(en
     relay, _, _, token = ended_session
     again = CustomerConnection(Socket("customer"))
     relay.handle(again, json.dumps({"type": "hello", "token": token, "since": 0}))
-    welcome, *replay = again.ws.sent
+    welcome, *replay, page = again.ws.sent
     assert welcome["type"] == "welcome" and welcome["session"]["ended"]
     assert replay[-1]["text"] == "Alice ended the session (Resolved)"
+    assert (page["type"], page["more"]) == ("page", False)
     assert relay.hub.size() == {"live_sessions": 0, "customer_connections": 0, "rep_connections": 1,
                                 "reps_online": 1, "screens": 0}
 

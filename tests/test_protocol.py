@@ -149,3 +149,14 @@ def test_each_role_reads_only_the_frames_declared_for_it():
                               text="hi", author={"kind": "customer", "name": "Carol"}, meta={})
     with pytest.raises(protocol.ProtocolError, match="wrong type"):
         protocol.server_frame("position", "customer", position=True)
+
+
+def test_a_history_frame_names_its_page_and_where_it_starts():
+    assert protocol.decode('{"type": "history", "page": "page-0001", "after": 7}', "customer") == {
+        "type": "history", "page": "page-0001", "after": 7}
+    with pytest.raises(protocol.ProtocolError, match="lacks 'after'"):
+        protocol.decode('{"type": "history", "page": "page-0001"}', "customer")
+    with pytest.raises(protocol.ProtocolError, match="lacks 'since'"):  # optional for a rep's page, not here
+        protocol.decode('{"type": "hello", "token": "' + "t" * 40 + '"}', "customer")
+    assert protocol.decode('{"type": "history", "page": "page-0001", "session": 3}', "rep") == {
+        "type": "history", "page": "page-0001", "session": 3, "after": None, "before": None}

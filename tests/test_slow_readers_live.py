@@ -54,16 +54,22 @@ def test_a_slow_reader_gets_a_long_replay_whole_and_in_order(start_server):
     seqs = long_log(customer, MESSAGES)
 
     slow = RawClient(server, "rep", cookie=cookie, receive_buffer=16384)
-    slow.send(type="hello", since={})
+    slow.send(type="hello", since={str(session_id): 0})  # a console that had read it: it pages from the start
     time.sleep(2)  # read nothing while the server writes: its send buffer fills up
     frames = slow.frames(chunk=16384, pause_s=0.001)
     assert next(frames)["type"] == "welcome"
-    replayed = []
+    replayed, pages = [], 0
     for frame in frames:
+        if frame["type"] == "page":  # taken whole: ask for the next one
+            assert frame["session"] == session_id and frame["more"], frame
+            slow.send(type="history", page=f"page-{pages:05d}", session=session_id, after=frame["last"])
+            pages += 1
+            continue
         assert frame["type"] == "event" and frame["session"] == session_id, frame
         replayed.append(frame)
         if frame["id"] == f"long-{MESSAGES - 1:05d}":
             break
+    assert pages > 10, "a log this long comes in many pages"
     assert [event["seq"] for event in replayed] == list(range(1, len(replayed) + 1))
     texts = [event["text"] for event in replayed if event["author"]["kind"] == "customer"]
     assert texts == [long_text(number) for number in range(MESSAGES)]
@@ -94,3 +100,52 @@ def test_a_reader_that_stops_reading_is_closed_and_the_session_carries_on(start_
     for client in (again, customer):
         client.close()
     stuck.close()
+
+
+
+def test_a_customer_that_stops_reading_and_says_hello_again_and_again_gets_a_page_each_time(start_server):
+    """The attack: 160 KB of its own log, then 60 × ``hello since=0`` and nothing read.  Each hello is answered
+    with one page, not the whole log, and the reps' work in that session and others goes on meanwhile."""
+    page_chars, hellos = 32 * 1024, 60
+    server = start_server(**UNPACED, DB_SYNCHRONOUS="NORMAL", SEND_TIMEOUT_S=60, HISTORY_PAGE_CHARS=page_chars)
+    server.add_rep("alice", "Alice")
+    alice, carol, dave = Client(server, "rep", cookie=sign_in(server, "alice")), Client(server, "customer"), \
+        Client(server, "customer")
+    rep_hello(alice)
+    carol_session, carol_token = ask(carol, name="Carol")
+    accept(alice, carol_session)
+    long_log(carol, 40)  # 160 KB
+    dave_session, _ = ask(dave, name="Dave")
+    accept(alice, dave_session)
+
+    stalled = RawClient(server, "customer", receive_buffer=16384)
+    for _ in range(hellos):
+        stalled.send(type="hello", token=carol_token, since=0)
+    time.sleep(1)  # let the server answer them all, into buffers nobody reads
+
+    for session_id, client in ((carol_session, carol), (dave_session, dave)):
+        frame_id = f"still-{session_id:04d}"
+        alice.send(type="say", id=frame_id, session=session_id, text="Still with you", to="all")
+        assert alice.expect("ack", id=frame_id, timeout=30)
+        assert client.expect("event", id=frame_id, timeout=30)
+    dave.send(type="say", id="dave-asks", text="And me?")
+    assert alice.expect("event", id="dave-asks", timeout=30)
+
+    answers: list[list[dict]] = []
+    for frame in stalled.frames():
+        if frame["type"] == "welcome":
+            answers.append([])
+        elif frame["type"] == "event":
+            assert frame["session"] == carol_session and "live" not in frame, frame  # it never caught up
+            answers[-1].append(frame)
+        elif frame["type"] == "page":
+            assert frame["more"], frame
+            if len(answers) == hellos:
+                break
+    assert len(answers) == hellos
+    for events in answers:
+        assert [event["seq"] for event in events] == list(range(1, len(events) + 1))
+        assert 0 < sum(len(event["text"]) for event in events) <= page_chars
+    for client in (alice, carol, dave):
+        client.close()
+    stalled.close()

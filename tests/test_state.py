@@ -9,6 +9,7 @@ from relaydesk_web.effects import (
     ClearDraft,
     CloseSession,
     Flash,
+    History,
     Invitation,
     Keys,
     Notice,
@@ -180,6 +181,19 @@ def test_an_invalid_saved_token_is_forgotten():
     assert Remember("token", None) in effects and ShowView("form") in effects
 
 
+def test_a_customer_pages_through_a_long_log_then_resumes_where_it_left_off(customer):
+    customer.token = TOKEN
+    welcome(customer, "active")
+    server(customer, event(7, 1, "hi"))
+    (more,) = sent(server(customer, {"type": "page", "session": 7, "page": None, "after": 0, "first": 1, "last": 3,
+                                     "more": True}))
+    assert {k: more[k] for k in ("type", "after")} == {"type": "history", "after": 3} and "session" not in more
+    server(customer, {"type": "page", "session": 7, "page": more["page"], "after": 3, "first": 4, "last": 9,
+                      "more": False})
+    customer.update({"type": "disconnected"})
+    assert sent(customer.update({"type": "connected"}))[0] == {"type": "hello", "token": TOKEN, "since": 9}
+
+
 def test_a_refused_message_stays_on_screen_marked_failed(customer):
     ask(customer)
     welcome(customer, "active")
@@ -218,11 +232,75 @@ def rep_welcome(core, sessions=(), queue=()):
                          "invites": [], "prefs": {}, "invite_hidden": False, "max_sessions": 0})
 
 
-def test_a_rep_says_hello_with_what_it_has_seen(rep):
-    rep_welcome(rep, [summary(3)])
+def page(session, page_id, first, last, more, **asked):
+    return {"type": "page", "session": session, "page": page_id, "first": first, "last": last, "more": more,
+            **(asked or {"before": None})}
+
+
+def test_a_rep_says_hello_with_what_it_has_seen_of_the_logs_it_loaded(rep):
+    (ask_3,) = sent(rep_welcome(rep, [summary(3), summary(4)]))  # 3 is in front: its history loads
     server(rep, rep_event(3, 1, "hi"))
     server(rep, rep_event(3, 2, "there"))
-    assert sent(rep.update({"type": "connected"}))[0] == {"type": "hello", "since": {"3": 2}}
+    server(rep, page(3, ask_3["page"], 1, 5, False))  # 3 to 5: events this rep may not see
+    server(rep, live(rep_event(4, 9, "not loaded yet")))
+    assert sent(rep.update({"type": "connected"}))[0] == {"type": "hello", "since": {"3": 5}}
+
+
+def test_a_sessions_history_loads_when_its_tab_is_first_shown_newest_first(rep):
+    (ask_3,) = sent(rep_welcome(rep, [summary(3), summary(4)]))
+    assert ask_3 == {"type": "history", "page": ask_3["page"], "session": 3}
+    server(rep, live(rep_event(4, 40, "came live")))
+    server(rep, live(rep_event(4, 41, "and again")))
+    effects = rep.update({"type": "select", "session": 4})
+    (ask_4,) = sent(effects)  # older than what came live: nothing twice, nothing missed
+    assert (ask_4["session"], ask_4["before"]) == (4, 40)
+    assert History(4, "loading") in effects and rep.history_state(4) == "loading"
+    assert sent(rep.update({"type": "select", "session": 3})) == []  # asked already
+    assert sent(rep.update({"type": "select", "session": 4})) == []
+
+
+def test_older_pages_load_as_the_rep_scrolls_up_until_the_start(rep):
+    (ask,) = sent(rep_welcome(rep, [summary(3)]))
+    assert rep.update({"type": "earlier", "session": 3}) == []  # not before the newest page is in
+    for seq in range(301, 501):
+        server(rep, rep_event(3, seq, f"message {seq}"))
+    assert server(rep, page(3, ask["page"], 301, 500, True)) == [History(3, "loading")]
+    (older,) = sent(rep.update({"type": "earlier", "session": 3}))
+    assert (older["session"], older["before"]) == (3, 301)
+    assert sent(rep.update({"type": "earlier", "session": 3})) == []  # one page at a time
+    for seq in range(101, 301):
+        server(rep, rep_event(3, seq, f"message {seq}"))
+    server(rep, page(3, older["page"], 101, 300, True, before=301))
+    (oldest,) = sent(rep.update({"type": "earlier", "session": 3}))
+    assert oldest["before"] == 101
+    assert server(rep, page(3, oldest["page"], 1, 100, False, before=101)) == [History(3, "start")]
+    assert sent(rep.update({"type": "earlier", "session": 3})) == []
+    assert [e.seq for e in rep.conversations[3].entries] == list(range(101, 501))
+    assert rep.conversations[3].last_seq == 500
+
+
+def test_a_reconnected_rep_catches_up_a_page_at_a_time(rep):
+    (ask,) = sent(rep_welcome(rep, [summary(3)]))
+    server(rep, rep_event(3, 1, "hi"))
+    server(rep, page(3, ask["page"], 1, 1, False))
+    rep.update({"type": "disconnected"})
+    assert sent(rep.update({"type": "connected"})) == [{"type": "hello", "since": {"3": 1}}]
+    assert sent(rep_welcome(rep, [summary(3)])) == []  # loaded: the server sends what it missed
+    server(rep, rep_event(3, 2, "while away"))
+    (more,) = sent(server(rep, page(3, None, 2, 7, True, after=1)))
+    assert {k: more[k] for k in ("type", "session", "after")} == {"type": "history", "session": 3, "after": 7}
+    assert server(rep, page(3, more["page"], 8, 8, False, after=7)) == []
+    assert rep.conversations[3].last_seq == 8
+
+
+def test_a_log_not_loaded_forgets_its_live_events_on_reconnect_and_loads_afresh(rep):
+    rep_welcome(rep, [summary(3), summary(4)])
+    server(rep, live(rep_event(4, 40, "came live")))
+    rep.update({"type": "disconnected"})
+    rep.update({"type": "connected"})
+    rep_welcome(rep, [summary(3), summary(4)])
+    (ask,) = sent(rep.update({"type": "select", "session": 4}))
+    assert "before" not in ask and rep.conversations[4].entries == []
 
 
 def test_the_welcome_shows_the_queue_and_opens_the_reps_sessions(rep):

@@ -99,6 +99,38 @@ def test_events_since_shows_each_viewer_only_what_they_may_see(store):
     assert [e.text for e in store.events_since(session.id, 0, rep_id=2, public_only=True)] == ["for all"]
 
 
+def test_a_log_comes_a_page_at_a_time_forward_or_back_covering_what_the_viewer_may_not_see(store):
+    session = new_session(store)
+    for number in range(1, 11):  # every third one a note: the customer does not see it
+        kind, audience = ("note", "reps") if number % 3 == 0 else ("message", "all")
+        store.append_event(session.id, f"event-{number:02}", kind, f"text {number:02}", "rep", "Alice", 1,
+                           audience=audience)
+    page = store.events_page(session.id, after=0, most_events=3)
+    assert ([e.seq for e in page.events], page.first, page.last, page.more) == ([1, 2, 4], 1, 4, True)
+    page = store.events_page(session.id, after=4, most_events=3)
+    assert ([e.seq for e in page.events], page.first, page.last, page.more) == ([5, 7, 8], 5, 9, True)
+    page = store.events_page(session.id, after=9, most_events=3)
+    assert ([e.seq for e in page.events], page.first, page.last, page.more) == ([10], 10, 10, False)
+    page = store.events_page(session.id, after=10)
+    assert (page.events, page.first, page.last, page.more) == ([], 11, 10, False)
+
+    newest = store.events_page(session.id, rep_id=1, most_events=4)
+    assert ([e.seq for e in newest.events], newest.first, newest.last, newest.more) == ([7, 8, 9, 10], 7, 10, True)
+    older = store.events_page(session.id, before=7, rep_id=1, most_events=4)
+    assert ([e.seq for e in older.events], older.first, older.last, older.more) == ([3, 4, 5, 6], 3, 6, True)
+    oldest = store.events_page(session.id, before=3, rep_id=1, most_events=4)
+    assert ([e.seq for e in oldest.events], oldest.first, oldest.last, oldest.more) == ([1, 2], 1, 2, False)
+
+
+def test_a_page_stops_at_its_size_in_characters_yet_holds_one_event_at_least(store):
+    session = new_session(store)
+    for number in range(1, 4):
+        store.append_event(session.id, f"event-{number:02}", "message", "x" * 100, "customer", "Carol")
+    assert [e.seq for e in store.events_page(session.id, after=0, most_chars=250).events] == [1, 2]
+    assert [e.seq for e in store.events_page(session.id, after=0, most_chars=10).events] == [1]
+    assert [e.seq for e in store.events_page(session.id, before=None, most_chars=10).events] == [3]
+
+
 def test_the_log_survives_reopening_the_file(tmp_path):
     path = tmp_path / "reopen.db"
     store = Store(path)

@@ -57,3 +57,14 @@ def test_with_thresholds_of_a_few_seconds_it_goes_green_yellow_red():
                                                (-3, "0 s")])
 def test_durations_read_naturally(seconds, text):
     assert duration(seconds) == text
+
+
+def test_a_tab_whose_log_is_not_loaded_takes_its_colour_and_wait_from_the_summary():
+    replied, waiting = START + 5000, START + 6000
+    assert last_reply_at([], START, replied_at=replied) == replied
+    assert waiting_since([], waiting_at=waiting) == waiting
+    assert waiting_since([said("customer", 7)], waiting_at=waiting) == waiting  # it began before what is loaded
+    assert waiting_since([said("rep", 8)], waiting_at=waiting) is None  # answered since
+    assert last_reply_at([said("rep", 8)], START, replied_at=replied) == START + 8000
+    colour, _name, shown = indicator([], START, START + 20_000, 10, 30, replied_at=replied, waiting_at=waiting)
+    assert (colour, shown) == (YELLOW, "waiting 14 s")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,6 +31,9 @@ class Client:
         )
         self.role = role
         self.frames: list[str] = []  # every frame received, raw, for leak checks
+        self.role = role
+        self.paging = True  # False: take only the first page of a replay, and ask for no more
+        self.pages_asked = 0
         self.backlog: list[dict] = []  # frames received but not yet expected
 
     def send(self, **frame) -> None:
@@ -42,12 +46,26 @@ class Client:
             self.ws.send(data)
 
     def recv(self) -> dict:
-        """Return the next frame; a binary one (a screen image) as its header's fields, with its bytes as ``data``."""
+        """Return the next frame, checked against what the protocol declares the relay sends to this role; a
+        binary one (a screen image) as its header's fields, with its bytes as ``data``.  The end of a replay's page
+        asks for the next one, as the browser pages do."""
         raw = self.ws.recv()
         self.frames.append(raw)
         if isinstance(raw, bytes):
             return protocol.decode_screen_image_header(raw) | {"data": raw[protocol.SCREEN_IMAGE.size:]}
-        return protocol.check_server_frame(json.loads(raw), self.role)
+        frame = protocol.check_server_frame(json.loads(raw), self.role)
+        if self.paging:
+            self.next_page(frame)
+        return frame
+
+    def next_page(self, frame: dict) -> bool:
+        """Ask for the page after ``frame`` when it ends one of a replay with more to come; tell whether it did."""
+        if frame["type"] != "page" or not frame["more"] or "after" not in frame:
+            return False
+        session = {"session": frame["session"]} if self.role == "rep" else {}
+        self.send(type="history", page=f"page-{secrets.token_hex(6)}", after=frame["last"], **session)
+        self.pages_asked += 1
+        return True
 
     def expect(self, type: str, timeout: float = 5, where=None, **match) -> dict:
         """Return the first frame of ``type`` whose fields match, received before or arriving now.

@@ -40,6 +40,8 @@ DEFAULTS: dict[str, object] = {
     "UPLOAD_MIN_KBPS": 8,  # the slowest pace (KB/s) an upload may come in at
     "WAITING_MESSAGES": 20,  # messages a customer may write while still waiting in the queue
     "ALLOW_SHARED_DATA_DIR": False,  # True: start even when other users may read the data folder
+    "HISTORY_PAGE_EVENTS": 200,  # the most events one page of a replay or a session's history holds
+    "HISTORY_PAGE_CHARS": 64 * 1024,  # and the most characters of text (one event at least)
     "SEND_TIMEOUT_S": 10,  # a frame a client does not take within this closes its connection
     "MAX_KEYS_PER_REP": 5,  # session keys one rep may have waiting for customers at once
     "TRUSTED_PROXIES": 0,  # reverse proxies in front that set X-Forwarded-For: the client address comes from it

@@ -72,6 +72,7 @@ class Send:
     event: Event | None = None  # its visibility decides who among ``to`` receives it
     skip: Connection | None = None
     latest: object = None  # a key: while a frame of the same key still waits on a socket, this one replaces it
+    live: bool = False  # an event as it happens: not for a connection still paging through that session's log
 
 
 Reply = list[Send]

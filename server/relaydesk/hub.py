@@ -47,6 +47,7 @@ class Connection:
     def __init__(self, ws: Socket) -> None:
         self.ws = ws
         self.tag = secrets.token_hex(8)  # this socket's own name, for what is counted per socket
+        self.behind: set[int] = set()  # sessions it pages through the log of: no live events until it caught up
         self._lock = threading.Lock()
 
     def send(self, frame: str | bytes) -> None:
@@ -253,6 +254,8 @@ class Hub:
             if event.session_id not in members:
                 members[event.session_id] = set(self.store.participant_ids(event.session_id))
             conns = [conn for conn in conns if self.may_see(conn, event, members[event.session_id])]
+        if item.live and event is not None:  # it comes in the last page of a log that is being caught up on
+            conns = [conn for conn in conns if event.session_id not in conn.behind]
         return [conn for conn in conns if conn is not item.skip]
 
     @staticmethod
@@ -350,7 +353,7 @@ class Relaying(Protocol):
         ...
 
     def open_for(self, session: Session, rep_id: int, comment: str = "") -> None:
-        """Open a session on a rep's console, with its whole history."""
+        """Open a session on a rep's console; its history loads as the rep reads it."""
         ...
 
     def session_changed(self, session_id: int) -> None:

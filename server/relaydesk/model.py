@@ -83,6 +83,16 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Page:
+    """One page of a session's log as one viewer sees it (``Store.events_page``)."""
+
+    events: list[Event]
+    first: int  # the stretch of sequence numbers it covers, events the viewer may not see included
+    last: int
+    more: bool  # events lie beyond it, in the direction it was read
+
+
+@dataclass(frozen=True)
 class Participant:
     rep_id: int
     name: str

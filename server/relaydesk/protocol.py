@@ -237,7 +237,8 @@ def _screen_state(value: object) -> str:
 
 
 def optional(check):
-    """Mark a field check as optional: a missing field becomes None."""
+    """Mark a field check as optional: a missing field becomes None.  It marks the function itself: give it one
+    of its own, not a check other fields use."""
     check.optional = True
     return check
 
@@ -248,6 +249,11 @@ OUTCOMES = ("resolved", "unresolved", "unknown")
 # type -> {field: check}; every field listed is required.  The customer's
 # token is made by their own page (crypto-random), so a request resent after a
 # lost reply finds its session again without the token ever crossing twice.
+#
+# A log is replayed a page at a time: ``hello`` brings the first page after
+# ``since``, a ``page`` frame ends each page, and ``history`` asks for the next
+# (``after`` the page's ``last``) or, on a rep's console, an older one
+# (``before`` its ``first``; neither: the newest).
 CUSTOMER_FRAMES = {
     "request": {
         "id": _client_id,
@@ -259,12 +265,15 @@ CUSTOMER_FRAMES = {
         "key": optional(_key),
     },
     "hello": {"token": _token, "since": _seq},
+    "history": {"page": _client_id, "after": _seq},
     "say": {"id": _client_id, "text": _text(MAX_TEXT, "A message")},
     "screen": {"id": _client_id, "state": _screen_state},
 }
 
 REP_FRAMES = {
     "hello": {"since": _since_map},
+    "history": {"page": _client_id, "session": _session_id, "after": optional(lambda value: _seq(value)),
+                "before": optional(lambda value: _seq(value))},
     "say": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A message"),
             "to": optional(_recipient)},
     "invite": {"id": _client_id, "session": _session_id, "rep": _rep_ref, "hidden": _flag},
@@ -311,6 +320,10 @@ def _server_fields(**fields: tuple[type, ...] | list[type]) -> dict:
 
 
 _INT, _STR, _BOOL, _DICT, _LIST = (int,), (str,), (bool,), (dict,), (list,)
+# The end of one page of a log: ``page`` names the ``history`` frame it answers (None: the one a hello starts);
+# ``first`` and ``last`` are the sequence numbers it covers, those its reader may not see included.
+_PAGE = _server_fields(session=_INT, page=(str, type(None)), after=[int], before=[int, type(None)], first=_INT,
+                       last=_INT, more=_BOOL)
 _ACK = _server_fields(id=_STR, session=[int], seq=[int], at=[int])  # [..]: optional
 _ERROR = _server_fields(code=_STR, message=_STR, id=[str])
 _EVENT: dict[str, tuple[type, ...] | list[type]] = dict(session=_INT, seq=_INT, id=_STR, kind=_STR, at=_INT,
@@ -318,6 +331,7 @@ _EVENT: dict[str, tuple[type, ...] | list[type]] = dict(session=_INT, seq=_INT, 
 
 TO_CUSTOMER_FRAMES = {
     "welcome": _server_fields(role=_STR, session=_DICT, screen=_DICT),
+    "page": _PAGE,
     "ack": _ACK,
     "error": _ERROR,
     "event": _server_fields(**_EVENT),
@@ -333,6 +347,7 @@ TO_REP_FRAMES = {
     "ack": _ACK,
     "error": _ERROR,
     "event": _server_fields(**_EVENT, meta=_DICT),
+    "page": _PAGE,
     "session": _server_fields(session=_DICT),
     # The queue's changes: the summaries of the sessions that joined it (one with an id the queue holds already
     # replaces it), and the ids of those that left it.  The whole queue comes once, in ``welcome``.

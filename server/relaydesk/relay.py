@@ -35,7 +35,7 @@ from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .screen import Screens
 from .signins import SignIns
-from .store import Event, Participant, Refused, Rep, Session, Store, now_ms
+from .store import Event, Page, Participant, Refused, Rep, Session, Store, now_ms
 from .team import Team
 from .throttle import Throttle, wait_text
 
@@ -116,6 +116,8 @@ class Relay:
         self.queue_timeout_s = config.get("QUEUE_TIMEOUT_S", 30 * 60)
         self.gone_after_s = config.get("CUSTOMER_GONE_S", 20)
         self.waiting_messages = config.get("WAITING_MESSAGES", 20)
+        self.page_events = config.get("HISTORY_PAGE_EVENTS", 200)
+        self.page_chars = config.get("HISTORY_PAGE_CHARS", 64 * 1024)
         self.sign_ins = SignIns(store.db, config.get("SIGN_IN_LIFETIME_S", 12 * 3600),
                                 config.get("SIGN_IN_IDLE_S", 2 * 3600))
         self.hub = Hub(store)
@@ -129,10 +131,11 @@ class Relay:
         self._queue_lock = threading.RLock()
         self._rep_handlers = handler_table(protocol.REP_FRAMES, {
             "hello": self._rep_hello, "say": self._rep_say, "note": self._rep_note, "push-url": self._rep_push_url,
-            "prefs": self._rep_prefs, "accept": self._rep_accept, "end": self._rep_end,
+            "prefs": self._rep_prefs, "accept": self._rep_accept, "end": self._rep_end, "history": self._rep_history,
         }, self.team.handlers(), self.screens.rep_handlers(), self.keys.rep_handlers())
         self._customer_handlers = handler_table(protocol.CUSTOMER_FRAMES, {
             "request": self._customer_request, "hello": self._customer_hello, "say": self._customer_say,
+            "history": self._customer_history,
         }, self.screens.customer_handlers())
 
     # --- connection life --------------------------------------------------
@@ -158,7 +161,8 @@ class Relay:
             if isinstance(conn, CustomerConnection) and isinstance(frame, bytes) and conn.session_id is not None:
                 return self.screens.image(conn.session_id, frame)
             message = protocol.decode(frame, conn.role)
-            self._keep_pace(conn, message)
+            if message["type"] != "history":  # it changes nothing, and each one is answered by one page
+                self._keep_pace(conn, message)
             if isinstance(conn, RepConnection):
                 self._rep_seen(conn)
                 reply = self._rep_handlers[message["type"]](conn, message)
@@ -267,18 +271,62 @@ class Relay:
         self._tell_place(conn, session.id)
 
     def _join_customer(self, conn: CustomerConnection, session: Session, since: int) -> None:
+        """Welcome a customer's page, then send it the first page of its log after ``since``: it asks for the
+        next one, and gets live events once it has caught up."""
         conn.session_id = session.id
         with self.hub.locked(session.id) as live:
             if live is None:  # ended: the page still reads its log, and joins nothing
                 session, came_back = self.store.session(session.id), False
             else:
+                conn.behind.add(session.id)
                 came_back = self.hub.add_customer(live, conn)
-            welcome = send(One(conn), "welcome", role="customer", session=customer_summary(session),
-                           screen=self.screens.welcome_view(session.id))
-            self.hub.deliver([welcome] + [Send(One(conn), protocol.encode("event", **event_view(event, for_rep=False)),
-                                               event) for event in self.store.events_since(session.id, since)])
-            if came_back and session.status == "active":
-                self.status(session, f"back-{secrets.token_urlsafe(9)}", f"{session.customer_name} is back")
+            self.hub.deliver([send(One(conn), "welcome", role="customer", session=customer_summary(session),
+                                   screen=self.screens.welcome_view(session.id))])
+        self._send_page(conn, session.id, None, after=since)
+        if came_back and session.status == "active":
+            self.status(session, f"back-{secrets.token_urlsafe(9)}", f"{session.customer_name} is back")
+
+    def _customer_history(self, conn: CustomerConnection, message: dict) -> None:
+        if conn.session_id is None:
+            raise ProtocolError("not-joined", "Say hello or ask for help first.")
+        self._send_page(conn, conn.session_id, message["page"], after=message["after"])
+
+    def _rep_history(self, conn: RepConnection, message: dict) -> None:
+        """Send a page of a session's log to a rep in it, ended or not: the next one after ``after``, or the one
+        before ``before``, or the newest."""
+        session_id, after, before = message["session"], message["after"], message["before"]
+        if after is not None and before is not None:
+            raise ProtocolError("bad-field", "Ask for the page after a sequence number, or before one: not both.")
+        if not self.store.is_participant(session_id, conn.rep.id):
+            raise ProtocolError("bad-session", "You are not in that session.")
+        self._send_page(conn, session_id, message["page"], after=after, before=before)
+
+    def _send_page(self, conn: RepConnection | CustomerConnection, session_id: int, page_id: str | None,
+                   after: int | None = None, before: int | None = None) -> None:
+        """Send one page of a session's log, then a ``page`` frame that ends it.
+
+        Read and sent without the session's lock, but for the last page of a
+        connection catching up: that one goes under the lock, and live events
+        follow it from then on, so they come after it, in order, each once.
+        """
+        rep_id = conn.rep.id if isinstance(conn, RepConnection) else None
+        page = self.store.events_page(session_id, after, before, rep_id, self.page_events, self.page_chars)
+        if after is None or page.more:
+            return self._page_out(conn, session_id, page_id, page, after, before)
+        with self.hub.locked(session_id):
+            page = self.store.events_page(session_id, after, None, rep_id, self.page_events, self.page_chars)
+            self._page_out(conn, session_id, page_id, page, after, None)
+            if not page.more:
+                conn.behind.discard(session_id)
+
+    def _page_out(self, conn: RepConnection | CustomerConnection, session_id: int, page_id: str | None, page: Page,
+                  after: int | None, before: int | None) -> None:
+        for_rep = isinstance(conn, RepConnection)
+        asked = {"after": after} if after is not None else {"before": before}
+        self.hub.deliver([Send(One(conn), protocol.encode("event", **event_view(event, for_rep=for_rep)), event)
+                          for event in page.events]
+                         + [send(One(conn), "page", session=session_id, page=page_id, **asked, first=page.first,
+                                 last=page.last, more=page.more)])
 
     def _customer_say(self, conn: CustomerConnection, message: dict) -> None:
         session = self.customer_session(conn, message["id"])
@@ -305,6 +353,8 @@ class Relay:
     def _rep_hello(self, conn: RepConnection, message: dict) -> None:
         rep = conn.rep
         sessions = self.store.rep_sessions(rep.id)
+        since = {session.id: message["since"][session.id] for session in sessions if session.id in message["since"]}
+        conn.behind |= since.keys()  # the sessions it had read: they catch up a page at a time, the rest on demand
         self.hub.add_rep(conn)
         self.hub.deliver([send(
             One(conn), "welcome", role="rep",
@@ -318,21 +368,19 @@ class Relay:
             max_sessions=self.max_sessions(),
         )])
         for session in sessions:
-            self._replay_to_rep(conn, session.id, message["since"].get(session.id, 0))
-
-    def _replay_to_rep(self, conn: RepConnection, session_id: int, since: int) -> None:
-        with self.hub.locked(session_id):
-            self.hub.deliver([Send(One(conn), protocol.encode("event", **event_view(event, for_rep=True)), event)
-                              for event in self.store.events_since(session_id, since, rep_id=conn.rep.id)])
-            self.screens.send_latest(conn, session_id)
+            self.screens.send_latest(conn, session.id)
+        for session_id, seq in since.items():
+            self._send_page(conn, session_id, None, after=seq)
 
     def rep_view(self, session: Session) -> dict:
         """Return a session's summary for reps, with who is in it."""
         participants = [{"id": p.rep_id, "name": p.name, "role": p.role, "hidden": p.hidden}
                         for p in self.store.participants(session.id)]
         online = bool(self.hub.customer_conns(session.id))
+        replied_at, waiting_at = self.store.reply_times(session.id)
         return rep_summary(session) | {"participants": participants, "owner": session.owner_rep_id,
-                                       "customer_online": online, "sharing": self.screens.sharing(session.id)}
+                                       "customer_online": online, "sharing": self.screens.sharing(session.id),
+                                       "replied_at": replied_at, "waiting_at": waiting_at}
 
     def session_changed(self, session_id: int) -> None:
         """Send a session's fresh summary to everyone in it."""
@@ -442,10 +490,15 @@ class Relay:
         return [ack(message["id"], session=session_id)]
 
     def open_for(self, session: Session, rep_id: int, comment: str = "") -> None:
-        """Open a session on a rep's console by itself, with its whole history."""
-        for rep_conn in self.hub.rep_conns(rep_id):  # each device its own replay
-            self.hub.deliver([send(One(rep_conn), "opened", session=self.rep_view(session), comment=comment)])
-            self._replay_to_rep(rep_conn, session.id, 0)
+        """Open a session on a rep's console by itself; its history loads as the rep reads it.
+
+        Under the session's lock, so that every event the console may have
+        missed before it knew the session is in the history it asks for.
+        """
+        with self.hub.locked(session.id):
+            self.hub.deliver([send(RepAddress(rep_id), "opened", session=self.rep_view(session), comment=comment)])
+            for rep_conn in self.hub.rep_conns(rep_id):
+                self.screens.send_latest(rep_conn, session.id)
 
     def _opened(self, session: Session, rep: Rep, note_id: str) -> None:
         """Show a session that just became ``rep``'s: open it on their console by itself."""
@@ -512,10 +565,10 @@ class Relay:
         """Return an event for every connection whose person may see it, and no other; live: as it happens, not
         replayed (a pushed URL opens only now)."""
         sends = [Send(SessionReps(event.session_id), protocol.encode("event", **event_view(event, for_rep=True),
-                                                                     live=True), event, skip)]
+                                                                     live=True), event, skip, live=True)]
         if event.visible_to_customer():
             sends.append(Send(Customers(event.session_id), protocol.encode("event", **event_view(event, for_rep=False),
-                                                                           live=True), event, skip))
+                                                                           live=True), event, skip, live=True))
         return sends
 
     # --- the queue ----------------------------------------------------------

@@ -7,13 +7,14 @@ import secrets
 import sqlite3
 from pathlib import Path
 
+from . import protocol
 from .commits import Append, GroupCommit, event_from_row
 from .database import Database, inserted_id
 from .directory import Directory
-from .model import Event, KeyRefused, Participant, Refused, Rep, Session, hash_token, now_ms
+from .model import Event, KeyRefused, Page, Participant, Refused, Rep, Session, hash_token, now_ms
 from .passwords import Passwords
 
-__all__ = ["Event", "KeyRefused", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
+__all__ = ["Event", "KeyRefused", "Page", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS reps (
@@ -487,5 +488,64 @@ class Store(Directory):
         if rep_id is None or public_only:
             return [event for event in events if event.visible_to_customer()]
         return [event for event in events if event.visible_to_rep(rep_id)]
+
+    def reply_times(self, session_id: int) -> tuple[int | None, int | None]:
+        """Return when a rep last wrote to the customer, and when the customer's oldest message since then came
+        (None: nothing waits): what colours a session's tab before its log is loaded."""
+        reply = self.db.row("SELECT seq, at FROM events WHERE session_id = ? AND author_kind = 'rep'"
+                            " AND kind IN ('message', 'url') ORDER BY seq DESC LIMIT 1", (session_id,))
+        waiting = self.db.row("SELECT MIN(at) FROM events WHERE session_id = ? AND seq > ? AND author_kind ="
+                              " 'customer' AND kind = 'message'", (session_id, reply["seq"] if reply else 0))
+        return (reply["at"] if reply else None), (waiting[0] if waiting else None)
+
+    def events_page(self, session_id: int, after: int | None = None, before: int | None = None,
+                    rep_id: int | None = None, most_events: int = 200, most_chars: int = 64 * 1024) -> Page:
+        """Return one page of the events a viewer may see: the first ones after ``after``, else the last ones
+        before ``before`` (both None: the newest), in order either way.
+
+        A page stops at ``most_events`` events or ``most_chars`` characters of
+        text, whichever comes first, yet holds at least one event when any is
+        left.  Its ``first`` and ``last`` are the stretch of sequence numbers
+        it covers, the events this viewer may not see included, so a client
+        knows it missed nothing in between; ``more`` tells whether events lie
+        beyond it (after ``last`` going forward, before ``first`` going back).
+        """
+        forward = after is not None
+        if forward:
+            sql = "SELECT * FROM events WHERE session_id = ? AND seq > ? ORDER BY seq LIMIT ?"
+        else:
+            sql = "SELECT * FROM events WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?"
+        mark = after if after is not None else (before if before is not None else protocol.MAX_WHOLE)
+        events: list[Event] = []
+        chars, covered, top = 0, mark, None
+        while True:
+            rows = self.db.rows(sql, (session_id, covered, most_events + 1))
+            for row in rows:
+                event = self._event(row)
+                top = event.seq if top is None else top
+                if event.visible_to_customer() if rep_id is None else event.visible_to_rep(rep_id):
+                    size = len(event.text) + len(event.public_text or "")
+                    if len(events) >= most_events or (events and chars + size > most_chars):
+                        return self._page(events, forward, mark, covered, top, more=True)
+                    events.append(event)
+                    chars += size
+                covered = event.seq
+            if len(rows) <= most_events:
+                return self._page(events, forward, mark, covered, top, more=False)
+
+    @staticmethod
+    def _page(events: list[Event], forward: bool, mark: int, covered: int, top: int | None, more: bool) -> Page:
+        if forward:
+            return Page(events, mark + 1, covered, more)
+        events.reverse()
+        last = mark - 1 if mark != protocol.MAX_WHOLE else (top or 0)
+        return Page(events, covered if more else 1, last, more)
+
+    @staticmethod
+    def _event(row: sqlite3.Row) -> Event:
+        return Event(
+            row["session_id"], row["seq"], row["id"], row["kind"], row["audience"], row["author_kind"],
+            row["author_id"], row["author_name"], row["text"], row["at"], row["public_text"], json.loads(row["meta"]),
+        )
 
     _event = staticmethod(event_from_row)

@@ -49,6 +49,11 @@ class Conversation:
     pending: list[Entry] = field(default_factory=list)
     last_seq: int = 0  # every event up to here has arrived: what to resume from
     _seqs: set[int] = field(default_factory=set)
+    # A rep's console loads a session's history when its tab is first shown, newest first: until then it holds
+    # only the live events.  ``floor``: every event after it, up to ``last_seq``, is here.
+    loaded: bool = True
+    floor: int = 0
+    earlier: bool = False  # older events are still on the server
 
     @property
     def id(self) -> int:
@@ -84,6 +89,37 @@ class Conversation:
         mine.seq, mine.at, mine.state = seq, at, SENT
         return self._place(mine)
 
+    def covered(self, first: int, last: int) -> None:
+        """Note a page of history that covered sequence numbers ``first`` to ``last``: nothing in that stretch
+        is missing, even numbers this person may not see."""
+        if first <= self.last_seq + 1:
+            self.last_seq = max(self.last_seq, last)
+        self._advance()
+
+    def newest_loaded(self, first: int, last: int, earlier: bool) -> None:
+        """Take the newest page of a log held until now as live events only: everything from ``first`` is
+        here, the live events that came meanwhile included."""
+        self.loaded, self.floor, self.earlier = True, first - 1, earlier
+        self.last_seq = max([last, *(e.seq or 0 for e in self.confirmed)])
+        self._advance()
+
+    def older_loaded(self, first: int, earlier: bool) -> None:
+        """Take an older page: everything from ``first`` is now here."""
+        self.floor, self.earlier = min(self.floor, first - 1), earlier
+
+    @property
+    def first_seq(self) -> int:
+        """Return the oldest sequence number held without a gap up to the newest: what to load older than."""
+        return self.floor + 1
+
+    def unload(self) -> None:
+        """Forget the live events of a log not loaded yet (they may have gaps now): its history loads whole."""
+        self.confirmed, self._seqs, self.last_seq, self.loaded = [], set(), 0, False
+
+    def _advance(self) -> None:
+        while self.last_seq + 1 in self._seqs:
+            self.last_seq += 1
+
     def fail(self, entry_id: str) -> Entry | None:
         """Mark a pending entry as refused; it stays on screen, marked, so nothing is lost."""
         mine = next((e for e in self.pending if e.id == entry_id), None)
@@ -96,8 +132,7 @@ class Conversation:
         index = bisect_right([e.seq or 0 for e in self.confirmed], entry.seq)
         self.confirmed.insert(index, entry)
         self._seqs.add(entry.seq)
-        while self.last_seq + 1 in self._seqs:
-            self.last_seq += 1
+        self._advance()
         following = self.confirmed[index + 1 : index + 2] or self.pending[:1]
         return Placement(entry, following[0].id if following else None)
 

@@ -13,6 +13,7 @@ from relaydesk_web.effects import (
     ClearNote,
     CloseSession,
     Flash,
+    History,
     Invitation,
     Keys,
     OpenSession,
@@ -31,7 +32,27 @@ from relaydesk_web.tabbar import TabBar
 from relaydesk_web.tools import MessageTools
 
 core = RepCore()
-logs = dom.SessionLogs()
+
+
+def earlier(session: int) -> None:
+    """The rep scrolled to the top of a log: load older entries, if any are left."""
+    app.dispatch({"type": "earlier", "session": session})
+
+
+logs = dom.SessionLogs(earlier)
+HISTORY = {"loading": "Loading earlier messages…", "start": "Start of the conversation"}
+
+
+def show_history(session: int) -> None:
+    """Mark the top of a drawn log; when older entries are left to load and the log is too short to scroll up
+    to them, load them now."""
+    log = logs.logs.get(session)
+    if log is None:
+        return
+    state = core.history_state(session)
+    log.history(HISTORY[state])
+    if state == "loading" and log is logs.current and log.node.scrollTop < 40:
+        asyncio.get_event_loop().call_soon(earlier, session)
 keys: list[dict] = []
 key_misses = [0, 0]  # wrong keys tried, and since when (the oldest open key's making)
 
@@ -240,9 +261,12 @@ def render(effect) -> None:
             show_details(summary)
             show_notes(session)
             logs.select(session, entries, scroll)
+            show_history(session)
             dom.by_id("message").value = draft
             tools.typed(None)
             dom.by_id("message").focus()
+        case History(session, _state):
+            show_history(session)
         case Unread(session, count):
             tabbar.set_unread(session, count)
         case Flash(session):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Sequence
-from typing import cast
+from typing import Any, cast
 
 import js
 from pyodide.ffi import create_proxy, to_js
@@ -128,9 +128,11 @@ class ChatLog:
 
     def __init__(self, node=None) -> None:
         self.node = node or by_id("chat-log")
+        self.top: Any = None  # a rep's log: the line above its entries, older ones loading or the start
 
     def show(self, placement: Placement) -> None:
-        """Insert or move one entry where it belongs, keeping the view pinned to the bottom."""
+        """Insert or move one entry where it belongs, keeping the view pinned to the bottom, or else on what the
+        person was reading when older entries come in above it."""
         pinned = self.node.scrollHeight - self.node.scrollTop - self.node.clientHeight < 40
         old = self._find(placement.entry.id)
         if old:
@@ -138,10 +140,13 @@ class ChatLog:
         before = self._find(placement.before) if placement.before else None
         node = entry_node(placement.entry)
         if before:
+            was = before.getBoundingClientRect().top
             self.node.insertBefore(node, before)
+            if not pinned and not self.node.hidden:  # the browser may have kept it in place already
+                self.node.scrollTop += before.getBoundingClientRect().top - was
         else:
             self.node.append(node)
-        if (pinned or placement.entry.mine) and not self.node.hidden:
+        if (pinned or (placement.entry.mine and not before)) and not self.node.hidden:  # one's own, just sent
             self.node.scrollTop = self.node.scrollHeight
 
     def reset(self, entries: list[Entry]) -> None:
@@ -149,7 +154,16 @@ class ChatLog:
         for entry in entries:
             fragment.append(entry_node(entry))
         self.node.replaceChildren(fragment)
+        if self.top is not None:
+            self.node.prepend(self.top)
         self.node.scrollTop = self.node.scrollHeight
+
+    def history(self, text: str) -> None:
+        """Say at the top of the log whether older entries are loading or this is the start of the conversation."""
+        if self.top is None:
+            self.top = element("li", **{"class": "history", "data_testid": "history-marker"})
+        self.top.textContent = text
+        self.node.prepend(self.top)
 
     def _find(self, key: str):
         # Keys are protocol ids: letters, digits, - and _ only, so safe in a selector.
@@ -159,11 +173,12 @@ class ChatLog:
 class SessionLogs:
     """One log element per session, kept up to date in the background: switching only shows another."""
 
-    def __init__(self) -> None:
+    def __init__(self, at_top: Callable[[int], None] = lambda session: None) -> None:
         self.template = by_id("chat-log")  # the page's own log: cloned for each session, then put away
         self.template.hidden = True
         self.logs: dict[int, ChatLog] = {}
         self.current: ChatLog | None = None
+        self.at_top = at_top  # called as the person scrolls to the top of a session's log
 
     def of(self, session: int, entries: list[Entry] | None = None) -> ChatLog:
         if session not in self.logs:
@@ -173,7 +188,13 @@ class SessionLogs:
             self.template.before(node)
             self.logs[session] = ChatLog(node)
             self.logs[session].reset(entries or [])
+            listen(node, "scroll", lambda event: self.scrolled(session))
         return self.logs[session]
+
+    def scrolled(self, session: int) -> None:
+        log = self.logs.get(session)
+        if log is not None and log.node.scrollTop < 40:
+            self.at_top(session)
 
     def select(self, session: int, entries: list[Entry], scroll: float | None) -> None:
         if self.current is not None:

@@ -90,6 +90,15 @@ class SelectSession(Effect):
 
 
 @dataclass
+class History(Effect):
+    """Rep console: what the top of a session's log says: older messages ``loading`` (or left to load, as the
+    rep scrolls up), or the ``start`` of the conversation."""
+
+    session: int
+    state: str
+
+
+@dataclass
 class Unread(Effect):
     """Rep console: how many customer messages in a session the rep has not seen."""
 

@@ -18,6 +18,7 @@ from .effects import (
     CloseSession,
     Effect,
     Flash,
+    History,
     Invitation,
     Keys,
     Notice,
@@ -59,9 +60,12 @@ class RepCore(ChatCore):
         self.screens: dict[int, str] = {}  # per session: the latest picture of the customer's screen
         self.prefs: dict = dict(preferences.DEFAULTS)
         self.queue: list[dict] = []  # the waiting customers' summaries, oldest first
+        self.pages: dict[str, int] = {}  # the history pages asked for and not yet come: page id -> session
 
     def greeting(self) -> list[dict]:
-        since = {str(sid): conversation.last_seq for sid, conversation in self.conversations.items()}
+        """Say hello, with where each log whose history was loaded left off: those catch up, a page at a time."""
+        self.pages.clear()
+        since = {str(sid): c.last_seq for sid, c in self.conversations.items() if c.loaded}
         return [{"type": "hello", "since": since}]
 
     def is_mine(self, event: dict) -> bool:
@@ -75,9 +79,58 @@ class RepCore(ChatCore):
         self.queue = list(event["queue"])
         effects: list[Effect] = [Status(CONNECTED), Queue(list(self.queue)), self.on_keys(event)[0]]
         effects += [Invitation(invite) for invite in event["invites"]] + [Prefs(self.prefs)]
+        for conversation in self.conversations.values():
+            if not conversation.loaded:  # it missed what came while offline: it loads afresh when shown
+                conversation.unload()
         for summary in event["sessions"]:
             effects += self._open(summary, select=self.current is None)
+        if self.current is not None and self.current in self.conversations:
+            effects += self._load(self.current)
         return effects
+
+    def _load(self, session: int) -> list[Effect]:
+        """Ask for the newest page of a session's history, the first time its log is shown."""
+        conversation = self.conversations[session]
+        if conversation.loaded or session in self.pages.values() or not self.link.online:
+            return []
+        held = [entry.seq for entry in conversation.confirmed if entry.seq is not None]
+        return [History(session, "loading"), *self._history(session, before=min(held) if held else None)]
+
+    def _history(self, session: int, **where: int | None) -> list[Effect]:
+        page = self.new_id()
+        self.pages[page] = session
+        where = {name: seq for name, seq in where.items() if seq is not None}  # neither: the newest page
+        return [Transmit({"type": "history", "page": page, "session": session, **where})]
+
+    def on_earlier(self, event: dict) -> list[Effect]:
+        """The rep scrolled to the top of a log: load the page before it, if there is one."""
+        conversation = self.conversations.get(event["session"])
+        if (conversation is None or not conversation.loaded or not conversation.earlier
+                or event["session"] in self.pages.values() or not self.link.online):
+            return []
+        return self._history(event["session"], before=conversation.first_seq)
+
+    def on_page(self, event: dict) -> list[Effect]:
+        session = event["session"]
+        conversation = self.conversations.get(session)
+        if "after" in event or conversation is None:  # catching up after a reconnect
+            return super().on_page(event)
+        if self.pages.pop(event["page"], None) != session:  # asked before a reconnect
+            return []
+        if conversation.loaded:
+            conversation.older_loaded(event["first"], event["more"])
+        else:
+            conversation.newest_loaded(event["first"], event["last"], event["more"])
+        return [History(session, self.history_state(session))]
+
+    def page_of(self, session: int) -> dict:
+        return {"session": session}
+
+    def history_state(self, session: int) -> str:
+        """Return what the top of a session's log says: older entries ``loading`` (or left to load), or the
+        ``start`` of the conversation."""
+        conversation = self.conversations[session]
+        return "loading" if not conversation.loaded or conversation.earlier else "start"
 
     def on_queue(self, event: dict) -> list[Effect]:
         """Apply the queue's changes: those that left go, those that joined come last (or replace their old
@@ -253,7 +306,7 @@ class RepCore(ChatCore):
 
     def _open(self, summary: dict, select: bool) -> list[Effect]:
         known = summary["id"] in self.conversations
-        self.conversations.setdefault(summary["id"], Conversation(summary)).summary = summary
+        self.conversations.setdefault(summary["id"], Conversation(summary, loaded=False)).summary = summary
         effects: list[Effect] = [] if known else [OpenSession(summary)]
         return effects + (self._select(summary["id"]) if select else [])
 
@@ -262,7 +315,7 @@ class RepCore(ChatCore):
         self.unread[session] = 0
         conversation = self.conversations[session]
         return [SelectSession(session, conversation.entries, self.drafts.get(session, ""), self.scrolls.get(session)),
-                Unread(session, 0)]
+                Unread(session, 0), *self._load(session)]
 
     def on_select(self, event: dict) -> list[Effect]:
         """Switch tabs, keeping the draft and scroll position of the one left behind."""

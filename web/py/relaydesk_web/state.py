@@ -94,6 +94,21 @@ class ChatCore:
         placement = conversation.receive(entry_from_event(event, self.is_mine(event)))
         return [ShowEntry(conversation.id, placement)] if placement else []
 
+    def on_page(self, event: dict) -> list[Effect]:
+        """A page of a replay ended: note what it covered, and ask for the next one while there is more."""
+        conversation = self.conversation_of(event["session"])
+        if conversation is None or "after" not in event:
+            return []
+        conversation.covered(event["first"], event["last"])
+        if not (event["more"] and self.link.online):
+            return []
+        return [Transmit({"type": "history", "page": self.new_id(), "after": event["last"],
+                          **self.page_of(event["session"])})]
+
+    def page_of(self, session: int) -> dict:
+        """Return what a ``history`` frame names its session by: the customer's names none."""
+        return {}
+
     def on_ack(self, event: dict) -> list[Effect]:
         self.link.settle(event["id"])
         conversation = self.conversation_of(event.get("session"))

@@ -84,7 +84,8 @@ class TabBar:
                 continue
             summary = conversation.summary
             started = summary.get("accepted_at") or summary["created_at"]
-            colour, name, waiting = tabs.indicator(conversation.entries, started, now, yellow, red)
+            colour, name, waiting = tabs.indicator(conversation.entries, started, now, yellow, red,
+                                                   summary.get("replied_at"), summary.get("waiting_at"))
             if summary["status"] == "ended":
                 colour, name, waiting = "green", "Session ended", ""
             icon = tab.querySelector("[data-testid=idle-indicator]")

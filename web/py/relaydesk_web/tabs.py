@@ -20,23 +20,35 @@ def level(idle_s: float, yellow_after: int, red_after: int) -> str:
     return GREEN
 
 
-def last_reply_at(entries: list[Entry], started_at: int) -> int:
-    """Return when a rep last wrote to the customer (a message or a pushed page), else when the session began."""
+def _reply(entry: Entry) -> bool:
+    return entry.author_kind == "rep" and entry.kind in ("message", "url") and entry.at is not None
+
+
+def last_reply_at(entries: list[Entry], started_at: int, replied_at: int | None = None) -> int:
+    """Return when a rep last wrote to the customer (a message or a pushed page), else when the session began.
+
+    ``replied_at`` is what the server said when it sent the session's summary:
+    the log may not be loaded yet, or not back that far.
+    """
     for entry in reversed(entries):
-        if entry.author_kind == "rep" and entry.kind in ("message", "url") and entry.at is not None:
-            return entry.at
-    return started_at
+        if _reply(entry):
+            return max(entry.at or 0, replied_at or 0)
+    return replied_at or started_at
 
 
-def waiting_since(entries: list[Entry]) -> int | None:
-    """Return when the customer's oldest unanswered message arrived, or None when nothing waits."""
-    since = None
+def waiting_since(entries: list[Entry], waiting_at: int | None = None) -> int | None:
+    """Return when the customer's oldest unanswered message arrived, or None when nothing waits.
+
+    ``waiting_at`` is the server's answer as of the session's summary, for
+    the part of the log not loaded: it stands unless a reply came since.
+    """
+    since = waiting_at
     for entry in entries:
         if entry.at is None:
             continue
         if entry.author_kind == "customer" and entry.kind == "message":
             since = since or entry.at
-        elif entry.author_kind == "rep" and entry.kind in ("message", "url"):
+        elif _reply(entry):
             since = None
     return since
 
@@ -53,11 +65,12 @@ def duration(seconds: float) -> str:
     return f"{hours} h {minutes} min"
 
 
-def indicator(entries: list[Entry], started_at: int, now_ms: int, yellow_after: int, red_after: int
-              ) -> tuple[str, str, str]:
-    """Return (colour, accessible name, waiting text) for one session's tab."""
-    idle_s = (now_ms - last_reply_at(entries, started_at)) / 1000
+def indicator(entries: list[Entry], started_at: int, now_ms: int, yellow_after: int, red_after: int,
+              replied_at: int | None = None, waiting_at: int | None = None) -> tuple[str, str, str]:
+    """Return (colour, accessible name, waiting text) for one session's tab; ``replied_at`` and ``waiting_at``
+    come with its summary, for the part of the log not loaded."""
+    idle_s = (now_ms - last_reply_at(entries, started_at, replied_at)) / 1000
     colour = level(idle_s, yellow_after, red_after)
     name = f"{duration(idle_s)} since you last wrote to the customer"
-    waiting = waiting_since(entries)
+    waiting = waiting_since(entries, waiting_at)
     return colour, name, (f"waiting {duration((now_ms - waiting) / 1000)}" if waiting else "")
