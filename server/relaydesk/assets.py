@@ -5,6 +5,10 @@ Pyodide comes from the npm registry (``web/node_modules``, pinned by
 lacks (micropip, packaging), and those listed in ``web/wheels.txt``, come from
 PyPI.  The result, ``web/build/pyodide``, holds a ``pyodide-lock.json`` whose
 hashes match the wheels beside it, so nothing is ever fetched from a CDN.
+PyScript's files are copied to ``web/build/pyscript``.  Every file worth it
+gets a Brotli and a gzip copy beside it, for WhiteNoise to serve by
+``Accept-Encoding``, and ``web/build/manifest.json`` names each folder's
+content hash, which the server puts in their URLs (see ``Served``).
 """
 
 from __future__ import annotations
@@ -78,4 +82,102 @@ def build(web_dir: Path) -> Path:
                 "package_type": "package", "unvendored_tests": False,
             }
     (target / "pyodide-lock.json").write_text(json.dumps(lock, separators=(",", ":")))
+    pyscript = web_dir / "build" / "pyscript"
+    if pyscript.exists():
+        shutil.rmtree(pyscript)
+    shutil.copytree(web_dir / "node_modules" / "@pyscript" / "core" / "dist", pyscript,
+                    ignore=shutil.ignore_patterns("*.map"))
+    manifest = {"pyodide": folder_digest(target), "pyscript": folder_digest(pyscript)}
+    compress(target)
+    compress(pyscript)
+    (web_dir / "build" / MANIFEST).write_text(json.dumps(manifest))
     return target
+
+
+# --- serving -------------------------------------------------------------------------------------------------------
+
+MANIFEST = "manifest.json"
+YEAR = 365 * 24 * 3600
+IMMUTABLE = f"public, max-age={YEAR}, immutable"
+REVALIDATE = "no-cache"  # kept, but asked again (a 304 when unchanged) before each use
+# Ours, loaded by the pages: each is served under a name holding its content's hash as well as its own.
+HASHED_STATIC = ("app.css", "boot.js", "portal.js", "favicon.svg", "bench/bare-pyodide.js")
+START_SCRIPT = "pyscript-start.js"  # lives in web/static, served beside PyScript's own modules
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def folder_digest(folder: Path) -> str:
+    """Hash a folder's files (names and contents), less the compressed copies made of them."""
+    whole = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix not in (".br", ".gz")):
+        whole.update(f"{path.relative_to(folder).as_posix()}\0{_sha256(path)}\n".encode())
+    return whole.hexdigest()[:12]
+
+
+def compress(folder: Path) -> None:
+    """Write a Brotli (``.br``) and a gzip (``.gz``) copy beside each file worth it, for WhiteNoise to serve."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from whitenoise.compress import Compressor
+
+    compressor = Compressor(quiet=True)
+    paths = [p for p in folder.rglob("*") if p.is_file() and p.suffix not in (".br", ".gz")
+             and compressor.should_compress(p.name)]
+    with ThreadPoolExecutor() as pool:
+        list(pool.map(lambda path: compressor.compress(str(path)), paths))
+
+
+class Served:
+    """What the pages load, and where: WhiteNoise in front of the app, each file under a content-hashed URL.
+
+    PyScript and Pyodide keep their own file names inside a folder named by the
+    hash of the whole build (``/assets/pyodide-<hash>/``): Pyodide finds its files
+    and the lock's wheels relative to ``pyodide.mjs``, and PyScript's modules
+    import each other relatively, so every URL inside still resolves.
+    """
+
+    def __init__(self, web_dir: Path) -> None:
+        self.web_dir = web_dir
+        build = web_dir / "build"
+        manifest_path = build / MANIFEST
+        self.ready = manifest_path.exists()
+        manifest = json.loads(manifest_path.read_text()) if self.ready else {"pyodide": "none", "pyscript": "none"}
+        self.pyodide = f"/assets/pyodide-{manifest['pyodide']}/"
+        pyscript = f"/assets/pyscript-{manifest['pyscript']}/"
+        start = web_dir / "static" / START_SCRIPT
+        self.start_script = f"{pyscript}start-{digest(start.read_bytes())}.js"
+        self.pyscript_css = f"{pyscript}core.css"
+        self.folders = {self.pyodide: build / "pyodide", pyscript: build / "pyscript"}
+        self.files = {self.start_script: start}
+        self.static: dict[str, str] = {}
+        for name in HASHED_STATIC:
+            path = web_dir / "static" / name
+            hashed = f"/static/{Path(name).with_suffix('').as_posix()}.{digest(path.read_bytes())}{path.suffix}"
+            self.static[name] = hashed
+            self.files[hashed] = path
+
+    def url(self, name: str) -> str:
+        """The URL of a file of ``web/static``: content-hashed where we hash it."""
+        return self.static.get(name, f"/static/{name}")
+
+    def wrap(self, wsgi_app, add_headers):
+        """Put WhiteNoise in front of ``wsgi_app``; ``add_headers(headers)`` adds the security headers."""
+        from whitenoise import WhiteNoise
+
+        immutable = tuple(self.folders) + tuple(self.files)
+
+        def headers(headers, path: str, url: str) -> None:
+            headers["Cache-Control"] = IMMUTABLE if url.startswith(immutable) else REVALIDATE
+            add_headers(headers)
+
+        served = WhiteNoise(wsgi_app, max_age=None, allow_all_origins=False, add_headers_function=headers)
+        served.add_files(str(self.web_dir / "static"), prefix="/static/")
+        for prefix, folder in self.folders.items():
+            if folder.is_dir():
+                served.add_files(str(folder), prefix=prefix)
+        for url, path in self.files.items():
+            served.add_file_to_dictionary(url, str(path))
+        return served
