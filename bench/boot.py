@@ -135,7 +135,7 @@ def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated")) -> No
     with live_server() as server, chromium() as browser:
         cookie = sign_in(server, "alice")
         pages = {
-            "bare Pyodide": (f"{server.url}/static/bench/bare-pyodide.html", None),
+            "bare Pyodide": (f"{server.url}/bench/bare-pyodide", None),
             "customer page": (f"{server.url}/", None),
             "rep console": (f"{server.url}/rep", tuple(cookie.split("=", 1))),
         }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -151,6 +152,7 @@ class Served:
         self.start_script = f"{pyscript}start-{digest(start.read_bytes())}.js"
         self.pyscript_css = f"{pyscript}core.css"
         self.folders = {self.pyodide: build / "pyodide", pyscript: build / "pyscript"}
+        self.pyscript_modules = [pyscript + name for name in _started_modules(build / "pyscript")]
         self.files = {self.start_script: start}
         self.static: dict[str, str] = {}
         for name in HASHED_STATIC:
@@ -181,3 +183,14 @@ class Served:
         for url, path in self.files.items():
             served.add_file_to_dictionary(url, str(path))
         return served
+
+
+def _started_modules(folder: Path) -> list[str]:
+    """Name PyScript's modules that every page loads as it starts: ``core.js``, the chunk it re-exports, the plugins
+    that chunk imports at once (not those it imports on demand, like the editor's CodeMirror)."""
+    if not (folder / "core.js").exists():
+        return []
+    names = ["core.js", *re.findall(r'from"\./([\w-]+\.js)"', (folder / "core.js").read_text())]
+    for chunk in names[1:]:
+        names += re.findall(r'(?:"[\w-]+"|\w+):\(\)=>import\("\./([\w-]+\.js)"\)', (folder / chunk).read_text())
+    return [name for name in names if (folder / name).exists()]

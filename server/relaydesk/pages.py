@@ -32,10 +32,10 @@ def _archive(web: Path) -> tuple[str, bytes]:
     """Zip every Python file the browser runs, once per process: one request, not one each (PyScript unpacks it)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        for name in SHARED_MODULES:
-            archive.writestr(zipfile.ZipInfo(f"relaydesk/{name}"), (PACKAGE_DIR / name).read_bytes())
-        for path in sorted((web / "py" / "relaydesk_web").glob("*.py")):
-            archive.writestr(zipfile.ZipInfo(f"relaydesk_web/{path.name}"), path.read_bytes())
+        sources = [(f"relaydesk/{name}", PACKAGE_DIR / name) for name in SHARED_MODULES]
+        sources += [(f"relaydesk_web/{path.name}", path) for path in sorted(web.glob("py/relaydesk_web/*.py"))]
+        for name, path in sources:  # a fixed date in each entry: the same files make the same archive, and URL
+            archive.writestr(zipfile.ZipInfo(name), path.read_bytes(), zipfile.ZIP_DEFLATED)
     data = buffer.getvalue()
     return digest(data), data
 
@@ -43,9 +43,8 @@ def _archive(web: Path) -> tuple[str, bytes]:
 def _app_page(template: str, **context):
     if not served().ready:
         abort(503, "The browser assets are not built yet: run the set-up command from the README.")
-    files = {f"/py/relaydesk-{_archive(web_dir())[0]}.zip": "./*"}
-    return render_template(template, py_files=files, pyodide=served().pyodide, start_script=served().start_script,
-                           pyscript_css=served().pyscript_css, **context)
+    archive = f"/py/relaydesk-{_archive(web_dir())[0]}.zip"
+    return render_template(template, archive=archive, assets=served(), **context)
 
 
 @bp.get("/", defaults={"slug": ""})
