@@ -64,8 +64,7 @@ def build(web_dir: Path) -> Path:
     if missing:
         _download(missing, cache)
 
-    if target.exists():
-        shutil.rmtree(target)
+    previous = _set_aside(target)
     shutil.copytree(source, target, ignore=shutil.ignore_patterns("*.map", "*.d.ts", "*.html", "package.json"))
     for wheel in sorted(cache.glob("*.whl")):
         name, version = wheel.name.split("-")[:2]
@@ -84,15 +83,28 @@ def build(web_dir: Path) -> Path:
             }
     (target / "pyodide-lock.json").write_text(json.dumps(lock, separators=(",", ":")))
     pyscript = web_dir / "build" / "pyscript"
-    if pyscript.exists():
-        shutil.rmtree(pyscript)
+    previous_pyscript = _set_aside(pyscript)
     shutil.copytree(web_dir / "node_modules" / "@pyscript" / "core" / "dist", pyscript,
                     ignore=shutil.ignore_patterns("*.map"))
     manifest = {"pyodide": folder_digest(target), "pyscript": folder_digest(pyscript)}
-    compress(target)
-    compress(pyscript)
+    compress(target, previous)
+    compress(pyscript, previous_pyscript)
+    shutil.rmtree(previous)
+    shutil.rmtree(previous_pyscript)
     (web_dir / "build" / MANIFEST).write_text(json.dumps(manifest))
     return target
+
+
+def _set_aside(folder: Path) -> Path:
+    """Move a previous build out of the way (kept for its compressed copies); return where to."""
+    aside = folder.with_name(folder.name + ".previous")
+    if aside.exists():
+        shutil.rmtree(aside)
+    if folder.exists():
+        folder.rename(aside)
+    else:
+        aside.mkdir(parents=True)
+    return aside
 
 
 # --- serving -------------------------------------------------------------------------------------------------------
@@ -118,8 +130,13 @@ def folder_digest(folder: Path) -> str:
     return whole.hexdigest()[:12]
 
 
-def compress(folder: Path) -> None:
-    """Write a Brotli (``.br``) and a gzip (``.gz``) copy beside each file worth it, for WhiteNoise to serve."""
+def compress(folder: Path, previous: Path | None = None) -> None:
+    """Write a Brotli (``.br``) and a gzip (``.gz``) copy beside each file worth it, for WhiteNoise to serve.
+
+    A file the same as in ``previous`` (the last build) takes its copies from there: Brotli at its best
+    takes a minute on Pyodide's wasm, and the set-up runs this every time.
+    """
+    import filecmp
     from concurrent.futures import ThreadPoolExecutor
 
     from whitenoise.compress import Compressor
@@ -127,8 +144,18 @@ def compress(folder: Path) -> None:
     compressor = Compressor(quiet=True)
     paths = [p for p in folder.rglob("*") if p.is_file() and p.suffix not in (".br", ".gz")
              and compressor.should_compress(p.name)]
+    fresh = []
+    for path in paths:
+        before = previous / path.relative_to(folder) if previous else None
+        copies = [Path(f"{before}{suffix}") for suffix in (".br", ".gz")] if before else []
+        if before and before.is_file() and any(c.exists() for c in copies) and filecmp.cmp(before, path, False):
+            for copy in copies:
+                if copy.exists():
+                    shutil.copy2(copy, Path(f"{path}{copy.suffix}"))
+        else:
+            fresh.append(path)
     with ThreadPoolExecutor() as pool:
-        list(pool.map(lambda path: compressor.compress(str(path)), paths))
+        list(pool.map(lambda path: compressor.compress(str(path)), fresh))
 
 
 class Served:
