@@ -2,16 +2,26 @@
 
 Cold is a new browser context (empty cache); warm is a reload of the same page.
 All three pages come from the same server in the same run, so the ratios
-compare like with like.  Run: ``.venv/bin/python -m bench.boot [runs]``.
+compare like with like.  Each link is measured: loopback, and an emulated link
+(Chromium's network emulation over the DevTools protocol: 20 Mbit/s down,
+5 Mbit/s up, 40 ms round trip).  Also printed: the bytes a cold and a warm load
+move (the sum of ``Network.loadingFinished``'s ``encodedDataLength``: headers
+and bodies as sent, compressed or not), and, on the emulated link, "page opened
+→ request in the rep's queue": a customer who types and clicks *Get help* as
+soon as the form shows, timed until a rep's websocket sees them in the queue.
+
+Run: ``.venv/bin/python -m bench.boot [runs] [loopback|emulated|both]`` (5, both).
 """
 
 from __future__ import annotations
 
 import statistics
 import sys
+import threading
+import time
 
 from bench.common import chromium, live_server, summary
-from tests.wsclient import sign_in
+from tests.wsclient import Client, sign_in
 
 # Note the moment app-status first reads Connected, from inside the page.
 WATCH = """
@@ -23,50 +33,140 @@ new MutationObserver((_, observer) => {
   }
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
+LINKS = {
+    "loopback": None,
+    "emulated": {"offline": False, "latency": 40, "downloadThroughput": 20e6 / 8, "uploadThroughput": 5e6 / 8},
+}
 
 
 def time_to_connected(page) -> float:
-    page.wait_for_function("window.__connectedAt !== undefined", timeout=60_000)
-    return page.evaluate("window.__connectedAt")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # page.evaluate, not wait_for_function: the CSP forbids eval in the page
+        at = page.evaluate("window.__connectedAt")
+        if at is not None:
+            return at
+        page.wait_for_timeout(20)
+    raise TimeoutError("the page never read Connected")
 
 
-def measure_once(browser, url: str, cookie: tuple[str, str] | None) -> tuple[float, float]:
-    """Return (cold, warm) milliseconds to Connected for one fresh context."""
+class Wire:
+    """Count the bytes a page moves, as the DevTools protocol reports them, and emulate a link."""
+
+    def __init__(self, context, page, link: dict | None) -> None:
+        self.bytes = 0
+        self.cdp = context.new_cdp_session(page)
+        self.cdp.send("Network.enable")
+        if link:
+            self.cdp.send("Network.emulateNetworkConditions", link)
+        self.cdp.on("Network.loadingFinished", self._finished)
+
+    def _finished(self, event: dict) -> None:
+        self.bytes += int(event["encodedDataLength"])
+
+    def take(self) -> int:
+        taken, self.bytes = self.bytes, 0
+        return taken
+
+
+def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict | None) -> tuple[float, ...]:
+    """Return (cold ms, warm ms, cold bytes, warm bytes) to Connected for one fresh context."""
     context = browser.new_context()
     if cookie:
         context.add_cookies([{"name": cookie[0], "value": cookie[1], "url": url}])
     context.add_init_script(WATCH)
     page = context.new_page()
+    wire = Wire(context, page, link)
     page.goto(url)
     cold = time_to_connected(page)
+    page.wait_for_timeout(300)  # let what the page fetches after Connected land in the count
+    cold_bytes = wire.take()
     page.reload()
     warm = time_to_connected(page)
+    page.wait_for_timeout(300)
+    warm_bytes = wire.take()
     context.close()
-    return cold, warm
+    return cold, warm, cold_bytes, warm_bytes
 
 
-def main(runs: int = 5) -> None:
+class QueueWatch:
+    """A rep's websocket, noting when each customer name first shows in the queue."""
+
+    def __init__(self, server, cookie: str) -> None:
+        self.client = Client(server, "rep", cookie=f"{cookie}")
+        self.client.send(type="hello", since={})
+        self.client.expect("welcome")
+        self.seen: dict[str, float] = {}
+        self.client.ws.settimeout(None)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        try:
+            while True:
+                frame = self.client.recv()
+                if frame.get("type") == "queue":
+                    for waiting in frame["waiting"]:
+                        self.seen.setdefault(waiting.get("customer") or waiting.get("name"), time.monotonic())
+        except Exception:  # closed at the end of the run
+            return
+
+    def wait_for(self, name: str, timeout: float = 120) -> float:
+        deadline = time.monotonic() + timeout
+        while name not in self.seen and time.monotonic() < deadline:
+            time.sleep(0.005)
+        return self.seen[name]
+
+
+def time_to_queue(browser, url: str, watch: QueueWatch, name: str, link: dict | None) -> float:
+    """Open the portal cold, fill the form and click Get help as soon as it shows; ms until a rep sees it queued."""
+    context = browser.new_context()
+    page = context.new_page()
+    Wire(context, page, link)
+    opened = time.monotonic()
+    page.goto(url, wait_until="commit")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Describe your issue").fill("The printer is on fire.")
+    page.get_by_role("button", name="Get help").click()
+    queued = watch.wait_for(name)
+    context.close()
+    return (queued - opened) * 1000
+
+
+def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated")) -> None:
     with live_server() as server, chromium() as browser:
-        cookie = tuple(sign_in(server, "alice").split("=", 1))
+        cookie = sign_in(server, "alice")
         pages = {
-            "bare Pyodide": (f"{server.url}/static/bench/bare-pyodide.html", None),
+            "bare Pyodide": (f"{server.url}/bench/bare-pyodide", None),
             "customer page": (f"{server.url}/", None),
-            "rep console": (f"{server.url}/rep", cookie),
+            "rep console": (f"{server.url}/rep", tuple(cookie.split("=", 1))),
         }
         for url, page_cookie in pages.values():  # one round to warm the server and the disk cache
-            measure_once(browser, url, page_cookie)
-        results = {name: ([], []) for name in pages}
-        for _ in range(runs):  # interleaved, so a noisy moment hits every page alike
-            for name, (url, page_cookie) in pages.items():
-                cold, warm = measure_once(browser, url, page_cookie)
-                results[name][0].append(cold)
-                results[name][1].append(warm)
-    base_cold, base_warm = (statistics.median(values) for values in results["bare Pyodide"])
-    print(f"Time to Connected, headless Chromium, {runs} runs each")
-    for name, (cold, warm) in results.items():
-        print(f"{name:14} cold {summary(cold)}   ×{statistics.median(cold) / base_cold:.2f} of bare")
-        print(f"{'':14} warm {summary(warm)}   ×{statistics.median(warm) / base_warm:.2f} of bare")
+            measure_once(browser, url, page_cookie, None)
+        for link_name in links:
+            link = LINKS[link_name]
+            results: dict[str, list[list[float]]] = {name: [[], [], [], []] for name in pages}
+            for _ in range(runs):  # interleaved, so a noisy moment hits every page alike
+                for name, (url, page_cookie) in pages.items():
+                    for values, value in zip(results[name], measure_once(browser, url, page_cookie, link), strict=True):
+                        values.append(value)
+            report(link_name, runs, results)
+            if link_name == "emulated":
+                watch = QueueWatch(server, cookie)
+                queued = [time_to_queue(browser, f"{server.url}/", watch, f"Customer {run}", link)
+                          for run in range(runs)]
+                print(f"page opened → request in the rep's queue, cold, emulated link: {summary(queued)}")
+                watch.client.close()
+
+
+def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> None:
+    base_cold, base_warm = (statistics.median(values) for values in results["bare Pyodide"][:2])
+    print(f"Time to Connected, headless Chromium, {link_name} link, {runs} runs each")
+    for name, (cold, warm, cold_bytes, warm_bytes) in results.items():
+        print(f"{name:14} cold {summary(cold)}   ×{statistics.median(cold) / base_cold:.2f} of bare"
+              f"   {statistics.median(cold_bytes) / 1e6:6.2f} MB on the wire")
+        print(f"{'':14} warm {summary(warm)}   ×{statistics.median(warm) / base_warm:.2f} of bare"
+              f"   {statistics.median(warm_bytes) / 1e6:6.2f} MB on the wire")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    chosen = sys.argv[2] if len(sys.argv) > 2 else "both"
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, tuple(LINKS) if chosen == "both" else (chosen,))

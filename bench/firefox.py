@@ -17,7 +17,7 @@ from bench.boot import WATCH
 from bench.common import live_server, summary
 from e2e.firefox import FirefoxCustomer
 
-PAGES = {"bare Pyodide": "/static/bench/bare-pyodide.html", "customer page": "/"}
+PAGES = {"bare Pyodide": "/bench/bare-pyodide", "customer page": "/"}
 
 
 def firefox_boot_times(base_url: str, runs: int = 5, pages: dict[str, str] = PAGES) -> dict[str, tuple[list, list]]:

@@ -1,6 +1,7 @@
 """Security headers on every response of a live server, and the CSP reports it takes."""
 
 import json
+import re
 import time
 import urllib.request
 
@@ -30,9 +31,18 @@ def pages(chat, server):
         "history": ("/rep/history?q=Carol", rep), "read-only log": (f"/rep/sessions/{session_id}", rep),
         "export": (f"/rep/sessions/{session_id}/export?format=html", rep), "reps": ("/rep/reps", rep),
         "relay": ("/rep/admin/relay", admin), "not found": ("/nowhere", None),
-        "asset": ("/assets/pyscript/core.css", None), "module": ("/py/relaydesk/protocol.py", None),
-        "static": ("/static/app.css", None),
+        "module": ("/py/relaydesk/protocol.py", None), "static": ("/static/app.css", None),
+        **{f"asset {url}": (url, None) for url in asset_urls(server)},
     }, token
+
+
+def asset_urls(server) -> list[str]:
+    """The files a page loads that WhiteNoise serves before the app: hashed static ones, PyScript's and Pyodide's."""
+    page = get(server, "/")[2]
+    urls = [url for url in re.findall(r'(?:href|src)="(/(?:static|assets)/[^"]+)"', page)
+            if not url.endswith((".wasm", ".zip"))]  # text only, for get(): test_assets_live.py reads the rest
+    pyodide = re.search(r'"interpreter": "(/assets/pyodide-[0-9a-f]+/)pyodide.mjs"', page)[1]
+    return urls + [pyodide + "pyodide.mjs", pyodide + "pyodide-lock.json"]
 
 
 def test_every_response_carries_the_security_headers(pages, server):
@@ -53,10 +63,10 @@ def test_every_response_carries_the_security_headers(pages, server):
 
 def test_people_s_pages_are_never_stored_and_public_assets_are(pages, server):
     paths, token = pages
-    public = {"asset", "module", "static"}
+    public = {"module", "static"}
     for name, (path, cookie) in paths.items():
         cache = get(server, path, cookie)[1]["Cache-Control"]
-        assert (cache == "no-store") == (name not in public), (name, cache)
+        assert (cache == "no-store") == (name not in public and not name.startswith("asset")), (name, cache)
     status, headers, _ = post_form(server, "/transcript", {"token": token, "format": "text"})
     assert status == 200 and headers["Cache-Control"] == "no-store"
 

@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, auth, files, headers, library, pages, records, throttle, transcript
+from . import admin, assets, auth, files, headers, library, pages, records, throttle, transcript
 from .hub import CustomerConnection, RepConnection
 from .passwords import Passwords
 from .relay import Relay
@@ -87,6 +87,12 @@ def create_app(config: dict | None = None) -> Flask:
     # Refuse larger uploads before reading them (a little room for the form around the file).
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_FILE_MB"] * 1024 * 1024 + 64 * 1024)
 
+    served = assets.Served(Path(app.config["WEB_DIR"]))
+    app.extensions["relaydesk_assets"] = served
+    app.add_template_global(served.url, "asset_url")
+    https = bool(app.config["SESSION_COOKIE_SECURE"])
+    app.wsgi_app = served.wrap(  # type: ignore[method-assign]
+        app.wsgi_app, lambda sent: headers.add_security_headers(sent, https))
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
     store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"],

@@ -43,20 +43,25 @@ PERMISSIONS = ", ".join(["display-capture=(self)"] + [f"{feature}=()" for featur
     "microphone", "geolocation", "payment", "usb", "serial", "hid", "midi",
     "accelerometer", "gyroscope", "magnetometer", "publickey-credentials-get", "screen-wake-lock")])
 # What any visitor may have, kept by browsers as the views say; everything else is someone's and is not kept.
-PUBLIC_ENDPOINTS = {"static", "pages.shared_module", "pages.browser_module", "pages.pyodide_asset",
-                    "pages.pyscript_asset", "pages.favicon"}
+# (WhiteNoise serves the build and web/static before the app sees them: see assets.Served.)
+PUBLIC_ENDPOINTS = {"static", "pages.shared_module", "pages.browser_module", "pages.python_archive", "pages.favicon"}
 MAX_REPORT_BYTES = 16 * 1024
+
+
+def add_security_headers(headers, https: bool) -> None:
+    """Set the headers every response carries, the app's and the files WhiteNoise serves before it alike."""
+    headers["Content-Security-Policy"] = CSP
+    headers["Referrer-Policy"] = "same-origin"  # see README: no-referrer would make browsers send Origin: null
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Permissions-Policy"] = PERMISSIONS
+    if https:  # served over HTTPS: browsers are to come back only that way
+        headers["Strict-Transport-Security"] = "max-age=31536000"
 
 
 @bp.after_app_request
 def secure(response: Response) -> Response:
     headers = response.headers
-    headers["Content-Security-Policy"] = CSP
-    headers["Referrer-Policy"] = "same-origin"  # see README: no-referrer would make browsers send Origin: null
-    headers["X-Content-Type-Options"] = "nosniff"
-    headers["Permissions-Policy"] = PERMISSIONS
-    if current_app.config["SESSION_COOKIE_SECURE"]:  # served over HTTPS: browsers are to come back only that way
-        headers["Strict-Transport-Security"] = "max-age=31536000"
+    add_security_headers(headers, bool(current_app.config["SESSION_COOKIE_SECURE"]))
     if request.endpoint not in PUBLIC_ENDPOINTS:
         headers["Cache-Control"] = "no-store"
         headers.pop("Expires", None)

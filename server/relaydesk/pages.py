@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, send_from_directory
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, send_from_directory
 
+from .assets import IMMUTABLE, Served, digest
 from .auth import current_rep, relay, store
 
 bp = Blueprint("pages", __name__)
@@ -19,19 +23,28 @@ def web_dir() -> Path:
     return Path(current_app.config["WEB_DIR"])
 
 
-def browser_modules() -> dict[str, str]:
-    """Map each URL the browser fetches Python from to its path in Pyodide's file system."""
-    files = {f"/py/relaydesk/{name}": f"./relaydesk/{name}" for name in SHARED_MODULES}
-    for path in sorted((web_dir() / "py" / "relaydesk_web").glob("*.py")):
-        files[f"/py/relaydesk_web/{path.name}"] = f"./relaydesk_web/{path.name}"
-    return files
+def served() -> Served:
+    return current_app.extensions["relaydesk_assets"]
+
+
+@cache
+def _archive(web: Path) -> tuple[str, bytes]:
+    """Zip every Python file the browser runs, once per process: one request, not one each (PyScript unpacks it)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        sources = [(f"relaydesk/{name}", PACKAGE_DIR / name) for name in SHARED_MODULES]
+        sources += [(f"relaydesk_web/{path.name}", path) for path in sorted(web.glob("py/relaydesk_web/*.py"))]
+        for name, path in sources:  # a fixed date in each entry: the same files make the same archive, and URL
+            archive.writestr(zipfile.ZipInfo(name), path.read_bytes(), zipfile.ZIP_DEFLATED)
+    data = buffer.getvalue()
+    return digest(data), data
 
 
 def _app_page(template: str, **context):
-    build = web_dir() / "build" / "pyodide" / "pyodide.mjs"
-    if not build.exists():
+    if not served().ready:
         abort(503, "The browser assets are not built yet: run the set-up command from the README.")
-    return render_template(template, py_files=browser_modules(), **context)
+    archive = f"/py/relaydesk-{_archive(web_dir())[0]}.zip"
+    return render_template(template, archive=archive, assets=served(), **context)
 
 
 @bp.get("/", defaults={"slug": ""})
@@ -76,14 +89,18 @@ def browser_module(name: str):
     return send_from_directory(web_dir() / "py" / "relaydesk_web", name, max_age=0)
 
 
-@bp.get("/assets/pyodide/<path:name>")
-def pyodide_asset(name: str):
-    return send_from_directory(web_dir() / "build" / "pyodide", name, max_age=86400)
+@bp.get("/py/relaydesk-<version>.zip")
+def python_archive(version: str):
+    current, data = _archive(web_dir())
+    if version != current:
+        abort(404)
+    return Response(data, mimetype="application/zip", headers={"Cache-Control": IMMUTABLE})
 
 
-@bp.get("/assets/pyscript/<path:name>")
-def pyscript_asset(name: str):
-    return send_from_directory(web_dir() / "node_modules" / "@pyscript" / "core" / "dist", name, max_age=86400)
+@bp.get("/bench/bare-pyodide")
+def bare_pyodide():
+    """The baseline bench/boot.py measures our pages against: Pyodide alone, served as the pages' Pyodide is."""
+    return render_template("bench-bare-pyodide.html", pyodide=served().pyodide)
 
 
 @bp.get("/favicon.ico")

@@ -51,7 +51,9 @@ def render(effect) -> None:
                                      if view == "waiting" else "")]
             dom.set_enabled(dom.by_id("send-file"), file_off[0])
             dom.by_id("transcript-token").value = core.token or ""
-            dom.by_id({"form": "ask-name", "ended": "download-transcript"}.get(view, "message")).focus()
+            dom.by_id("ask-progress").textContent = ""
+            if view != "form" or not form.contains(document.activeElement):  # never pull someone typing away
+                dom.by_id({"form": "ask-name", "ended": "download-transcript"}.get(view, "message")).focus()
         case Position(position):
             ahead = "You are next." if position == 1 else f"You are number {position} in the queue."
             dom.by_id("position-text").textContent = f"{ahead} A representative will be with you shortly."
@@ -98,6 +100,10 @@ async def allow_downloads(token: str) -> None:
 
 def ask(event) -> None:
     event.preventDefault()
+    send_request()
+
+
+def send_request() -> None:
     name, issue = dom.by_id("ask-name").value.strip(), dom.by_id("ask-issue").value.strip()
     key = dom.by_id("ask-key").value.strip()
     if not name or not issue:
@@ -105,10 +111,13 @@ def ask(event) -> None:
         dom.by_id("ask-issue" if name else "ask-name").focus()
         return
     dom.notice("")
+    dom.by_id("ask-progress").textContent = "Sending your request…"
     app.dispatch({"type": "ask", "portal": portal, "name": name, "issue": issue, "details": details, "key": key})
 
 
-dom.listen(dom.by_id("ask"), "submit", ask)
+form = dom.by_id("ask")
+dom.listen(form, "submit", ask)
+form.setAttribute("data-python", "yes")  # portal.js hands every submit over to ask() from now on
 dom.listen(dom.by_id("start-over"), "click", lambda event: app.dispatch({"type": "start_over"}))
 dom.listen(dom.by_id("send-file"), "click", lambda event: send_file())
 def allow_screen() -> None:
@@ -122,4 +131,7 @@ dom.listen(dom.by_id("stop-sharing"), "click", lambda event: screen.stop())
 dom.by_id("transcript-tz").value = dom.time_zone()
 if not (core.token or core.request):
     render(ShowView("form"))
+    if dom.data(form, "pending"):  # Get help was clicked while Python started (portal.js): send what the form holds
+        form.removeAttribute("data-pending")
+        send_request()
 app.start()
