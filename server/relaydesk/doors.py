@@ -12,7 +12,8 @@ address is known (``app.py`` counts websockets by it).
 
 ``GatedHandler`` is gevent's WSGI handler with those counts and a deadline on
 each request's line and headers (gevent has none): a half-sent header, or a
-keep-alive connection left idle, is closed after ``HEADER_TIMEOUT_S``.
+keep-alive connection left idle, is closed after ``HEADER_TIMEOUT_S``; and a
+body the app did not read (a refused or too slow upload) is not read after it.
 """
 
 from __future__ import annotations
@@ -152,6 +153,17 @@ class GatedHandler(WSGIHandler):
             return super().handle_one_request()
         finally:
             self._timer.close()
+
+    def run_application(self) -> None:
+        """Run the app; a body it left unread is not read after it (gevent would, at the client's pace, to keep
+        the connection): the connection closes instead.  A refused or timed-out upload lets go at once."""
+        try:
+            super().run_application()
+        finally:
+            body = getattr(self, "wsgi_input", None)
+            if body is not None and (body.chunked_input or body.position < (body.content_length or 0)):
+                body._chunked_input_error = True  # gevent's own mark for a body it must not read on
+                self.close_connection = True
 
     def read_request(self, raw_requestline: str) -> bool:
         try:
