@@ -179,6 +179,16 @@ def test_a_refused_message_stays_on_screen_marked_failed(customer):
     assert customer.link.outbox == []
 
 
+@pytest.mark.parametrize("code", ["quota", "rate-limited"])
+def test_a_message_over_a_limit_stays_on_screen_with_the_reason_and_its_text(customer, code):
+    ask(customer)
+    welcome(customer, "active")
+    entry = of(customer.update({"type": "send", "text": "my long story"}), ShowEntry)[0].placement.entry
+    effects = customer.update({"type": "error", "id": entry.id, "code": code, "message": "Wait 5 seconds."})
+    failed = of(effects, ShowEntry)[0].placement.entry
+    assert (failed.state, failed.reason, failed.text) == (FAILED, "Wait 5 seconds.", "my long story")
+
+
 def test_the_customers_own_messages_are_marked_mine(customer):
     ask(customer)
     welcome(customer, "active")
@@ -444,3 +454,11 @@ def test_an_ended_session_can_only_be_exported(rep):
 def test_without_a_session_every_tool_says_to_accept_a_customer_first(rep):
     rep_welcome(rep)
     assert set(rep.tool_reasons(None).values()) == {"Accept a customer first."}
+
+
+def test_a_note_over_the_quota_stays_on_screen_with_the_reason(rep):
+    rep_welcome(rep, [summary(3)])
+    entry = of(rep.update({"type": "note", "text": "remember the printer"}), ShowEntry)[0].placement.entry
+    effects = rep.update({"type": "error", "id": entry.id, "code": "quota", "message": "This session is full."})
+    failed = of(effects, ShowEntry)[0].placement.entry
+    assert (failed.state, failed.reason, failed.text) == (FAILED, "This session is full.", "remember the printer")

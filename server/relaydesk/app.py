@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, auth, doors, files, headers, library, pages, records, throttle, transcript, wire
+from . import admin, auth, doors, files, headers, library, pages, quotas, records, throttle, transcript, wire
 from .hub import CustomerConnection, RepConnection
 from .passwords import Passwords
 from .relay import Relay
@@ -47,6 +47,7 @@ DEFAULTS: dict[str, object] = {
     "HASH_OFF_HUB": True,  # hash passwords on gevent's threadpool (False only to measure the difference)
     **throttle.DEFAULTS,
     **doors.DEFAULTS,
+    **quotas.DEFAULTS,
     "SIGN_IN_LIFETIME_S": 12 * 3600,  # a rep's sign-in ends this long after it began, used or not
     "SIGN_IN_IDLE_S": 2 * 3600,  # and this long after it was last used
     "SESSION_COOKIE_NAME": "relaydesk_session",

@@ -83,6 +83,9 @@ def upload(session_id: int):
         return problem(404, "That session does not exist.")
     if session.status != "active":
         return problem(409, "Files can be sent while the session is active.")
+    refused = relay().quotas.file_refusal(session_id, request.content_length or 0)
+    if refused is not None:  # before reading it
+        return problem(*refused)
     return keep(session, author)
 
 
@@ -156,6 +159,9 @@ def keep(session: Session, author: tuple[str, str, int | None]):
         size = path.stat().st_size
         if size > current_app.config["MAX_FILE_MB"] * 1024 * 1024:
             return problem(413, too_large())
+        refused = relay().quotas.file_refusal(session.id, size)  # again: others may have come in meanwhile
+        if refused is not None:
+            return problem(*refused)
         store().add_file(file_id, session.id, name, size, author[0], author[1])
         listed = True
         relay().file_sent(session, file_id, name, size, *author)

@@ -35,6 +35,7 @@ from .link import Link
 
 CONNECTED = "Connected"
 RECONNECTING = "Reconnecting…"
+ENTRY_FRAMES = ("say", "note", "push-url")  # the frames that show as an entry in the log while they are sent
 
 
 def new_id() -> str:
@@ -100,9 +101,9 @@ class ChatCore:
     def on_error(self, event: dict) -> list[Effect]:
         frame = self.link.settle(event["id"]) if "id" in event else None
         effects: list[Effect] = [Notice(event["message"])]
-        if frame and frame["type"] == "say":
+        if frame and frame["type"] in ENTRY_FRAMES:  # a refused entry stays where it was typed, saying why
             conversation = self.conversation_of(frame.get("session", self.customer_session()))
-            failed = conversation.fail(frame["id"]) if conversation else None
+            failed = conversation.fail(frame["id"], event["message"]) if conversation else None
             if failed and conversation:
                 effects.append(ShowEntry(conversation.id, Placement(failed, None)))
         return effects
