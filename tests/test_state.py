@@ -135,6 +135,7 @@ def test_an_overlong_message_is_refused_and_the_draft_kept(customer):
 
 
 def test_losing_the_link_shows_reconnecting_and_schedules_a_retry(customer):
+    ask(customer)
     effects = customer.update({"type": "disconnected"})
     assert Status(RECONNECTING) in effects and of(effects, Reconnect)
 
@@ -462,3 +463,10 @@ def test_a_note_over_the_quota_stays_on_screen_with_the_reason(rep):
     effects = rep.update({"type": "error", "id": entry.id, "code": "quota", "message": "This session is full."})
     failed = of(effects, ShowEntry)[0].placement.entry
     assert (failed.state, failed.reason, failed.text) == (FAILED, "This session is full.", "remember the printer")
+
+
+def test_a_customer_on_the_form_reconnects_quietly(customer):
+    effects = customer.update({"type": "disconnected"})
+    assert of(effects, Reconnect) and not of(effects, Status)
+    ask(customer)
+    assert Status(RECONNECTING) in customer.update({"type": "disconnected"})

@@ -166,6 +166,13 @@ class CustomerCore(ChatCore):
         effects = super().on_connected(event)
         return effects if (self.request or self.token) else [Status(CONNECTED), *effects]
 
+    def on_disconnected(self, event: dict) -> list[Effect]:
+        """Reconnect; quietly while only the form is open (the server closes a socket that says nothing for a
+        minute, and there is nothing to resume)."""
+        if self.request or self.token:
+            return super().on_disconnected(event)
+        return [Reconnect(self.link.closed())]
+
     def is_mine(self, event: dict) -> bool:
         return event["author"]["kind"] == "customer"
 
