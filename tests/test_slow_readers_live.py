@@ -4,16 +4,18 @@ The raw clients here fill the kernel's buffers for real: a small receive
 window, and nothing read for a while.
 """
 
+import secrets
 import time
 
 import pytest
 
-from tests.chatters import accept, ask, rep_hello
+from tests.chatters import accept, ask, new_id, rep_hello
 from tests.liveserver import UNPACED
 from tests.rawws import RawClient
 from tests.test_live_state import settled
 from tests.wsclient import Client, sign_in
 
+ALICE_AND_BOB = (("alice", "Alice"), ("bob", "Bob"))
 MESSAGES = 1500
 TEXT_SIZE = 4000
 
@@ -49,7 +51,8 @@ def accepted(server):
 
 
 def test_a_slow_reader_gets_a_long_replay_whole_and_in_order(start_server):
-    server = start_server(**UNPACED, DB_SYNCHRONOUS="NORMAL")
+    # The whole 6 MB replay is queued at once (until replays are paged): room for it, so this tests the writer.
+    server = start_server(**UNPACED, DB_SYNCHRONOUS="NORMAL", SEND_QUEUE_CHARS=16_000_000)
     cookie, customer, session_id = accepted(server)
     seqs = long_log(customer, MESSAGES)
 
@@ -147,5 +150,42 @@ def test_a_customer_that_stops_reading_and_says_hello_again_and_again_gets_a_pag
         assert [event["seq"] for event in events] == list(range(1, len(events) + 1))
         assert 0 < sum(len(event["text"]) for event in events) <= page_chars
     for client in (alice, carol, dave):
+        client.close()
+    stalled.close()
+
+
+def test_a_waiting_customer_that_stops_reading_is_dropped_and_holds_up_nobody(start_server):
+    """The attack of issue 12: a customer in the queue with a long log of its own stops reading and asks for it
+    again and again.  Its connection is closed as its queue overflows; a send never waits for room (with an hour to
+    write each frame, a send that waited would hold the rep's accept for that hour)."""
+    server = start_server(ALICE_AND_BOB, **UNPACED, WAITING_MESSAGES=100_000, SEND_TIMEOUT_S=3600,
+                          SEND_QUEUE_CHARS=1_000_000)
+    stalled, token = RawClient(server, "customer", receive_buffer=4096), secrets.token_urlsafe(32)
+    stalled.send(type="request", id=new_id(), token=token, portal="/", name="Mallory", issue="x" * 2000, details={})
+    other_tab = Client(server, "customer")  # Mallory's own second tab, which reads
+    other_tab.send(type="hello", token=token, since=0)
+    other_tab.expect("welcome")
+    for number in range(200):
+        stalled.send(type="say", id=f"mallory-{number:04d}", text=f"{number} " + "y" * 1000)
+    for _ in range(60):
+        stalled.send(type="hello", token=token, since=0)
+    stalled.send(type="say", id="mallory-after", text="still here")
+    other_tab.ws.settimeout(30)
+    while other_tab.recv().get("id") != "mallory-after":  # its handler went on: no send waited for room
+        pass
+    assert stalled.closed_by_server()
+
+    alice = Client(server, "rep", cookie=sign_in(server, "alice"))
+    bob = Client(server, "rep", cookie=sign_in(server, "bob"))
+    carol = Client(server, "customer")
+    rep_hello(alice)
+    rep_hello(bob)
+    session_id, _ = ask(carol)
+    accept(alice, session_id)  # the queue changes: every waiting customer is told its place, Mallory too
+    for number in range(20):
+        carol.send(type="say", id=f"carol-msg-{number:03d}", text=f"hello {number}")
+        assert carol.expect("ack", id=f"carol-msg-{number:03d}")
+        assert alice.expect("event", id=f"carol-msg-{number:03d}")
+    for client in (alice, bob, carol, other_tab):
         client.close()
     stalled.close()

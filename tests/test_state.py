@@ -147,6 +147,7 @@ def test_an_overlong_message_is_refused_and_the_draft_kept(customer):
 
 
 def test_losing_the_link_shows_reconnecting_and_schedules_a_retry(customer):
+    ask(customer)
     effects = customer.update({"type": "disconnected"})
     assert Status(RECONNECTING) in effects and of(effects, Reconnect)
 
@@ -202,6 +203,16 @@ def test_a_refused_message_stays_on_screen_marked_failed(customer):
     assert Notice("Ended.") in effects
     assert of(effects, ShowEntry)[0].placement.entry.state == FAILED
     assert customer.link.outbox == []
+
+
+@pytest.mark.parametrize("code", ["quota", "rate-limited"])
+def test_a_message_over_a_limit_stays_on_screen_with_the_reason_and_its_text(customer, code):
+    ask(customer)
+    welcome(customer, "active")
+    entry = of(customer.update({"type": "send", "text": "my long story"}), ShowEntry)[0].placement.entry
+    effects = customer.update({"type": "error", "id": entry.id, "code": code, "message": "Wait 5 seconds."})
+    failed = of(effects, ShowEntry)[0].placement.entry
+    assert (failed.state, failed.reason, failed.text) == (FAILED, "Wait 5 seconds.", "my long story")
 
 
 def test_the_customers_own_messages_are_marked_mine(customer):
@@ -558,3 +569,18 @@ def test_an_ended_session_can_only_be_exported(rep):
 def test_without_a_session_every_tool_says_to_accept_a_customer_first(rep):
     rep_welcome(rep)
     assert set(rep.tool_reasons(None).values()) == {"Accept a customer first."}
+
+
+def test_a_note_over_the_quota_stays_on_screen_with_the_reason(rep):
+    rep_welcome(rep, [summary(3)])
+    entry = of(rep.update({"type": "note", "text": "remember the printer"}), ShowEntry)[0].placement.entry
+    effects = rep.update({"type": "error", "id": entry.id, "code": "quota", "message": "This session is full."})
+    failed = of(effects, ShowEntry)[0].placement.entry
+    assert (failed.state, failed.reason, failed.text) == (FAILED, "This session is full.", "remember the printer")
+
+
+def test_a_customer_on_the_form_reconnects_quietly(customer):
+    effects = customer.update({"type": "disconnected"})
+    assert of(effects, Reconnect) and not of(effects, Status)
+    ask(customer)
+    assert Status(RECONNECTING) in customer.update({"type": "disconnected"})

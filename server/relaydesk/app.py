@@ -5,21 +5,22 @@ from __future__ import annotations
 import mimetypes
 import os
 import secrets
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, abort, request
+from flask import Flask, abort, g, make_response, request
 from flask_sock import Sock
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, assets, auth, files, headers, library, pages, records, throttle, transcript
+from . import admin, assets, auth, doors, files, headers, library, pages, quotas, records, throttle, transcript, wire
 from .hub import CustomerConnection, RepConnection
 from .passwords import Passwords
 from .relay import Relay
 from .store import Store
-from .wire import outbox
+from .wire import Outbox, outbox
 
 mimetypes.add_type("application/wasm", ".wasm")
 mimetypes.add_type("text/javascript", ".mjs")
@@ -49,6 +50,8 @@ DEFAULTS: dict[str, object] = {
     "GROUP_COMMIT": True,  # store the events that come during a commit in the next one (False only to measure)
     "DB_WORKER": "thread",  # what writes to SQLite off the hub: "thread" (its own) or "pool" (gevent's threadpool)
     **throttle.DEFAULTS,
+    **doors.DEFAULTS,
+    **quotas.DEFAULTS,
     "SIGN_IN_LIFETIME_S": 12 * 3600,  # a rep's sign-in ends this long after it began, used or not
     "SIGN_IN_IDLE_S": 2 * 3600,  # and this long after it was last used
     "SESSION_COOKIE_NAME": "relaydesk_session",
@@ -99,6 +102,8 @@ def create_app(config: dict | None = None) -> Flask:
                   passwords=Passwords(off_hub=bool(app.config["HASH_OFF_HUB"])),
                   group_commit=bool(app.config["GROUP_COMMIT"]), db_worker=str(app.config["DB_WORKER"]))
     app.extensions["relaydesk"] = Relay(store, app.config)
+    app.extensions["relaydesk.gate"] = doors.Gate(app.config)  # ``relaydesk serve`` fits it to the fd limit
+    _keep_doors(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(admin.bp)
@@ -168,12 +173,56 @@ def _add_sockets(app: Flask) -> None:
 
     @sock.route("/ws/customer")
     def customer_socket(ws):
-        with outbox(ws, app.config["SEND_TIMEOUT_S"]) as out:
-            auth.relay().serve(CustomerConnection(out, request.remote_addr or ""))
+        with _socket(ws) as out:
+            conn = CustomerConnection(out, request.remote_addr or "")
+            out.greeted_when(lambda: conn.session_id is not None, app.config["HELLO_TIMEOUT_S"])
+            auth.relay().serve(conn)
 
     @sock.route("/ws/rep")
     def rep_socket(ws):
         sign_in = auth.current_sign_in()
         if sign_in is not None:  # the handshake guard refused it otherwise
-            with outbox(ws, app.config["SEND_TIMEOUT_S"]) as out:
-                auth.relay().serve(RepConnection(out, sign_in.rep, sign_in.key))
+            with _socket(ws) as out:
+                conn = RepConnection(out, sign_in.rep, sign_in.key)
+                hub = auth.relay().hub
+                out.greeted_when(lambda: conn in hub.rep_conns(conn.rep.id), app.config["HELLO_TIMEOUT_S"])
+                auth.relay().serve(conn)
+
+    def _socket(ws) -> AbstractContextManager[Outbox]:
+        """Give a websocket its writer, on the request's own socket (no second file descriptor)."""
+        wire.one_descriptor(request.environ)
+        return outbox(ws, app.config["SEND_TIMEOUT_S"], int(app.config["SEND_QUEUE_CHARS"]))
+
+
+def _keep_doors(app: Flask) -> None:
+    """Past the mark kept for reps, let in signed-in reps only; count websockets by client address (behind a
+    proxy, the only count by address there is)."""
+
+    @app.before_request
+    def at_the_door():
+        gate: doors.Gate = app.extensions["relaydesk.gate"]
+        socket = request.path.startswith("/ws/")
+        if not (gate.crowded or socket):
+            return None
+        signed_in = auth.current_rep() is not None
+        if gate.crowded and not signed_in:
+            return _busy()
+        if socket:
+            client = request.remote_addr or ""
+            if not gate.socket_opens(client, signed_in):
+                return _busy()
+            g.relaydesk_socket_from = client
+        return None
+
+    @app.teardown_request
+    def left(error):
+        client = g.pop("relaydesk_socket_from", None)
+        if client is not None:
+            app.extensions["relaydesk.gate"].socket_closed(client)
+
+
+def _busy():
+    answer = make_response({"error": doors.BUSY_TEXT}, 503)
+    answer.headers["Retry-After"] = "30"
+    answer.headers["Connection"] = "close"
+    return answer

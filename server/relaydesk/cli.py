@@ -46,13 +46,20 @@ def serve(host: str, port: int, data: str | None) -> None:
 
     from gevent.pywsgi import WSGIServer
 
+    from .doors import Gate, GatedHandler, raise_fd_limit
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    open_files = raise_fd_limit()
     app = _app(data)
+    gate = app.extensions["relaydesk.gate"] = Gate(app.config, fd_limit=open_files)
     app.extensions["relaydesk"].run_housekeeping(app.config["HOUSEKEEPING_S"])
-    server = WSGIServer((host, port), app, log=None, error_log=logging.getLogger("relaydesk.http"))
+    server = WSGIServer((host, port), app, log=None, error_log=logging.getLogger("relaydesk.http"),
+                        handler_class=GatedHandler)
+    server.gate = gate  # what GatedHandler counts connections with
     server.init_socket()
     base = f"http://{host}:{server.server_port}"
     click.echo(f"Relaydesk is serving {base} (data in {app.config['DATA_DIR']})")
+    click.echo(f"  Connections:     {gate.cap:,} at most ({open_files:,} files may be open)")
     click.echo(f"  Rep console:     {base}/rep")
     click.echo(f"  Customer portal: {base}/")
     click.echo("  First rep:       RELAYDESK_PASSWORD=... .venv/bin/relaydesk rep add alice --name 'Alice' --admin")

@@ -83,18 +83,24 @@ def upload(session_id: int):
         return problem(404, "That session does not exist.")
     if session.status != "active":
         return problem(409, "Files can be sent while the session is active.")
+    refused = relay().quotas.file_refusal(session_id, request.content_length or 0)
+    if refused is not None:  # before reading it
+        return problem(*refused)
     return keep(session, author)
 
 
 class PacedBody:
-    """A request body that must arrive within a deadline: a trickled upload is cut off (408), not held open.
+    """A request body that must keep a pace: after ``grace_s``, at least ``bytes_per_s`` on average, counted from
+    its start.  A trickled upload is cut off (408) as it falls behind, not held until its whole declared size would
+    be due.
 
     Whoever reads the body first (the CSRF check reads the form) reads it
-    through this, so no read waits past the deadline.
+    through this, so no read waits past the pace.
     """
 
-    def __init__(self, body, deadline_s: float) -> None:
-        self.body, self.deadline = body, time.monotonic() + deadline_s
+    def __init__(self, body, grace_s: float, bytes_per_s: float, length: int) -> None:
+        self.body, self.grace_s, self.bytes_per_s, self.length = body, grace_s, bytes_per_s, length
+        self.started, self.got = time.monotonic(), 0
 
     def read(self, *args):
         return self._within(self.body.read, *args)
@@ -103,19 +109,23 @@ class PacedBody:
         return self._within(self.body.readline, *args)
 
     def _within(self, read, *args):
-        left_s = self.deadline - time.monotonic()
+        size = args[0] if args and isinstance(args[0], int) and args[0] > 0 else max(self.length - self.got, 1)
+        due = self.started + self.grace_s + (self.got + size) / self.bytes_per_s
+        left_s = due - time.monotonic()
         try:
             if left_s <= 0:
                 raise gevent.Timeout()
             with gevent.Timeout(left_s):
-                return read(*args)
+                data = read(*args)
         except gevent.Timeout:
             raise RequestTimeout("The file came in too slowly and was not kept. Try again on a faster "
                                  "connection.") from None
+        self.got += len(data)
+        return data
 
 
 def pace_uploads(app: Flask) -> None:
-    """Give every upload a deadline before anything reads it: a few seconds, plus its size at the slowest pace.
+    """Give every upload a pace before anything reads it: a few seconds' grace, then the slowest pace allowed.
 
     A client that trickles bytes would otherwise hold a connection (and a file
     descriptor) for as long as it likes.  Registered before the CSRF check.
@@ -124,9 +134,9 @@ def pace_uploads(app: Flask) -> None:
     @app.before_request
     def deadline() -> None:
         if request.method == "POST" and request.path.startswith("/files/"):
-            size = request.content_length or 0
-            deadline_s = app.config["UPLOAD_GRACE_S"] + size / (app.config["UPLOAD_MIN_KBPS"] * 1024)
-            request.environ["wsgi.input"] = PacedBody(request.environ["wsgi.input"], deadline_s)
+            request.environ["wsgi.input"] = PacedBody(request.environ["wsgi.input"], app.config["UPLOAD_GRACE_S"],
+                                                      app.config["UPLOAD_MIN_KBPS"] * 1024,
+                                                      request.content_length or 0)
 
     @app.errorhandler(RequestTimeout)
     def too_slow(error: RequestTimeout):
@@ -149,6 +159,9 @@ def keep(session: Session, author: tuple[str, str, int | None]):
         size = path.stat().st_size
         if size > current_app.config["MAX_FILE_MB"] * 1024 * 1024:
             return problem(413, too_large())
+        refused = relay().quotas.file_refusal(session.id, size)  # again: others may have come in meanwhile
+        if refused is not None:
+            return problem(*refused)
         store().add_file(file_id, session.id, name, size, author[0], author[1])
         listed = True
         relay().file_sent(session, file_id, name, size, *author)

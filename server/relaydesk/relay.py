@@ -33,6 +33,7 @@ from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
 from .keys import SessionKeys
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
+from .quotas import Quotas
 from .screen import Screens
 from .signins import SignIns
 from .store import Event, Page, Participant, Refused, Rep, Session, Store, now_ms
@@ -124,6 +125,7 @@ class Relay:
         self.team = Team(store, self.hub, self)
         self.screens = Screens(store, self.hub, self)
         self.throttle = Throttle(config)
+        self.quotas = Quotas(store.db, config)
         self.keys = SessionKeys(store, self.hub, self, self.throttle, config.get("KEY_LIFETIME_S", 20 * 60),
                                 config.get("MAX_KEYS_PER_REP", 5))
         # Each waiting session's place in the queue, as its customer was last told.
@@ -189,10 +191,13 @@ class Relay:
     def _keep_pace(self, conn: RepConnection | CustomerConnection, message: dict) -> None:
         """Refuse a frame from a page or a rep that sends faster than a person does (a burst, then a pace).
 
-        Counted per rep across their devices, per customer page otherwise; the
-        refused frame changes nothing, and the connection stays up.
+        Counted per rep across their devices, per customer page otherwise, and a
+        ``hello`` per socket; the refused frame changes nothing, and the
+        connection stays up.
         """
         sender = f"rep:{conn.rep.id}" if isinstance(conn, RepConnection) else f"page:{conn.tag}"
+        if message["type"] == "hello":  # per socket: a rep's reconnecting device is never refused its hello
+            sender = f"hello:{conn.tag}"
         wait = self.throttle.frame_wait(sender)
         if wait:
             raise ProtocolError("rate-limited", f"You are sending faster than we can take: wait {wait_text(wait)}, "
@@ -334,6 +339,7 @@ class Relay:
                 and self.store.customer_messages(session.id) >= self.waiting_messages):
             raise ProtocolError("quota", "You can write more once a representative has joined you: they will read "
                                 "everything you wrote so far.", message["id"])
+        self.quotas.take_text(session.id, message["id"], message["text"])
         self._record(
             conn, session, message["id"], protocol.MESSAGE, message["text"],
             author_kind="customer", author_name=session.customer_name,
@@ -404,6 +410,7 @@ class Relay:
             if target is None or to == conn.rep.id:
                 raise ProtocolError("bad-recipient", "That representative is not in this session.", message["id"])
             kind, audience, meta = protocol.PRIVATE, f"rep:{to}", {"to": target.name, "to_id": to}
+        self.quotas.take_text(session.id, message["id"], message["text"])
         self._record(
             conn, session, message["id"], kind, message["text"], author_kind="rep",
             author_name=conn.rep.display_name, author_id=conn.rep.id, audience=audience, meta=meta,
@@ -436,6 +443,7 @@ class Relay:
         """Write a session note: the session's reps read it; the customer never does."""
         session = self.rep_session(conn, message["session"], message["id"])
         self.acting(conn, session, message["id"], "write notes in it")
+        self.quotas.take_text(session.id, message["id"], message["text"])
         self._record(conn, session, message["id"], protocol.NOTE, message["text"], author_kind="rep",
                      author_name=conn.rep.display_name, author_id=conn.rep.id, audience=AUDIENCE_REPS)
 

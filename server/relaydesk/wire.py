@@ -4,9 +4,9 @@ simple-websocket hands each frame to ``socket.send`` once and ignores how much
 of it went out; under gevent a full send buffer makes that a part of the frame,
 and the stream is garbage from there on.  ``WholeWrites`` is the socket
 simple-websocket writes through: every write complete, one at a time, within a
-deadline.  ``Outbox`` gives each connection its own writer, so a slow reader
-delays nobody else (the session's lock is held while events fan out) until
-its queue is full.
+deadline.  ``Outbox`` gives each connection its own writer and a bounded
+queue: a send never waits (the session's lock is held while events fan out),
+and a reader that falls too far behind is disconnected.
 """
 
 from __future__ import annotations
@@ -14,17 +14,34 @@ from __future__ import annotations
 import logging
 import select
 import socket
+import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from simple_websocket import ConnectionClosed
 
 log = logging.getLogger(__name__)
 
-QUEUE_LIMIT = 4 * 1024 * 1024  # characters waiting for a slow reader before its handlers wait for room
+QUEUE_LIMIT = 4 * 1024 * 1024  # characters waiting for a reader before its connection is closed
+SAY_HELLO = 1008  # the close code for a websocket that said nothing in time (policy violation)
+
+
+def one_descriptor(environ: dict) -> None:
+    """Close gevent's own socket of a websocket request: simple-websocket reads and writes a duplicate of it, so
+    each connection holds one file descriptor, not two (and not the request's read buffer either).
+
+    gevent's handler then finds its socket closed once the websocket ends, and
+    ends quietly too.
+    """
+    rfile = environ.get("wsgi.input")
+    rfile = rfile if hasattr(rfile, "raw") else getattr(rfile, "rfile", None)  # an upgrade gets gevent's own
+    own = getattr(getattr(rfile, "raw", None), "_sock", None)
+    if rfile is not None and own is not None and str(environ.get("SERVER_SOFTWARE", "")).startswith("gevent"):
+        rfile.close()
+        own.close()
 
 
 class WholeWrites:
@@ -81,11 +98,15 @@ class Latest:
 
 
 class Outbox:
-    """A websocket whose frames are written in order by a writer of its own; ``send`` only queues them.
+    """A websocket whose frames are written in order by a writer of its own; ``send`` only queues them, and never
+    waits.
 
-    When more than ``QUEUE_LIMIT`` characters wait, ``send`` waits for room,
-    at most ``timeout_s``; a frame the writer cannot write within ``timeout_s``,
-    or no room in time, closes the connection: its client reconnects and resumes.
+    When a frame would take the characters waiting past ``limit``, the
+    connection is closed at once: a reader that cannot keep up costs its own
+    connection (its client reconnects and resumes by sequence number), never
+    the sender's time or the server's memory.  A frame the writer cannot write
+    within ``timeout_s`` closes it too.  The writer runs only while frames
+    wait, so an idle connection holds no writer.
     """
 
     def __init__(self, ws, timeout_s: float, limit: int = QUEUE_LIMIT) -> None:
@@ -97,17 +118,18 @@ class Outbox:
         self._latest: dict[object, Latest] = {}  # by key: the frames of send_latest still waiting
         self._queued = 0
         self._open = True
-        self._changed = threading.Condition()
-        threading.Thread(target=self._write, name="relaydesk-outbox", daemon=True).start()
+        self._writing = False
+        self._lock = threading.Lock()
+        self._greeted: Callable[[], bool] | None = None
+        self._greet_by = 0.0
+
+    def greeted_when(self, greeted: Callable[[], bool], within_s: float) -> None:
+        """Close the connection unless ``greeted()`` (it said hello) within ``within_s`` seconds of now."""
+        self._greeted, self._greet_by = greeted, time.monotonic() + within_s
 
     def send(self, data: str | bytes) -> None:
-        with self._changed:
-            if self._queued >= self.limit and not self._changed.wait_for(self._has_room, self.timeout_s):
-                self._shut()
-            if self._open:
-                self._frames.append(data)
-                self._queued += len(data)
-                self._changed.notify_all()
+        with self._lock:
+            self._queue(data, len(data))
 
     def send_latest(self, key: object, data: bytes) -> None:
         """Queue a frame that only its newest version is worth sending (a picture of a screen), by ``key``.
@@ -117,19 +139,52 @@ class Outbox:
         latest, and never a growing backlog.  The next one goes out only once
         the writer has finished the one before.
         """
-        with self._changed:
+        with self._lock:
             waiting = self._latest.get(key)
-            if waiting is not None:
+            if waiting is not None and self._open:
                 self._queued += len(data) - len(waiting.data)
                 waiting.data = data
-            elif self._open:
-                self._latest[key] = slot = Latest(key, data)
-                self._frames.append(slot)
-                self._queued += len(data)
-                self._changed.notify_all()
+            elif self._queue(slot := Latest(key, data), len(data)):
+                self._latest[key] = slot
+
+    def _queue(self, item: str | bytes | Latest, size: int) -> bool:
+        """Queue a frame, under the lock, starting the writer if none runs; close the connection instead when the
+        frame would take it past ``limit``.  Tell whether it was queued."""
+        if not self._open:
+            return False
+        if self._frames and self._queued + size > self.limit:
+            log.info("closed a connection whose reader fell %s characters behind", f"{self._queued:,}")
+            self._shut()
+            return False
+        self._frames.append(item)
+        self._queued += size
+        if not self._writing:
+            self._writing = True
+            spawn(self._write)
+        return True
 
     def receive(self) -> str | bytes | None:
-        return self.ws.receive()
+        """Return the next frame; None when there is none yet.  Raise ``ConnectionClosed`` once it ends, or when it
+        was not greeted in time."""
+        if self._greeted is None:
+            return self.ws.receive()
+        if self._greeted():
+            self._greeted = None
+            return self.ws.receive()
+        left_s = self._greet_by - time.monotonic()
+        if left_s <= 0:
+            try:
+                self.close(SAY_HELLO, "Say hello first")
+            except (ConnectionClosed, OSError):
+                pass
+            self.wire.shut()  # its reader ends now, not at the next ping
+            raise ConnectionClosed(SAY_HELLO, "Say hello first")
+        return self.ws.receive(timeout=left_s)
+
+    @property
+    def queued(self) -> int:
+        """The characters waiting to be written."""
+        return self._queued
 
     def close(self, reason: int | None = None, message: str | None = None) -> None:
         """Stop the writer; frames still queued are dropped with the connection.
@@ -137,39 +192,41 @@ class Outbox:
         With a ``reason`` (a websocket close code), the client is told why, as
         when a rep's sign-in ends and their console must go back to signing in.
         """
-        with self._changed:
-            self._open = False
-            self._changed.notify_all()
+        with self._lock:
+            self._drop()
         if reason is not None:
             self.ws.close(reason, message)
 
-    def _has_room(self) -> bool:
-        return not self._open or self._queued < self.limit
-
     def _shut(self) -> None:
-        self._open = False
-        self._changed.notify_all()
+        self._drop()
         self.wire.shut()
+
+    def _drop(self) -> None:
+        """Take nothing more, and let go of what waits (under the lock)."""
+        self._open = False
+        self._frames.clear()
+        self._latest.clear()
+        self._queued = 0
 
     def _write(self) -> None:
         while True:
-            with self._changed:
-                self._changed.wait_for(lambda: self._frames or not self._open)
-                if not self._open:
+            with self._lock:
+                if not self._open or not self._frames:
+                    self._writing = False
                     return
                 frame = self._frames[0]
                 if isinstance(frame, Latest):  # taken: a newer one of its key queues up behind it from now on
                     del self._latest[frame.key]
                     frame = self._frames[0] = frame.data
-            if not self._sent(frame):
-                with self._changed:
+            sent = self._sent(frame)
+            with self._lock:
+                if not sent:
+                    self._writing = False
                     self._shut()
-                return
-            with self._changed:
-                self._frames.popleft()
-                self._queued -= len(frame)
-                self._changed.notify_all()
-
+                    return
+                if self._frames:  # not cleared by a close meanwhile
+                    self._frames.popleft()
+                    self._queued -= len(frame)
 
     def _sent(self, frame: str | bytes) -> bool:
         """Write one frame whole; False once the connection is done for."""
@@ -183,10 +240,26 @@ class Outbox:
         return True
 
 
+def spawn(run: Callable[[], None]) -> None:
+    """Run ``run`` on its own greenlet under gevent (cheap: one per burst of frames), else on a thread."""
+    if "gevent" in sys.modules and _patched():
+        import gevent
+
+        gevent.spawn(run)
+    else:
+        threading.Thread(target=run, name="relaydesk-outbox", daemon=True).start()
+
+
+def _patched() -> bool:
+    from gevent import monkey
+
+    return monkey.is_module_patched("threading")
+
+
 @contextmanager
-def outbox(ws, timeout_s: float) -> Iterator[Outbox]:
+def outbox(ws, timeout_s: float, limit: int = QUEUE_LIMIT) -> Iterator[Outbox]:
     """Give a websocket its own writer for as long as the block runs."""
-    box = Outbox(ws, timeout_s)
+    box = Outbox(ws, timeout_s, limit)
     try:
         yield box
     finally:

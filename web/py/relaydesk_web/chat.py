@@ -30,6 +30,7 @@ class Entry:
     at: int | None = None
     state: str = SENT
     to: str | None = None  # who a private entry is for
+    reason: str = ""  # why it was refused, when it was
 
 
 @dataclass
@@ -120,11 +121,11 @@ class Conversation:
         while self.last_seq + 1 in self._seqs:
             self.last_seq += 1
 
-    def fail(self, entry_id: str) -> Entry | None:
-        """Mark a pending entry as refused; it stays on screen, marked, so nothing is lost."""
+    def fail(self, entry_id: str, reason: str = "") -> Entry | None:
+        """Mark a pending entry as refused, and why; it stays on screen, marked, so nothing is lost."""
         mine = next((e for e in self.pending if e.id == entry_id), None)
         if mine is not None:
-            mine.state = FAILED
+            mine.state, mine.reason = FAILED, reason
         return mine
 
     def _place(self, entry: Entry) -> Placement:

@@ -104,6 +104,8 @@ def entry_node(entry: Entry):
     if entry.to:
         meta.append(element("span", f"to {entry.to} · private", **{"class": "to"}))
     meta.append(element("span", **{"class": "delivery"}))
+    if entry.reason:  # refused: why, beside "Not sent" (over a quota, sent too fast, the session ended)
+        meta.append(element("span", entry.reason, **{"class": "why"}))
     body = element("p", **{"class": "text"})
     if entry.kind == "file":  # the entry's id names the stored file: file-<id>
         body.append(element("span", "File: ", **{"class": "label"}),

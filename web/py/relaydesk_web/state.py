@@ -35,6 +35,7 @@ from .link import Link
 
 CONNECTED = "Connected"
 RECONNECTING = "Reconnecting…"
+ENTRY_FRAMES = ("say", "note", "push-url")  # the frames that show as an entry in the log while they are sent
 
 
 def new_id() -> str:
@@ -120,9 +121,9 @@ class ChatCore:
     def on_error(self, event: dict) -> list[Effect]:
         frame = self.link.settle(event["id"]) if "id" in event else None
         effects: list[Effect] = [Notice(event["message"])]
-        if frame and frame["type"] == "say":
+        if frame and frame["type"] in ENTRY_FRAMES:  # a refused entry stays where it was typed, saying why
             conversation = self.conversation_of(frame.get("session", self.customer_session()))
-            failed = conversation.fail(frame["id"]) if conversation else None
+            failed = conversation.fail(frame["id"], event["message"]) if conversation else None
             if failed and conversation:
                 effects.append(ShowEntry(conversation.id, Placement(failed, None)))
         return effects
@@ -184,6 +185,13 @@ class CustomerCore(ChatCore):
     def on_connected(self, event: dict) -> list[Effect]:
         effects = super().on_connected(event)
         return effects if (self.request or self.token) else [Status(CONNECTED), *effects]
+
+    def on_disconnected(self, event: dict) -> list[Effect]:
+        """Reconnect; quietly while only the form is open (the server closes a socket that says nothing for a
+        minute, and there is nothing to resume)."""
+        if self.request or self.token:
+            return super().on_disconnected(event)
+        return [Reconnect(self.link.closed())]
 
     def is_mine(self, event: dict) -> bool:
         return event["author"]["kind"] == "customer"
