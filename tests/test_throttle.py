@@ -4,9 +4,10 @@ import threading
 import time
 
 import pytest
+from limits import parse_many
 from limits.storage import MemoryStorage
 
-from relaydesk.throttle import LockedOut, Lockout, Throttle, Turns, wait_text
+from relaydesk.throttle import Buckets, LockedOut, Lockout, Throttle, Turns, wait_text
 
 
 class Clock:
@@ -118,3 +119,25 @@ def test_wrong_keys_are_limited_per_socket_and_per_address():
 ])
 def test_waits_read_as_a_person_says_them_rounded_up(seconds, text):
     assert wait_text(seconds) == text
+
+
+def test_frames_go_in_a_burst_then_at_a_pace_per_sender(clock):
+    buckets = Buckets(parse_many("4/2 seconds;6/minute"), clock=clock)
+    assert [buckets.take("page:a") for _ in range(4)] == [0.0] * 4
+    assert buckets.take("page:a") == pytest.approx(0.5)  # the burst is spent: one token comes back every 0.5 s
+    assert buckets.take("page:b") == 0.0  # another sender has its own buckets
+    clock.now += 0.5
+    assert buckets.take("page:a") == 0.0
+    assert buckets.take("page:a") > 0  # refused frames take nothing
+    clock.now += 2
+    assert buckets.take("page:a") == 0.0  # the 2-second bucket is full again; the minute's holds 1.25 tokens
+    assert buckets.take("page:a") == pytest.approx(7.5)  # now the minute's pace holds: 0.75 token at 0.1 a second
+
+
+def test_senders_whose_buckets_are_full_again_are_forgotten(clock):
+    buckets = Buckets(parse_many("10/second"), clock=clock)
+    for number in range(4095):
+        buckets.take(f"page:{number}")
+    clock.now += 1
+    buckets.take("page:last")  # the 4,096th take sweeps
+    assert len(buckets) == 1
