@@ -104,8 +104,8 @@ class QueueWatch:
             while True:
                 frame = self.client.recv()
                 if frame.get("type") == "queue":
-                    for waiting in frame["waiting"]:
-                        self.seen.setdefault(waiting.get("customer") or waiting.get("name"), time.monotonic())
+                    for joined in frame["joined"]:  # the queue's changes: who joined it
+                        self.seen.setdefault(joined["customer"], time.monotonic())
         except Exception:  # closed at the end of the run
             return
 
