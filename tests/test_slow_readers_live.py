@@ -51,8 +51,8 @@ def accepted(server):
 
 
 def test_a_slow_reader_gets_a_long_replay_whole_and_in_order(start_server):
-    # The whole 6 MB replay is queued at once (until replays are paged): room for it, so this tests the writer.
-    server = start_server(**UNPACED, DB_SYNCHRONOUS="NORMAL", SEND_QUEUE_CHARS=16_000_000)
+    # 6 MB of log, a page at a time, each page written whole to a reader with a 16 KB window.
+    server = start_server(**UNPACED, DB_SYNCHRONOUS="NORMAL")
     cookie, customer, session_id = accepted(server)
     seqs = long_log(customer, MESSAGES)
 

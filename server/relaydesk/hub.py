@@ -50,18 +50,15 @@ class Connection:
         self.behind: set[int] = set()  # sessions it pages through the log of: no live events until it caught up
         self._lock = threading.Lock()
 
-    def send(self, frame: str | bytes) -> None:
+    def send(self, frame: str | bytes, latest: object = None) -> None:
+        """Send a frame; with a ``latest`` key, one that a newer frame of that key replaces while it still waits
+        (``Outbox.send_latest``: pictures of a screen)."""
         with self._lock:
             try:
-                self.ws.send(frame)
-            except (ConnectionClosed, OSError):
-                pass  # the receive loop sees the close and unregisters us
-
-    def send_latest(self, key: object, frame: bytes) -> None:
-        """Send a frame that a newer one of the same ``key`` replaces while it still waits (``Outbox.send_latest``)."""
-        with self._lock:
-            try:
-                self.ws.send_latest(key, frame)
+                if latest is not None and isinstance(frame, bytes):
+                    self.ws.send_latest(latest, frame)
+                else:
+                    self.ws.send(frame)
             except (ConnectionClosed, OSError):
                 pass  # the receive loop sees the close and unregisters us
 
@@ -178,14 +175,6 @@ class Hub:
         with self._lock:
             return set(self._reps)
 
-    def send_to_rep(self, rep_id: int, frame: str) -> None:
-        """Send to every device a rep is signed in on."""
-        self.deliver([Send(RepAddress(rep_id), frame)])
-
-    def send_to_reps(self, session_id: int, frame: str) -> None:
-        """Send to every rep in a session, whatever their role."""
-        self.deliver([Send(SessionReps(session_id), frame)])
-
 
     # --- customers --------------------------------------------------------------
 
@@ -209,9 +198,6 @@ class Hub:
             live = self._live.get(session_id)
             return list(live.customers) if live else []
 
-    def send_to_customers(self, session_id: int, frame: str) -> None:
-        self.deliver([Send(Customers(session_id), frame)])
-
     # --- the one place that sends ---------------------------------------------------
 
     def deliver(self, sends: Iterable[Send], sender: Connection | None = None) -> None:
@@ -222,10 +208,7 @@ class Hub:
         members: dict[int, set[int]] = {}
         for item in sends:
             for conn in self.recipients(item, sender, members):
-                if item.latest is not None and isinstance(item.frame, bytes):
-                    conn.send_latest(item.latest, item.frame)
-                else:
-                    conn.send(item.frame)
+                conn.send(item.frame, item.latest)
 
     def recipients(self, item: Send, sender: Connection | None = None,
                    members: dict[int, set[int]] | None = None) -> list[Connection]:
