@@ -129,6 +129,18 @@ CREATE TABLE IF NOT EXISTS events (
 INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '');
 """
 
+# The satisfaction survey (issue 14): the customer's answer after the end, and whether a portal asks it.  Kept in
+# one place until it becomes a numbered migration.
+SATISFACTION = [
+    """CREATE TABLE IF NOT EXISTS satisfaction (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions(id),
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    comment TEXT NOT NULL DEFAULT '',
+    at INTEGER NOT NULL
+)""",
+    "ALTER TABLE portals ADD COLUMN survey INTEGER NOT NULL DEFAULT 1",
+]
+
 
 class Store(Directory):
     """Read and write everything Relaydesk keeps, through one SQLite file: the team (``Directory``) and the
@@ -141,6 +153,9 @@ class Store(Directory):
         self.path = self.db.path
         if "disabled" not in {row["name"] for row in self.db.rows("PRAGMA table_info(reps)")}:  # an older file
             self.db.write("ALTER TABLE reps ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
+        if "survey" not in {row["name"] for row in self.db.rows("PRAGMA table_info(portals)")}:
+            for statement in SATISFACTION:
+                self.db.write(statement)
 
     def close(self) -> None:
         self.db.close()
@@ -234,8 +249,8 @@ class Store(Directory):
 
     def get_session(self, session_id: int) -> Session | None:
         row = self.db.row(
-            "SELECT s.*, p.path AS portal_path, p.name AS portal_name FROM sessions s"
-            " JOIN portals p ON p.id = s.portal_id WHERE s.id = ?",
+            "SELECT s.*, p.path AS portal_path, p.name AS portal_name, p.survey, f.rating, f.comment FROM sessions s"
+            " JOIN portals p ON p.id = s.portal_id LEFT JOIN satisfaction f ON f.session_id = s.id WHERE s.id = ?",
             (session_id,),
         )
         if row is None:
@@ -243,7 +258,7 @@ class Store(Directory):
         return Session(
             row["id"], row["portal_path"], row["portal_name"], row["customer_name"], row["issue"],
             json.loads(row["details"]), row["status"], row["owner_rep_id"], row["created_at"], row["accepted_at"],
-            row["ended_at"], row["outcome"],
+            row["ended_at"], row["outcome"], row["rating"], row["comment"] or "", bool(row["survey"]),
         )
 
     def session(self, session_id: int) -> Session:
@@ -280,6 +295,12 @@ class Store(Directory):
             (outcome, now_ms(), session_id),
         )
         return cur.rowcount == 1
+
+    def rate(self, session_id: int, rating: int, comment: str) -> None:
+        """Keep the customer's answer to the survey: one per session, the latest replacing the one before."""
+        self.db.write("INSERT INTO satisfaction (session_id, rating, comment, at) VALUES (?, ?, ?, ?)"
+                      " ON CONFLICT (session_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment,"
+                      " at = excluded.at", (session_id, rating, comment, now_ms()))
 
     def open_sessions(self) -> list[Session]:
         """Return every session not ended, waiting or active."""

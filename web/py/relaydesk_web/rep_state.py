@@ -29,6 +29,7 @@ from .effects import (
     SelectSession,
     Status,
     Transmit,
+    Typing,
     Unread,
     UpdateSession,
 )
@@ -315,7 +316,8 @@ class RepCore(ChatCore):
         self.unread[session] = 0
         conversation = self.conversations[session]
         return [SelectSession(session, conversation.entries, self.drafts.get(session, ""), self.scrolls.get(session)),
-                Unread(session, 0), *self._load(session)]
+                Unread(session, 0), *self._load(session),
+                Typing(session, self.typers.line(session), self.typers.preview(session), self.typers.tick)]
 
     def on_select(self, event: dict) -> list[Effect]:
         """Switch tabs, keeping the draft and scroll position of the one left behind."""
@@ -342,9 +344,29 @@ class RepCore(ChatCore):
         self.drafts.pop(session, None)
 
     def on_draft(self, event: dict) -> list[Effect]:
-        if self.current is not None:
-            self.drafts[self.current] = event["text"]
-        return []
+        """The rep typed in Message: keep the draft, and tell the session so, not too often (``now``: the page's
+        clock, in seconds).  Only what goes to everyone counts: a private message or a note is no business of
+        the customer's."""
+        if self.current is None:
+            return []
+        self.drafts[self.current] = event["text"]
+        if "now" not in event:
+            return []
+        summary = self.conversations[self.current].summary
+        to_all = summary["status"] == "active" and self.recipient(self.current) == "all"
+        said = self.typist.typed(self.current, event["text"] if to_all else "", event["now"])
+        return self.typing_frames(said)
+
+    def typing_frame(self, fields: dict, text: str) -> dict:
+        return {"type": "typing", "session": fields["session"], "typing": fields["typing"]}
+
+    def on_typing(self, event: dict) -> list[Effect]:
+        """Someone else in a session is typing, or stopped: the customer (with their unsent text, where the team
+        shows a live preview) or another rep."""
+        if event["session"] not in self.conversations or event.get("rep") == self.me.get("id"):
+            return []
+        key = f"rep:{event['rep']}" if "rep" in event else "customer"
+        return self.heard_typing(event["session"], key, event["name"], event["typing"], event.get("text", ""))
 
     def on_page_hidden(self, event: dict) -> list[Effect]:
         self.page_hidden = event["hidden"]
