@@ -1,8 +1,26 @@
 """The browser cores' part of issue 14: typing both ways, who is helping, the survey after the end (pure, no page)."""
 
+import pytest
+
 from relaydesk_web.effects import Helpers, Notice, Survey, Transmit, Typing
+from relaydesk_web.rep_state import RepCore
+from relaydesk_web.state import CustomerCore
 from relaydesk_web.typist import IDLE_S, SAY_EVERY_S, Typist
-from tests.test_state import customer, event, rep, rep_event, rep_welcome, sent, server, summary, welcome  # noqa: F401
+from tests.test_state import TOKEN, event, ids, rep_event, rep_welcome, sent, server, summary, welcome
+
+
+@pytest.fixture
+def customer():
+    core = CustomerCore(new_id=ids(), new_token=lambda: TOKEN)
+    core.update({"type": "connected"})
+    return core
+
+
+@pytest.fixture
+def rep():
+    core = RepCore(new_id=ids())
+    core.update({"type": "connected"})
+    return core
 
 
 def typing_frames(effects):
@@ -11,7 +29,7 @@ def typing_frames(effects):
 
 def chatting(core, preview=False, **more):
     return server(core, {"type": "welcome", "role": "customer", "screen": {},
-                         "session": {"id": 7, "status": "active", "customer": "Carol", "reps": ["Alice"],
+                         "session": {"id": 7, "status": "active", "customer": "Carol", "helping": ["Alice"],
                                      "survey": True, "rating": None, "comment": "", "preview": preview} | more})
 
 
@@ -111,14 +129,14 @@ def test_a_rep_says_it_types_only_to_everyone(rep):
 def test_the_customer_sees_who_is_helping_as_it_changes(customer):
     assert Helpers(["Alice"]) in chatting(customer)
     changed = server(customer, {"type": "session", "session": {"id": 7, "status": "active", "customer": "Carol",
-                                                               "reps": ["Alice", "Bob"]}})
+                                                               "helping": ["Alice", "Bob"]}})
     assert Helpers(["Alice", "Bob"]) in changed
 
 
 def test_the_survey_shows_after_the_end_where_the_portal_asks_it_and_sends_the_answer(customer):
     assert Survey(False) in chatting(customer)
     assert customer.update({"type": "rate", "rating": 4, "comment": ""}) == []  # not before the end
-    ended = {"id": 7, "status": "ended", "customer": "Carol", "reps": ["Alice"], "survey": True, "rating": None,
+    ended = {"id": 7, "status": "ended", "customer": "Carol", "helping": ["Alice"], "survey": True, "rating": None,
              "comment": ""}
     assert Survey(True) in server(customer, {"type": "session", "session": ended})
     assert customer.update({"type": "rate", "rating": None, "comment": "hm"}) == [

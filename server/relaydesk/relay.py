@@ -79,11 +79,11 @@ def rep_summary(session: Session) -> dict:
 
 
 def customer_summary(session: Session, reps: list[str], preview: bool = False) -> dict:
-    """Return what the customer's window is told about its own session: ``reps``, the names of the reps it may see
+    """Return what the customer's window is told about its own session: ``helping``, the names of the reps it may see
     helping (never a hidden one); whether its portal asks the survey after the end, and the answer given; whether
     the page sends what is typed for the reps' live preview."""
     return {"id": session.id, "status": session.status, "customer": session.customer_name,
-            "ended": session.status == "ended", "reps": reps, "survey": session.survey, "rating": session.rating,
+            "ended": session.status == "ended", "helping": reps, "survey": session.survey, "rating": session.rating,
             "comment": session.comment, "preview": preview}
 
 
@@ -360,8 +360,9 @@ class Relay:
         if not session.survey:
             raise ProtocolError("no-survey", "This help page does not ask for feedback.", message["id"])
         self.store.rate(session.id, message["rating"], message["comment"] or "")
-        self.session_changed(session.id)
-        return [ack(message["id"], session=session.id)]
+        self.session_changed(session.id)  # its reps; the ended session's pages are no longer the hub's to reach
+        rated = self.store.session(session.id)
+        return [send(SENDER, "session", session=self.customer_view(rated)), ack(message["id"], session=session.id)]
 
     def _typing_paced(self, sender: str, message: dict) -> bool:
         """Tell whether a typing frame may go: paced in buckets of its own, so it never costs a message its turn.

@@ -285,7 +285,7 @@ class CustomerCore(ChatCore):
         self.name = summary["customer"]
         self.conversations.setdefault(summary["id"], Conversation(summary)).summary = summary
         effects: list[Effect] = [ShowView({"waiting": "waiting", "active": "chat"}.get(summary["status"], "ended"))]
-        effects.append(Helpers(list(summary.get("reps") or [])))
+        effects.append(Helpers(list(summary.get("helping") or [])))
         ended = summary["status"] == "ended"
         effects.append(Survey(ended and bool(summary.get("survey")), summary.get("rating"),
                               summary.get("comment") or ""))
