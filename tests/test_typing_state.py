@@ -114,13 +114,14 @@ def test_a_rep_sees_the_customer_typing_with_the_preview_and_other_reps_but_not_
     assert done.line == "Bob is typing…" and done.preview == ""
 
 
-def test_a_rep_says_it_types_only_to_everyone(rep):
+def test_a_rep_says_whether_what_it_types_is_for_everyone_and_stops_for_everyone_on_switching(rep):
     rep_welcome(rep, [summary(3)])
     assert typing_frames(rep.update({"type": "draft", "text": "hello", "now": 5.0})) == [
-        {"type": "typing", "session": 3, "typing": True}]
+        {"type": "typing", "session": 3, "typing": True, "everyone": True}]
     rep.update({"type": "to", "to": "reps"})
     assert typing_frames(rep.update({"type": "draft", "text": "hello Bob", "now": 6.0})) == [
-        {"type": "typing", "session": 3, "typing": False}]
+        {"type": "typing", "session": 3, "typing": False, "everyone": True},
+        {"type": "typing", "session": 3, "typing": True, "everyone": False}]
 
 
 # --- who is helping, and the survey -----------------------------------------------------------------------------

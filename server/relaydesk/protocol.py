@@ -305,7 +305,8 @@ REP_FRAMES = {
     "accept": {"id": _client_id, "session": _session_id},
     "make-key": {"id": _client_id},
     "end": {"id": _client_id, "session": _session_id, "outcome": _outcome},
-    "typing": {"session": _session_id, "typing": _flag},  # as the customer's, to everyone in the session
+    # As the customer's; ``everyone``: what is typed is for everyone (the customer sees it only then), not for reps.
+    "typing": {"session": _session_id, "typing": _flag, "everyone": _flag},
 }
 
 ROLES = {"customer": CUSTOMER_FRAMES, "rep": REP_FRAMES}

@@ -394,8 +394,8 @@ class Relay:
                      typing=message["typing"], **preview)] + self._typing_answer(message)
 
     def _rep_typing(self, conn: RepConnection, message: dict) -> Reply:
-        """Tell the session's other reps a rep is typing, or stopped, and its customer too, but never of a hidden
-        or monitoring rep.  Never stored."""
+        """Tell the session's other reps a rep is typing, or stopped, and its customer too when it is for everyone,
+        but never of a hidden or monitoring rep.  Never stored."""
         session = self.store.get_session(message["session"])
         me = self.store.participant(session.id, conn.rep.id) if session is not None else None
         if session is None or me is None:
@@ -407,7 +407,7 @@ class Relay:
         name, typing = conn.rep.display_name, message["typing"]
         sends = [Send(SessionReps(session.id), protocol.encode("typing", session=session.id, name=name,
                                                                typing=typing, rep=conn.rep.id), skip=conn)]
-        if not me.hidden and me.role != "monitor":
+        if message["everyone"] and not me.hidden and me.role != "monitor":
             sends.append(send(Customers(session.id), "typing", name=name, typing=typing))
         return sends + self._typing_answer(message)
 

@@ -44,11 +44,13 @@ def test_a_visible_rep_typing_reaches_the_customer_and_the_other_reps(team, conn
     customer, alice, bob, hugo, session_id, _ = team
     invite_and_join(alice, bob, session_id, ids_of(connect("rep", "bob")), hidden=False)
     customer.nothing_more(), bob.nothing_more()
-    alice.send(type="typing", session=session_id, typing=True)
+    alice.send(type="typing", session=session_id, typing=True, everyone=True)
     assert typing_frames(customer) == [{"type": "typing", "name": "Alice", "typing": True}]
     (to_bob,) = typing_frames(bob)
     assert (to_bob["name"], to_bob["typing"], to_bob["rep"]) == ("Alice", True, ids_of(connect("rep", "alice")))
     assert typing_frames(alice) == []  # not back to the typist's own console
+    alice.send(type="typing", session=session_id, typing=True, everyone=False)  # a private message, a note
+    assert typing_frames(customer) == [] and typing_frames(bob)[0]["name"] == "Alice"
 
 
 def test_a_hidden_or_monitoring_rep_typing_never_reaches_the_customer(server, team, connect):
@@ -58,13 +60,13 @@ def test_a_hidden_or_monitoring_rep_typing_never_reaches_the_customer(server, te
     root = connect("rep", "root")
     rep_hello(root)
     customer.nothing_more(), alice.nothing_more()
-    hugo.send(type="typing", session=session_id, typing=True)
-    root.send(type="typing", session=session_id, typing=True)
+    hugo.send(type="typing", session=session_id, typing=True, everyone=True)
+    root.send(type="typing", session=session_id, typing=True, everyone=True)
     assert [frame["name"] for frame in typing_frames(alice)] == ["Hugo", "Root"]
     assert typing_frames(customer) == []
     act(hugo, "visibility", session=session_id, hidden=False)
     customer.nothing_more()
-    hugo.send(type="typing", session=session_id, typing=False)
+    hugo.send(type="typing", session=session_id, typing=False, everyone=True)
     assert typing_frames(customer) == [{"type": "typing", "name": "Hugo", "typing": False}]
 
 
@@ -72,7 +74,7 @@ def test_typing_in_a_session_one_is_not_in_is_refused(chat, connect):
     customer, alice, session_id, _ = chat
     bob = connect("rep", "bob")
     rep_hello(bob)
-    bob.send(type="typing", session=session_id, typing=True)
+    bob.send(type="typing", session=session_id, typing=True, everyone=True)
     assert bob.expect("error")["code"] == "bad-session"
     assert typing_frames(customer) == []
 

@@ -62,6 +62,7 @@ class RepCore(ChatCore):
         self.prefs: dict = dict(preferences.DEFAULTS)
         self.queue: list[dict] = []  # the waiting customers' summaries, oldest first
         self.pages: dict[str, int] = {}  # the history pages asked for and not yet come: page id -> session
+        self.typing_everyone = True  # whether what the rep types goes to everyone (or to reps only)
 
     def greeting(self) -> list[dict]:
         """Say hello, with where each log whose history was loaded left off: those catch up, a page at a time."""
@@ -345,20 +346,24 @@ class RepCore(ChatCore):
 
     def on_draft(self, event: dict) -> list[Effect]:
         """The rep typed in Message: keep the draft, and tell the session so, not too often (``now``: the page's
-        clock, in seconds).  Only what goes to everyone counts: a private message or a note is no business of
-        the customer's."""
+        clock, in seconds), saying whether it is for everyone: the customer hears of it only then."""
         if self.current is None:
             return []
         self.drafts[self.current] = event["text"]
         if "now" not in event:
             return []
-        summary = self.conversations[self.current].summary
-        to_all = summary["status"] == "active" and self.recipient(self.current) == "all"
-        said = self.typist.typed(self.current, event["text"] if to_all else "", event["now"])
-        return self.typing_frames(said)
+        active = self.conversations[self.current].summary["status"] == "active"
+        everyone = self.recipient(self.current) == "all"
+        effects: list[Effect] = []
+        if everyone != self.typing_everyone:  # the customer heard we type, and now it is for the reps only
+            effects += self.typing_frames(self.typist.stopped())
+            self.typing_everyone = everyone
+        return effects + self.typing_frames(self.typist.typed(self.current, event["text"] if active else "",
+                                                              event["now"]))
 
     def typing_frame(self, fields: dict, text: str) -> dict:
-        return {"type": "typing", "session": fields["session"], "typing": fields["typing"]}
+        return {"type": "typing", "session": fields["session"], "typing": fields["typing"],
+                "everyone": self.typing_everyone}
 
     def on_typing(self, event: dict) -> list[Effect]:
         """Someone else in a session is typing, or stopped: the customer (with their unsent text, where the team
