@@ -21,7 +21,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from e2e.census import LATER, Action, Census, Name, dialog_closes, notice
 from e2e.conftest import Actors
-from e2e.pages import CustomerPage, RepConsole, join_invitation, participant, wait_until
+from e2e.pages import CustomerPage, RepConsole, detail, join_invitation, participant, wait_until
 
 CUSTOMER = "Carol Census"
 ISSUE = "Every control"
@@ -574,10 +574,20 @@ def test_every_control_of_the_customer_and_the_console(actors: Actors, census: C
     def transcript(button: Locator) -> None:
         downloads(button)
 
+    def send_feedback(button: Locator) -> None:
+        customer.page.get_by_role("radio", name="Satisfied", exact=True).check()
+        customer.page.get_by_role("textbox", name="Comment").fill("Every control worked")
+        button.click()
+        expect(customer.page.get_by_role("status").filter(has_text="Your answer: Satisfied.")).to_be_visible()
+        expect(detail(alice, "Satisfaction")).to_have_text("Satisfied (4 of 5)")
+
     census.visit("customer after the end", body(customer), customer_links | {
         ("button", "Send"): LATER, ("button", "Send file"): LATER,
         ("button", "Download transcript"): transcript,
         ("button", "Start over"): LATER,
+        **{("radio", name): radio_picked for name in ("Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied",
+                                                       "Very satisfied")},
+        ("button", "Send feedback"): send_feedback,
     })
     customer.page.get_by_role("button", name="Start over").click()
     expect(customer.name_box).to_be_visible()
@@ -669,6 +679,14 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         button.click()
         expect(page.get_by_role("status").filter(has_text="Removed the script")).to_be_visible()
 
+    def survey_off_and_on(path: str) -> Action:
+        def act(button: Locator) -> None:
+            submits({}, f"Turned off the feedback survey on {path}.")(button)
+            submits({}, f"Turned on the feedback survey on {path}.")(
+                page.get_by_role("button", name=f"Turn on the survey on {path}", exact=True))
+
+        return act
+
     census.visit("admin page", page.locator("body"), frame(admin) | {
         ("link", "/"): navigates("/", admin),
         ("checkbox", "Admin"): checkbox_both_ways,
@@ -684,9 +702,12 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         ("button", "Remove Census greeting"): removes,
         ("button", "Monitor Ann Active"): monitor,
         ("checkbox", "Invited representatives join hidden by default"): checkbox_both_ways,
+        ("checkbox", "Representatives see what the customer is typing before it is sent"): checkbox_both_ways,
         ("button", "Save team settings"): submits({}, "Saved the team settings."),
+        ("button", "Turn off the survey on /"): survey_off_and_on("/"),
+        ("button", "Turn off the survey on /billing"): survey_off_and_on("/billing"),
     }, optional=(("link", "/billing"), ("button", "Disable /billing"), ("button", "Enable /billing"),
-                 ("button", "Remove Census greeting")))
+                 ("button", "Remove Census greeting"), ("button", "Turn off the survey on /billing")))
 
     page.goto(history)
 

@@ -34,7 +34,7 @@ def test_typing_shows_both_ways_and_goes_at_send(chatting: tuple[CustomerPage, R
     expect(alice.page.get_by_test_id("typing-indicator")).to_have_text(f"{CUSTOMER_NAME} is typing…")
     expect(alice.page.get_by_test_id("typing-preview")).to_be_hidden()  # the team's live preview is off
     customer.message_box.press_sequentially(" plugged in?", delay=20)
-    customer.page.get_by_role("button", name="Send").click()
+    customer.page.get_by_role("button", name="Send", exact=True).click()
     alice.expect_message("Is it plugged in?", sender=CUSTOMER_NAME)
     expect(alice.page.get_by_test_id("typing-indicator")).to_be_hidden()
 
