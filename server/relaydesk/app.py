@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import admin, assets, auth, doors, files, headers, library, pages, quotas, records, throttle, transcript, wire
 from .hub import CustomerConnection, RepConnection
+from .i18n import init_app as set_up_languages
 from .passwords import Passwords
 from .relay import Relay
 from .store import Store
@@ -93,6 +94,7 @@ def create_app(config: dict | None = None) -> Flask:
     served = assets.Served(Path(app.config["WEB_DIR"]))
     app.extensions["relaydesk_assets"] = served
     app.add_template_global(served.url, "asset_url")
+    set_up_languages(app)
     https = bool(app.config["SESSION_COOKIE_SECURE"])
     app.wsgi_app = served.wrap(  # type: ignore[method-assign]
         app.wsgi_app, lambda sent: headers.add_security_headers(sent, https))
