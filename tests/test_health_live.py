@@ -3,6 +3,7 @@
 import json
 import re
 import sqlite3
+import time
 
 from relaydesk import migrations
 from tests.wsclient import post_form
@@ -66,7 +67,9 @@ def test_metrics_are_not_public(start_server):
 def test_the_access_log_is_combined_and_json_logs_name_the_node(start_server):
     server = start_server(LOG_FORMAT="json", NODE_NAME="node-a")
     get(server, "/healthz", {"User-Agent": "probe/1.0", "Referer": "http://lb.example/"})
-    server.stop()
+    deadline = time.monotonic() + 10  # the line is written just after the answer goes out
+    while "probe/1.0" not in server.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
     lines = [json.loads(line) for line in server.log.read_text().splitlines() if line.startswith("{")]
     assert lines and all(line["node"] == "node-a" for line in lines)
     access = [line["message"] for line in lines if line["logger"] == "relaydesk.access"]

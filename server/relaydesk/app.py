@@ -33,6 +33,7 @@ from . import (
     wire,
 )
 from .hub import CustomerConnection, RepConnection
+from .i18n import init_app as set_up_languages
 from .passwords import Passwords
 from .relay import Relay
 from .store import Store
@@ -111,6 +112,7 @@ def create_app(config: dict | None = None) -> Flask:
     served = assets.Served(Path(app.config["WEB_DIR"]))
     app.extensions["relaydesk_assets"] = served
     app.add_template_global(served.url, "asset_url")
+    set_up_languages(app)
     https = bool(app.config["SESSION_COOKIE_SECURE"])
     app.wsgi_app = served.wrap(  # type: ignore[method-assign]
         app.wsgi_app, lambda sent: headers.add_security_headers(sent, https))
