@@ -5,7 +5,7 @@ import asyncio
 from pyscript import document, window
 
 from relaydesk.details import RATING_NAMES
-from relaydesk_web import dom, typing_view
+from relaydesk_web import dom, i18n, typing_view  # noqa: F401  (i18n first: the page's language, before any word)
 from relaydesk_web.agent import browser_name, system_name
 from relaydesk_web.capture import ScreenShare
 from relaydesk_web.effects import (
