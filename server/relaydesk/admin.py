@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from .auth import relay, same_origin, signed_in, store
+from .i18n import _
 from .protocol import ProtocolError
 from .store import Refused
 
@@ -71,7 +72,8 @@ def portal_survey():
     """Ask a portal's customers how satisfied they are when their session ends, or stop asking."""
     path, survey = request.form.get("path", ""), request.form.get("survey") == "1"
     store().set_portal_survey(path, survey)
-    return _done(f"{'Turned on' if survey else 'Turned off'} the feedback survey on {path}.")
+    return _done(_("Turned on the feedback survey on %(path)s.", path=path) if survey else
+                 _("Turned off the feedback survey on %(path)s.", path=path))
 
 
 @bp.post("/settings")

@@ -30,6 +30,7 @@ from .delivery import SENDER, Customers, One, QueueWatchers, Reply, Send, Sessio
 from .delivery import Rep as RepAddress
 from .details import OUTCOME_NAMES
 from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
+from .i18n import _
 from .keys import SessionKeys
 from .metrics import Metrics
 from .prefs import PrefsError
@@ -366,9 +367,9 @@ class Relay:
             raise ProtocolError("not-joined", "Say hello or ask for help first.", message["id"])
         session = self.store.session(conn.session_id)
         if session.status != "ended":
-            raise ProtocolError("not-ended", "You can rate the chat once it has ended.", message["id"])
+            raise ProtocolError("not-ended", _("You can rate the chat once it has ended."), message["id"])
         if not session.survey:
-            raise ProtocolError("no-survey", "This help page does not ask for feedback.", message["id"])
+            raise ProtocolError("no-survey", _("This help page does not ask for feedback."), message["id"])
         self.store.rate(session.id, message["rating"], message["comment"] or "")
         self.session_changed(session.id)  # its reps; the ended session's pages are no longer the hub's to reach
         rated = self.store.session(session.id)
@@ -379,8 +380,8 @@ class Relay:
         One past the pace is dropped (the next says the same); refused aloud only if it carried an id."""
         wait = self.throttle.typing_wait(sender)
         if wait and "id" in message:
-            raise ProtocolError("rate-limited", f"You are sending faster than we can take: wait {wait_text(wait)}, "
-                                "then try again.", message["id"])
+            raise ProtocolError("rate-limited", _("You are sending faster than we can take: wait %(wait)s, then try "
+                                                  "again.", wait=wait_text(wait)), message["id"])
         return not wait
 
     @staticmethod

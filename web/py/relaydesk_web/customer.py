@@ -20,6 +20,7 @@ from relaydesk_web.effects import (
     Survey,
     Typing,
 )
+from relaydesk_web.i18n import _
 from relaydesk_web.runtime import Runtime, Storage
 from relaydesk_web.state import CustomerCore
 
@@ -87,7 +88,7 @@ def render(effect) -> None:
         case Typing():
             typing_view.show(app, effect)
         case Helpers(names):
-            dom.by_id("helpers").textContent = f"Helping you: {', '.join(names)}" if names else ""
+            dom.by_id("helpers").textContent = _("Helping you: %(names)s", names=", ".join(names)) if names else ""
             dom.show("helpers", bool(names))
         case Survey(shown, rating, comment):
             show_survey(shown, rating, comment)
@@ -130,8 +131,8 @@ def show_survey(shown: bool, rating: int | None, comment: str) -> None:
     survey_form.querySelector(f"input[name=rating][value='{rating}']").checked = True
     if not dom.by_id("survey-comment").value:
         dom.by_id("survey-comment").value = comment
-    dom.by_id("survey-state").textContent = (f"Thank you! Your answer: {RATING_NAMES[rating]}. "
-                                             "You can change it until you leave this page.")
+    dom.by_id("survey-state").textContent = _("Thank you! Your answer: %(answer)s. You can change it until you "
+                                              "leave this page.", answer=_(RATING_NAMES[rating]))
 
 
 def send_feedback(event) -> None:

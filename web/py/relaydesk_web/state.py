@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable
 
 from relaydesk import protocol
+from relaydesk.language import _
 
 from .chat import Conversation, Entry, Placement, entry_from_event
 from .effects import (
@@ -338,10 +339,10 @@ class CustomerCore(ChatCore):
         if not self.session or self.session["status"] != "ended":
             return []
         if event.get("rating") not in protocol.RATINGS:
-            return [Notice("Choose how satisfied you are first.")]
+            return [Notice(_("Choose how satisfied you are first."))]
         comment = (event.get("comment") or "").strip()
         if len(comment) > protocol.MAX_COMMENT:
-            return [Notice(f"The comment is too long ({protocol.MAX_COMMENT:,} characters at most).")]
+            return [Notice(_("The comment is too long (%(most)s characters at most).", most=protocol.MAX_COMMENT))]
         frame = {"type": "rate", "id": self.new_id(), "rating": event["rating"], "comment": comment}
         return [Transmit(f) for f in self.link.submit(frame)]
 

@@ -14,6 +14,7 @@ import js
 
 from . import dom
 from .effects import Typing
+from .i18n import _
 from .typist import IDLE_S, SHOWN_S
 
 
@@ -40,7 +41,7 @@ def show(app, effect: Typing, shown: bool = True) -> None:
         indicator.hidden = not effect.line
         preview = dom.by_id("typing-preview")
         if preview is not None:
-            preview.textContent = f"Preview: {effect.preview}" if effect.preview and effect.line else ""
+            preview.textContent = _("Preview: %(text)s", text=effect.preview) if effect.preview and effect.line else ""
             preview.hidden = not (effect.preview and effect.line)
     if effect.line:
         asyncio.get_event_loop().call_later(SHOWN_S, lambda: app.dispatch(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from relaydesk import protocol
+from relaydesk.language import _
 
 SAY_EVERY_S = 2.5  # while typing, the page says so again this often at most
 IDLE_S = 4.0  # no keystroke for this long: the page says it stopped
@@ -89,8 +90,8 @@ class Typers:
         if not names:
             return ""
         if len(names) == 1:
-            return f"{names[0]} is typing…"
-        return f"{', '.join(names[:-1])} and {names[-1]} are typing…"
+            return _("%(name)s is typing…", name=names[0])
+        return _("%(names)s and %(last)s are typing…", names=", ".join(names[:-1]), last=names[-1])
 
     def preview(self, session: int | None) -> str:
         """Return the customer's unsent text, where the reps' live preview carries it."""
