@@ -50,5 +50,6 @@ def test_the_live_preview_is_off_until_an_admin_turns_it_on(server, chat):
     status, _, _ = post_form(server, "/rep/admin/settings", {"greeting": "", "max_sessions": "0",
                                                              "typing_preview": "on"}, cookie=root)
     assert status == 302
+    assert customer.expect("session", where=lambda f: f["session"]["preview"])  # the open page is told at once
     customer.send(type="typing", typing=True, text="after")
     assert alice.expect("typing", session=session_id)["text"] == "after"

@@ -87,7 +87,11 @@ def settings():
         return _done("The most sessions a rep may hold is a whole number from 0 (no limit) to 100.", "error")
     store().set_setting("invite_hidden", "1" if request.form.get("invite_hidden") == "on" else "0")
     store().set_setting("max_sessions", str(int(most)))
-    store().set_setting("typing_preview", "1" if request.form.get("typing_preview") == "on" else "0")
+    preview = "1" if request.form.get("typing_preview") == "on" else "0"
+    if preview != store().setting("typing_preview", "0"):
+        store().set_setting("typing_preview", preview)
+        for session in store().open_sessions():  # their customers' pages start, or stop, sending what they type
+            relay().session_changed(session.id)
     return _done("Saved the team settings.")
 
 
