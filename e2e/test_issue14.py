@@ -68,3 +68,26 @@ def test_a_hidden_rep_typing_never_shows_to_the_customer_and_the_visible_reps_ar
     bob.page.get_by_role("button", name="Hide me from customer").click()
     expect(helpers).to_have_text("Helping you: Alice")
     expect(indicator).not_to_contain_text("Bob")
+
+
+def test_with_the_teams_live_preview_on_the_rep_reads_what_the_customer_types_before_it_is_sent(actors: Actors):
+    from relaydesk.store import Store
+
+    store = Store(actors.server.data / "relaydesk.db")
+    try:
+        store.set_setting("typing_preview", "1")  # as the admin page's checkbox does
+    finally:
+        store.close()
+    customer, alice = actors.customer(), actors.rep()
+    customer.goto()
+    alice.goto()
+    alice.sign_in(alice.username, alice.password)
+    customer.expect_connected()
+    alice.expect_connected()
+    customer.ask_for_help(CUSTOMER_NAME, "Preview")
+    alice.accept(CUSTOMER_NAME)
+    customer.expect_in_chat()
+    customer.message_box.press_sequentially("My password is", delay=150)
+    expect(alice.page.get_by_test_id("typing-preview")).to_have_text("Preview: My password is")
+    customer.message_box.press("Enter")
+    expect(alice.page.get_by_test_id("typing-preview")).to_be_hidden()

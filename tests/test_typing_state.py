@@ -155,3 +155,22 @@ def test_the_ended_session_shows_nobody_typing(customer):
     effects = server(customer, {"type": "session", "session": {"id": 7, "status": "ended", "customer": "Carol"}})
     assert Typing(None, "") in effects
     assert not [e for e in customer.update({"type": "typed", "text": "x", "now": 1.0}) if isinstance(e, Transmit)]
+
+
+def test_with_the_preview_on_a_pause_sends_what_was_typed_since_at_most_every_few_seconds(customer):
+    chatting(customer, preview=True)
+    customer.update({"type": "typed", "text": "M", "now": 10.0})
+    customer.update({"type": "typed", "text": "My password is", "now": 10.7})
+    assert customer.update({"type": "typing_idle", "now": 10.7 + 1}) == []  # too soon after the first
+    assert typing_frames(customer.update({"type": "typing_idle", "now": 10.0 + SAY_EVERY_S})) == [
+        {"type": "typing", "typing": True, "text": "My password is"}]
+    assert customer.update({"type": "typing_idle", "now": 10.0 + SAY_EVERY_S + 0.1}) == []  # nothing new since
+    assert typing_frames(customer.update({"type": "typing_idle", "now": 10.7 + IDLE_S})) == [
+        {"type": "typing", "typing": False}]
+
+
+def test_without_the_preview_a_pause_sends_nothing_until_stopped(customer):
+    chatting(customer)
+    customer.update({"type": "typed", "text": "M", "now": 10.0})
+    customer.update({"type": "typed", "text": "My password is", "now": 10.7})
+    assert customer.update({"type": "typing_idle", "now": 10.0 + SAY_EVERY_S}) == []

@@ -220,6 +220,7 @@ class CustomerCore(ChatCore):
         self.session: dict | None = None
         self.new_token = new_token
         self.name = ""
+        self.draft = ""  # what Message holds, for the reps' live preview
 
     def customer_session(self) -> int | None:
         return self.session["id"] if self.session else None
@@ -325,7 +326,15 @@ class CustomerCore(ChatCore):
         """The customer typed in Message (``now``: the page's clock, in seconds): tell the reps, not too often."""
         if not self.session or self.session["status"] != "active":
             return []
+        self.draft = event["text"]
         return self.typing_frames(self.typist.typed(None, event["text"], event["now"]), event["text"])
+
+    def on_typing_idle(self, event: dict) -> list[Effect]:
+        """A pause: say we stopped; or, for the reps' live preview, send what was typed since it last went out."""
+        stopped = self.typist.idle(event["now"])
+        if stopped or not (self.session and self.session.get("preview")):
+            return self.typing_frames(stopped)
+        return self.typing_frames(self.typist.catch_up(event["now"]), self.draft)
 
     def typing_frame(self, fields: dict, text: str) -> dict:
         """The customer's typing frame: with what they typed only when the team shows reps a live preview."""

@@ -15,7 +15,7 @@ import js
 from . import dom
 from .effects import Typing
 from .i18n import _
-from .typist import IDLE_S, SHOWN_S
+from .typist import IDLE_S, SAY_EVERY_S, SHOWN_S
 
 
 def now() -> float:
@@ -28,7 +28,8 @@ def listen(app, event_type: str) -> None:
 
     def typed(event) -> None:
         app.dispatch({"type": event_type, "text": event.target.value, "now": now()})
-        asyncio.get_event_loop().call_later(IDLE_S, lambda: app.dispatch({"type": "typing_idle", "now": now()}))
+        for pause in (SAY_EVERY_S, IDLE_S):  # a pause: a live preview catches up, then "stopped"
+            asyncio.get_event_loop().call_later(pause, lambda: app.dispatch({"type": "typing_idle", "now": now()}))
 
     dom.listen(dom.by_id("message"), "input", typed)
 

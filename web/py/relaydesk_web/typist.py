@@ -27,6 +27,7 @@ class Typist:
         self.said_at: float | None = None  # when "typing" last went out; None: the others think we are not typing
         self.session: int | None = None
         self.last_key = 0.0
+        self.unsaid = False  # typed since "typing" last went out (for a live preview, which carries the text)
 
     def typed(self, session: int | None, text: str, now: float) -> list[dict]:
         """The field now holds ``text``: return the typing frames' fields to send (as few as may be)."""
@@ -35,9 +36,18 @@ class Typist:
             return self.stopped()
         frames = self.stopped() if session != self.session else []
         if self.said_at is not None and now - self.said_at < SAY_EVERY_S:
+            self.unsaid = True
             return frames
-        self.said_at, self.session = now, session
+        self.said_at, self.session, self.unsaid = now, session, False
         return frames + [{"typing": True, "session": session}]
+
+    def catch_up(self, now: float) -> list[dict]:
+        """Say "typing" again if more was typed since it last went out and ``SAY_EVERY_S`` went by: a live
+        preview then shows the text as it was when the person paused, not as it was when they began."""
+        if self.said_at is None or not self.unsaid or now - self.said_at < SAY_EVERY_S - 0.05:
+            return []
+        self.said_at, self.unsaid = now, False
+        return [{"typing": True, "session": self.session}]
 
     def idle(self, now: float) -> list[dict]:
         """Say we stopped, if no key was typed for ``IDLE_S`` (the page asks ``IDLE_S`` after each keystroke)."""
@@ -47,7 +57,7 @@ class Typist:
         """The message was sent, the field emptied or left: say we stopped, if the others think we are typing."""
         if self.said_at is None:
             return []
-        self.said_at = None
+        self.said_at, self.unsaid = None, False
         return [{"typing": False, "session": self.session}]
 
 
