@@ -19,6 +19,7 @@ from . import admin, assets, auth, doors, files, headers, library, pages, quotas
 from .hub import CustomerConnection, RepConnection
 from .passwords import Passwords
 from .relay import Relay
+from .report_pages import bp as reports_bp
 from .store import Store
 from .wire import Outbox, outbox
 
@@ -106,6 +107,7 @@ def create_app(config: dict | None = None) -> Flask:
     _keep_doors(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(files.bp)

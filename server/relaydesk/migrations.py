@@ -149,6 +149,18 @@ CREATE TABLE IF NOT EXISTS events (
 INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '');
 """),
     Step(2, "reps can be disabled, in files from before that", _reps_can_be_disabled),
+    Step(3, "the customer's rating of a session", """
+CREATE TABLE IF NOT EXISTS satisfaction (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions(id),
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    comment TEXT NOT NULL DEFAULT '',
+    at INTEGER NOT NULL
+);
+"""),
+    Step(4, "reports read sessions by their start, and a rep's sessions", """
+CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions(created_at);
+CREATE INDEX IF NOT EXISTS participants_by_rep ON participants(rep_id, session_id);
+"""),
 )
 
 _RECORD = """

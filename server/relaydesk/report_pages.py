@@ -1,0 +1,103 @@
+"""The reports page (``/rep/reports``) and its CSV: admins see every session, a rep only those they took part in."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, render_template, request
+from gevent import monkey
+
+from . import reports, transcript
+from .auth import signed_in, store
+from .reports import _
+from .store import Rep
+
+bp = Blueprint("reports", __name__, url_prefix="/rep/reports")
+Result = TypeVar("Result")
+
+
+@bp.record_once
+def _until_languages(state) -> None:
+    """Templates call ``_``: the language skeleton installs it; until then (or without it), English."""
+    state.app.jinja_env.globals.setdefault("_", reports._)
+
+
+def _read(work: Callable[[sqlite3.Connection], Result]) -> Result:
+    """Read on a connection of its own, off the hub under gevent (a year's report reads ~100,000 rows), so the
+    sockets are served meanwhile and the writer is not held up."""
+
+    path = store().db.path
+
+    def run() -> Result:
+        db = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=5)
+        try:
+            return work(db)
+        finally:
+            db.close()
+
+    if monkey.is_module_patched("threading"):
+        import gevent
+
+        return gevent.get_hub().threadpool.apply(run)
+    return run()
+
+
+def _scope(rep: Rep) -> tuple[reports.Scope, str | None, dict[int, str]]:
+    """The range and filters the form asks for, as ``rep`` may see them; what was wrong with the form; and the
+    reps ``rep`` may see a line for."""
+    tz = transcript.zone(request.args.get("tz"))
+    scope, problem = reports.scope_from(request.args.to_dict(), tz, datetime.now(tz).date())
+    portals = {row["id"] for row in store().portals()}
+    portal = request.args.get("portal", "")
+    portal_id = int(portal) if portal.isdigit() and int(portal) in portals else None
+    if rep.is_admin:
+        names = {r.id: r.display_name for r in store().reps()}
+        chosen = request.args.get("rep", "")
+        rep_id = int(chosen) if chosen.isdigit() and int(chosen) in names else None
+    else:
+        names, rep_id = {rep.id: rep.display_name}, rep.id
+    return reports.Scope(scope.first, scope.last, tz, portal_id, rep_id), problem, names
+
+
+@bp.get("")
+def page():
+    rep = signed_in()
+    scope, problem, names = _scope(rep)
+    rows = _read(lambda db: reports.sessions(db, scope))
+    report = reports.summarize(rows, scope, names if rep.is_admin else {rep.id: rep.display_name})
+    return render_template(
+        "reports.html", rep=rep, scope=scope, problem=problem, report=report,
+        charts=reports.chart_json(report), alternatives=reports.alternatives(report),
+        outcome_names=reports.outcome_names(),
+        wait_buckets=list(zip(reports.wait_bucket_names(), report["wait_buckets"], strict=True)),
+        outcome_rows=[(name, report["whole"]["outcomes"][key]) for key, name in reports.outcome_names().items()],
+        rating_rows=[(f"{value} — {name}", report["whole"]["ratings"][str(value)])
+                     for value, name in reports.rating_names().items()],
+        portals=store().portals(), reps=store().reps() if rep.is_admin else [],
+        query=request.query_string.decode(), tz_name=str(scope.tz), chart_script=_chart_script(),
+    )
+
+
+@bp.get("/sessions.csv")
+def sessions_csv():
+    rep = signed_in()
+    scope, _problem, names = _scope(rep)
+    rows = _read(lambda db: reports.sessions(db, scope))
+    every = {r.id: r.display_name for r in store().reps()}
+    body = reports.csv_text(rows, scope.tz, lambda rep_id: every.get(rep_id, ""))
+    response = Response(body, mimetype="text/csv")
+    name = f"relaydesk-sessions-{scope.first.isoformat()}-to-{scope.last.isoformat()}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _chart_script() -> str | None:
+    """The charting library's URL; None if it is not installed (the page's tables still say everything)."""
+    return current_app.extensions["relaydesk_assets"].chart_script
+
+
+__all__ = ["_", "bp"]

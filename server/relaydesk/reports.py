@@ -1,0 +1,335 @@
+"""Reports: what a team lead reads in the morning, for a date range, a portal or a rep.
+
+The numbers come from one pass over the sessions started in the range (one
+row each, with its rating) and their reps: ``sessions`` reads them, ``summarize``
+counts, ``csv_text`` writes them out one row a session.  Nothing here touches
+Flask, so the queries are tested and benchmarked on a bare SQLite file
+(``bench/reports.py``: 100,000 sessions, a year's range).
+
+Definitions, as the page states them:
+
+- *started*: sessions created in the range (days in the reader's time zone);
+- *answered*: a rep took them (accepted from the queue, or a customer came with a key: a wait of 0);
+- *abandoned*: they ended without a rep (the customer left the queue, or it timed out);
+- *wait*: from the request to the rep taking it, for answered sessions;
+- *handle time*: from the rep taking it to its end, for answered sessions that ended;
+- *outcome*: what the rep chose at the end (Resolved, Unresolved, Unknown); an answered session that has not
+  ended yet is *Still open*;
+- a rep's sessions are those they took part in (holder or invited), not those an admin only monitored.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import statistics
+from bisect import bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+
+def _(message: str, **params: object) -> str:
+    """English until the language skeleton (``i18n._``, the same call) is merged."""
+    return message % params if params else message
+
+
+MAX_DAYS = 732  # the longest range one report covers: two years
+DEFAULT_DAYS = 30
+OUTCOMES = ("resolved", "unresolved", "unknown", "open")
+RATINGS = (1, 2, 3, 4, 5)
+# Upper bounds (seconds, exclusive) of the wait-time distribution's buckets; the last is open-ended.
+WAIT_BUCKETS = (30, 60, 120, 300, 600)
+
+
+def outcome_names() -> dict[str, str]:
+    return {"resolved": _("Resolved"), "unresolved": _("Unresolved"), "unknown": _("Unknown"),
+            "open": _("Still open")}
+
+
+def rating_names() -> dict[int, str]:
+    return {1: _("Very dissatisfied"), 2: _("Dissatisfied"), 3: _("Neutral"), 4: _("Satisfied"),
+            5: _("Very satisfied")}
+
+
+def wait_bucket_names() -> list[str]:
+    return [_("Under 30 s"), _("30 s to 1 min"), _("1 to 2 min"), _("2 to 5 min"), _("5 to 10 min"),
+            _("10 min or more")]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a report covers: days ``first`` to ``last`` (both included) in ``tz``, maybe one portal or one rep."""
+
+    first: date
+    last: date
+    tz: ZoneInfo
+    portal_id: int | None = None
+    rep_id: int | None = None
+
+    def days(self) -> list[date]:
+        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
+
+    def day_starts_ms(self) -> list[int]:
+        """The instant each day starts, and the one after the last day ends (so one more than ``days``)."""
+        return [int(datetime.combine(day, time(), self.tz).timestamp() * 1000)
+                for day in [*self.days(), self.last + timedelta(days=1)]]
+
+
+def scope_from(args: dict[str, str], tz: ZoneInfo, today: date) -> tuple[Scope, str | None]:
+    """Read a report's range from a form; return it, and what was wrong with the form (then the default range)."""
+    default = Scope(today - timedelta(days=DEFAULT_DAYS - 1), today, tz)
+    try:
+        first = date.fromisoformat(args["from"]) if args.get("from") else default.first
+        last = date.fromisoformat(args["to"]) if args.get("to") else default.last
+    except ValueError:
+        return default, _("Dates are written like 2026-11-25: showing the last %(days)s days.", days=DEFAULT_DAYS)
+    if last < first:
+        return default, _("The range ends before it starts: showing the last %(days)s days.", days=DEFAULT_DAYS)
+    if (last - first).days >= MAX_DAYS:
+        return default, _("A report covers at most %(days)s days: showing the last %(default)s days.",
+                          days=MAX_DAYS, default=DEFAULT_DAYS)
+    return Scope(first, last, tz), None
+
+
+@dataclass(frozen=True)
+class Row:
+    """One session behind the numbers."""
+
+    id: int
+    portal: str
+    customer: str
+    created_at: int
+    accepted_at: int | None
+    ended_at: int | None
+    outcome: str | None
+    rating: int | None
+    rep_ids: tuple[int, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        return self.accepted_at is not None
+
+    @property
+    def abandoned(self) -> bool:
+        return self.accepted_at is None and self.ended_at is not None
+
+    @property
+    def wait_ms(self) -> int | None:
+        return None if self.accepted_at is None else max(0, self.accepted_at - self.created_at)
+
+    @property
+    def handle_ms(self) -> int | None:
+        if self.accepted_at is None or self.ended_at is None:
+            return None
+        return max(0, self.ended_at - self.accepted_at)
+
+    @property
+    def result(self) -> str | None:
+        """Its outcome for the report: one of ``OUTCOMES`` for an answered session, None for the rest."""
+        if not self.answered:
+            return None
+        if self.ended_at is None:
+            return "open"
+        return self.outcome if self.outcome in ("resolved", "unresolved") else "unknown"
+
+
+def sessions(db: sqlite3.Connection, scope: Scope) -> list[Row]:
+    """Read the sessions started in ``scope``, oldest first, each with its rating and its reps."""
+    start, end = scope.day_starts_ms()[0], scope.day_starts_ms()[-1]
+    where, params = "s.created_at >= ? AND s.created_at < ?", [start, end]
+    if scope.portal_id is not None:
+        where += " AND s.portal_id = ?"
+        params.append(scope.portal_id)
+    if scope.rep_id is not None:
+        where += (" AND s.id IN (SELECT session_id FROM participants"
+                  " WHERE rep_id = ? AND role != 'monitor')")
+        params.append(scope.rep_id)
+    reps: dict[int, list[int]] = defaultdict(list)
+    for session_id, rep_id in db.execute(
+            "SELECT p.session_id, p.rep_id FROM participants p JOIN sessions s ON s.id = p.session_id"
+            f" WHERE {where} AND p.role != 'monitor' ORDER BY p.session_id, p.joined_at", params):
+        reps[session_id].append(rep_id)
+    portals = dict(db.execute("SELECT id, name FROM portals").fetchall())
+    rows = db.execute(
+        "SELECT s.id, s.portal_id, s.customer_name, s.created_at, s.accepted_at, s.ended_at, s.outcome, f.rating"
+        f" FROM sessions s LEFT JOIN satisfaction f ON f.session_id = s.id WHERE {where}"
+        " ORDER BY s.created_at, s.id", params)
+    return [Row(id, portals.get(portal_id, ""), customer, created, accepted, ended, outcome, rating,
+                tuple(reps.get(id, ())))
+            for id, portal_id, customer, created, accepted, ended, outcome, rating in rows]
+
+
+def percentile(values: list[int], share: float) -> int | None:
+    """The nearest-rank percentile of sorted ``values`` (0 < share <= 1); None for none."""
+    if not values:
+        return None
+    rank = max(1, -(-len(values) * share // 1))  # ceil without floats' surprises at exact ranks
+    return values[int(rank) - 1]
+
+
+def _seconds(ms: int | None) -> float | None:
+    return None if ms is None else round(ms / 1000, 1)
+
+
+@dataclass
+class Times:
+    """Durations in ms: their count, median, 90th percentile and mean."""
+
+    values: list[int] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float | int | None]:
+        ordered = sorted(self.values)
+        return {"count": len(ordered), "median_s": _seconds(percentile(ordered, 0.5)),
+                "p90_s": _seconds(percentile(ordered, 0.9)),
+                "mean_s": _seconds(int(statistics.fmean(ordered))) if ordered else None}
+
+
+@dataclass
+class Tally:
+    """The counts behind one line of the report: the whole range, one day, or one rep."""
+
+    started: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    waits: Times = field(default_factory=Times)
+    handles: Times = field(default_factory=Times)
+    outcomes: Counter = field(default_factory=Counter)
+    ratings: Counter = field(default_factory=Counter)
+
+    def add(self, row: Row) -> None:
+        self.started += 1
+        self.answered += row.answered
+        self.abandoned += row.abandoned
+        if row.wait_ms is not None:
+            self.waits.values.append(row.wait_ms)
+        if row.handle_ms is not None:
+            self.handles.values.append(row.handle_ms)
+        if row.result is not None:
+            self.outcomes[row.result] += 1
+        if row.rating is not None:
+            self.ratings[row.rating] += 1
+
+    def summary(self) -> dict:
+        rated = sum(self.ratings.values())
+        return {
+            "started": self.started, "answered": self.answered, "abandoned": self.abandoned,
+            "waiting": self.started - self.answered - self.abandoned,
+            "wait": self.waits.summary(), "handle": self.handles.summary(),
+            "outcomes": {name: self.outcomes[name] for name in OUTCOMES},
+            "ratings": {str(value): self.ratings[value] for value in RATINGS},
+            "rated": rated,
+            "rating_mean": round(sum(v * n for v, n in self.ratings.items()) / rated, 2) if rated else None,
+        }
+
+
+def summarize(rows: Iterable[Row], scope: Scope, rep_names: dict[int, str]) -> dict:
+    """Count everything the page shows: the whole range, each day, each rep, and the wait-time distribution.
+
+    ``rep_names`` are the reps the reader may see a line for (all for an admin, themselves for a rep).
+    """
+    whole = Tally()
+    starts = scope.day_starts_ms()
+    days = [Tally() for _day in scope.days()]
+    reps: dict[int, Tally] = {}
+    waits = [0] * (len(WAIT_BUCKETS) + 1)
+    for row in rows:
+        whole.add(row)
+        days[min(len(days) - 1, max(0, bisect_right(starts, row.created_at) - 1))].add(row)
+        for rep_id in row.rep_ids:
+            if rep_id in rep_names:
+                reps.setdefault(rep_id, Tally()).add(row)
+        if row.wait_ms is not None:
+            waits[bisect_right(WAIT_BUCKETS, row.wait_ms // 1000)] += 1
+    return {
+        "whole": whole.summary(),
+        "days": [{"day": day.isoformat(), **tally.summary()} for day, tally in zip(scope.days(), days, strict=True)],
+        "reps": sorted(({"rep_id": rep_id, "name": rep_names[rep_id], **tally.summary()}
+                        for rep_id, tally in reps.items()), key=lambda line: (-line["started"], line["name"])),
+        "wait_buckets": waits,
+    }
+
+
+def chart_data(report: dict) -> dict:
+    """What the page's charts draw (``reports.js``), from the same numbers as its tables."""
+    whole = report["whole"]
+    names = outcome_names()
+    return {
+        "per_day": {"labels": [day["day"] for day in report["days"]],
+                    "series": [{"label": _("Answered"), "data": [day["answered"] for day in report["days"]]},
+                               {"label": _("Abandoned in the queue"),
+                                "data": [day["abandoned"] for day in report["days"]]}]},
+        "waits": {"labels": wait_bucket_names(),
+                  "series": [{"label": _("Sessions"), "data": report["wait_buckets"]}]},
+        "outcomes": {"labels": [names[name] for name in OUTCOMES],
+                     "series": [{"label": _("Sessions"), "data": [whole["outcomes"][name] for name in OUTCOMES]}]},
+        "ratings": {"labels": list(rating_names().values()),
+                    "series": [{"label": _("Ratings"), "data": [whole["ratings"][str(v)] for v in RATINGS]}]},
+    }
+
+
+def chart_json(report: dict) -> str:
+    """The charts' data as JSON safe inside a ``<script type="application/json">`` element."""
+    text = json.dumps(chart_data(report), ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def alternatives(report: dict) -> dict[str, str]:
+    """A sentence for each chart, for whoever does not see it (its table follows it too)."""
+    whole, days = report["whole"], report["days"]
+    busiest = max(days, key=lambda day: day["started"]) if days else None
+    per_day = _("%(started)s sessions over %(days)s days: %(answered)s answered, %(abandoned)s abandoned in the "
+                "queue.", started=whole["started"], days=len(days), answered=whole["answered"],
+                abandoned=whole["abandoned"])
+    if busiest and busiest["started"]:
+        per_day += " " + _("The busiest day was %(day)s, with %(count)s.", day=busiest["day"],
+                           count=busiest["started"])
+    waits = _("%(count)s answered sessions: half waited %(median)s s or less, 9 in 10 waited %(p90)s s or less.",
+              count=whole["wait"]["count"], median=_or_dash(whole["wait"]["median_s"]),
+              p90=_or_dash(whole["wait"]["p90_s"]))
+    names = outcome_names()
+    outcomes = "; ".join(f"{names[name]}: {whole['outcomes'][name]}" for name in OUTCOMES) + "."
+    ratings = _("%(rated)s ratings, average %(mean)s out of 5.", rated=whole["rated"],
+                mean=_or_dash(whole["rating_mean"]))
+    return {"per_day": per_day, "waits": waits, "outcomes": outcomes, "ratings": ratings}
+
+
+def _or_dash(value: object) -> str:
+    return "—" if value is None else str(value)
+
+
+# --- the sessions as CSV ---------------------------------------------------------------------------------------------
+
+CSV_FIELDS = ("id", "portal", "customer", "reps", "start", "answered", "end", "wait s", "handle s", "outcome",
+              "rating")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(text: str) -> str:
+    """Keep a spreadsheet from running what a customer typed as a formula."""
+    return "'" + text if text.startswith(_FORMULA) else text
+
+
+def csv_text(rows: Iterable[Row], tz: ZoneInfo, rep_names: Callable[[int], str]) -> str:
+    """One row a session: the columns of ``CSV_FIELDS``, times in ISO 8601 in ``tz``, durations in seconds."""
+
+    def when(at: int | None) -> str:
+        return "" if at is None else datetime.fromtimestamp(at / 1000, tz).isoformat(timespec="seconds")
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_FIELDS)
+    for row in rows:
+        outcome = row.result if row.answered else (row.outcome or "left") if row.abandoned else "waiting"
+        writer.writerow([
+            row.id, _cell(row.portal), _cell(row.customer), _cell("; ".join(rep_names(r) for r in row.rep_ids)),
+            when(row.created_at), when(row.accepted_at), when(row.ended_at),
+            "" if row.wait_ms is None else f"{row.wait_ms / 1000:.1f}",
+            "" if row.handle_ms is None else f"{row.handle_ms / 1000:.1f}",
+            outcome, "" if row.rating is None else row.rating,
+        ])
+    return out.getvalue()
