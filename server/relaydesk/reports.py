@@ -25,11 +25,14 @@ import io
 import json
 import sqlite3
 import statistics
-from bisect import bisect_right
-from collections import Counter, defaultdict
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from itertools import pairwise
+from operator import itemgetter
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 
@@ -96,9 +99,8 @@ def scope_from(args: dict[str, str], tz: ZoneInfo, today: date) -> tuple[Scope, 
     return Scope(first, last, tz), None
 
 
-@dataclass(frozen=True)
-class Row:
-    """One session behind the numbers."""
+class Row(NamedTuple):
+    """One session behind the numbers, as ``sessions`` reads it (the arithmetic done by SQLite)."""
 
     id: int
     portal: str
@@ -106,62 +108,48 @@ class Row:
     created_at: int
     accepted_at: int | None
     ended_at: int | None
-    outcome: str | None
+    outcome: str | None  # as stored: also "left" or "timed-out" for a session abandoned in the queue
     rating: int | None
-    rep_ids: tuple[int, ...] = ()
+    reps: str  # the ids of the reps who took part, "3,5" (read as ``rep_ids``)
+    wait_ms: int | None  # answered sessions only
+    handle_ms: int | None  # answered sessions that ended only
+    result: str  # one of ``OUTCOMES`` for an answered session; "abandoned" or "waiting" for the others
 
     @property
-    def answered(self) -> bool:
-        return self.accepted_at is not None
+    def rep_ids(self) -> tuple[int, ...]:
+        return tuple(map(int, self.reps.split(","))) if self.reps else ()
 
-    @property
-    def abandoned(self) -> bool:
-        return self.accepted_at is None and self.ended_at is not None
 
-    @property
-    def wait_ms(self) -> int | None:
-        return None if self.accepted_at is None else max(0, self.accepted_at - self.created_at)
-
-    @property
-    def handle_ms(self) -> int | None:
-        if self.accepted_at is None or self.ended_at is None:
-            return None
-        return max(0, self.ended_at - self.accepted_at)
-
-    @property
-    def result(self) -> str | None:
-        """Its outcome for the report: one of ``OUTCOMES`` for an answered session, None for the rest."""
-        if not self.answered:
-            return None
-        if self.ended_at is None:
-            return "open"
-        return self.outcome if self.outcome in ("resolved", "unresolved") else "unknown"
+CREATED, RATING, REPS, WAIT, HANDLE, RESULT = (itemgetter(Row._fields.index(name)) for name in (
+    "created_at", "rating", "reps", "wait_ms", "handle_ms", "result"))
 
 
 def sessions(db: sqlite3.Connection, scope: Scope) -> list[Row]:
-    """Read the sessions started in ``scope``, oldest first, each with its rating and its reps."""
+    """Read the sessions started in ``scope``, oldest first, each with its rating and its reps.
+
+    One statement, the arithmetic in SQLite and no Python per row but ``Row``'s own: a year of a big team is
+    ~100,000 rows (see bench/reports.py).
+    """
     start, end = scope.day_starts_ms()[0], scope.day_starts_ms()[-1]
     where, params = "s.created_at >= ? AND s.created_at < ?", [start, end]
     if scope.portal_id is not None:
         where += " AND s.portal_id = ?"
         params.append(scope.portal_id)
     if scope.rep_id is not None:
-        where += (" AND s.id IN (SELECT session_id FROM participants"
-                  " WHERE rep_id = ? AND role != 'monitor')")
+        where += " AND s.id IN (SELECT session_id FROM participants WHERE rep_id = ? AND role != 'monitor')"
         params.append(scope.rep_id)
-    reps: dict[int, list[int]] = defaultdict(list)
-    for session_id, rep_id in db.execute(
-            "SELECT p.session_id, p.rep_id FROM participants p JOIN sessions s ON s.id = p.session_id"
-            f" WHERE {where} AND p.role != 'monitor' ORDER BY p.session_id, p.joined_at", params):
-        reps[session_id].append(rep_id)
-    portals = dict(db.execute("SELECT id, name FROM portals").fetchall())
-    rows = db.execute(
-        "SELECT s.id, s.portal_id, s.customer_name, s.created_at, s.accepted_at, s.ended_at, s.outcome, f.rating"
-        f" FROM sessions s LEFT JOIN satisfaction f ON f.session_id = s.id WHERE {where}"
-        " ORDER BY s.created_at, s.id", params)
-    return [Row(id, portals.get(portal_id, ""), customer, created, accepted, ended, outcome, rating,
-                tuple(reps.get(id, ())))
-            for id, portal_id, customer, created, accepted, ended, outcome, rating in rows]
+    cursor = db.execute(
+        "SELECT s.id, p.name, s.customer_name, s.created_at, s.accepted_at, s.ended_at, s.outcome, f.rating,"
+        " coalesce((SELECT group_concat(rep_id) FROM participants WHERE session_id = s.id AND role != 'monitor'),"
+        "  ''),"
+        " max(0, s.accepted_at - s.created_at), max(0, s.ended_at - s.accepted_at),"
+        " CASE WHEN s.accepted_at IS NOT NULL THEN"
+        "   CASE WHEN s.ended_at IS NULL THEN 'open' WHEN s.outcome IN ('resolved', 'unresolved') THEN s.outcome"
+        "   ELSE 'unknown' END"
+        "  WHEN s.ended_at IS NOT NULL THEN 'abandoned' ELSE 'waiting' END"
+        " FROM sessions s JOIN portals p ON p.id = s.portal_id LEFT JOIN satisfaction f ON f.session_id = s.id"
+        f" WHERE {where} ORDER BY s.created_at, s.id", params)
+    return list(map(Row._make, cursor))
 
 
 def percentile(values: list[int], share: float) -> int | None:
@@ -172,85 +160,59 @@ def percentile(values: list[int], share: float) -> int | None:
     return values[int(rank) - 1]
 
 
-def _seconds(ms: int | None) -> float | None:
+def _seconds(ms: float | None) -> float | None:
     return None if ms is None else round(ms / 1000, 1)
 
 
-@dataclass
-class Times:
-    """Durations in ms: their count, median, 90th percentile and mean."""
-
-    values: list[int] = field(default_factory=list)
-
-    def summary(self) -> dict[str, float | int | None]:
-        ordered = sorted(self.values)
-        return {"count": len(ordered), "median_s": _seconds(percentile(ordered, 0.5)),
-                "p90_s": _seconds(percentile(ordered, 0.9)),
-                "mean_s": _seconds(int(statistics.fmean(ordered))) if ordered else None}
+def _times(values: list[int]) -> dict[str, float | int | None]:
+    """Durations in ms: their count, median, 90th percentile and mean, in seconds."""
+    values.sort()
+    return {"count": len(values), "median_s": _seconds(percentile(values, 0.5)),
+            "p90_s": _seconds(percentile(values, 0.9)),
+            "mean_s": _seconds(statistics.fmean(values)) if values else None}
 
 
-@dataclass
-class Tally:
-    """The counts behind one line of the report: the whole range, one day, or one rep."""
-
-    started: int = 0
-    answered: int = 0
-    abandoned: int = 0
-    waits: Times = field(default_factory=Times)
-    handles: Times = field(default_factory=Times)
-    outcomes: Counter = field(default_factory=Counter)
-    ratings: Counter = field(default_factory=Counter)
-
-    def add(self, row: Row) -> None:
-        self.started += 1
-        self.answered += row.answered
-        self.abandoned += row.abandoned
-        if row.wait_ms is not None:
-            self.waits.values.append(row.wait_ms)
-        if row.handle_ms is not None:
-            self.handles.values.append(row.handle_ms)
-        if row.result is not None:
-            self.outcomes[row.result] += 1
-        if row.rating is not None:
-            self.ratings[row.rating] += 1
-
-    def summary(self) -> dict:
-        rated = sum(self.ratings.values())
-        return {
-            "started": self.started, "answered": self.answered, "abandoned": self.abandoned,
-            "waiting": self.started - self.answered - self.abandoned,
-            "wait": self.waits.summary(), "handle": self.handles.summary(),
-            "outcomes": {name: self.outcomes[name] for name in OUTCOMES},
-            "ratings": {str(value): self.ratings[value] for value in RATINGS},
-            "rated": rated,
-            "rating_mean": round(sum(v * n for v, n in self.ratings.items()) / rated, 2) if rated else None,
-        }
+def tally(rows: list[Row]) -> dict:
+    """Count one line of the report (the whole range, one day, or one rep): a few passes over its rows, each
+    at C speed (``map`` over item getters) but for the filters."""
+    results = Counter(map(RESULT, rows))
+    ratings = Counter(map(RATING, rows))
+    rated = len(rows) - ratings.pop(None, 0)
+    return {
+        "started": len(rows), "answered": sum(results[name] for name in OUTCOMES),
+        "abandoned": results["abandoned"], "waiting": results["waiting"],
+        "wait": _times([wait for wait in map(WAIT, rows) if wait is not None]),
+        "handle": _times([handle for handle in map(HANDLE, rows) if handle is not None]),
+        "outcomes": {name: results[name] for name in OUTCOMES},
+        "ratings": {str(value): ratings[value] for value in RATINGS},
+        "rated": rated,
+        "rating_mean": round(sum(v * n for v, n in ratings.items()) / rated, 2) if rated else None,
+    }
 
 
-def summarize(rows: Iterable[Row], scope: Scope, rep_names: dict[int, str]) -> dict:
+def summarize(rows: list[Row], scope: Scope, rep_names: dict[int, str]) -> dict:
     """Count everything the page shows: the whole range, each day, each rep, and the wait-time distribution.
 
-    ``rep_names`` are the reps the reader may see a line for (all for an admin, themselves for a rep).
+    ``rows`` come oldest first, so each day is a slice of them.  ``rep_names`` are the reps the reader may see
+    a line for (all for an admin, themselves for a rep).
     """
-    whole = Tally()
-    starts = scope.day_starts_ms()
-    days = [Tally() for _day in scope.days()]
-    reps: dict[int, Tally] = {}
-    waits = [0] * (len(WAIT_BUCKETS) + 1)
+    created = list(map(CREATED, rows))
+    cuts = [bisect_left(created, start) for start in scope.day_starts_ms()]
+    days = [rows[begin:end] for begin, end in pairwise(cuts)]
+    reps: dict[str, list[Row]] = {str(rep_id): [] for rep_id in rep_names}
     for row in rows:
-        whole.add(row)
-        days[min(len(days) - 1, max(0, bisect_right(starts, row.created_at) - 1))].add(row)
-        for rep_id in row.rep_ids:
-            if rep_id in rep_names:
-                reps.setdefault(rep_id, Tally()).add(row)
-        if row.wait_ms is not None:
-            waits[bisect_right(WAIT_BUCKETS, row.wait_ms // 1000)] += 1
+        if row.reps:
+            for rep in row.reps.split(","):
+                if rep in reps:
+                    reps[rep].append(row)
+    waits = Counter(bisect_right(WAIT_BUCKETS, wait // 1000) for wait in map(WAIT, rows) if wait is not None)
     return {
-        "whole": whole.summary(),
-        "days": [{"day": day.isoformat(), **tally.summary()} for day, tally in zip(scope.days(), days, strict=True)],
-        "reps": sorted(({"rep_id": rep_id, "name": rep_names[rep_id], **tally.summary()}
-                        for rep_id, tally in reps.items()), key=lambda line: (-line["started"], line["name"])),
-        "wait_buckets": waits,
+        "whole": tally(rows),
+        "days": [{"day": day.isoformat(), **tally(lines)} for day, lines in zip(scope.days(), days, strict=True)],
+        "reps": sorted(({"rep_id": int(rep), "name": rep_names[int(rep)], **tally(lines)}
+                        for rep, lines in reps.items() if lines),
+                       key=lambda line: (-line["started"], line["name"])),
+        "wait_buckets": [waits[n] for n in range(len(WAIT_BUCKETS) + 1)],
     }
 
 
@@ -324,7 +286,7 @@ def csv_text(rows: Iterable[Row], tz: ZoneInfo, rep_names: Callable[[int], str])
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
     for row in rows:
-        outcome = row.result if row.answered else (row.outcome or "left") if row.abandoned else "waiting"
+        outcome = (row.outcome or "left") if row.result == "abandoned" else row.result
         writer.writerow([
             row.id, _cell(row.portal), _cell(row.customer), _cell("; ".join(rep_names(r) for r in row.rep_ids)),
             when(row.created_at), when(row.accepted_at), when(row.ended_at),
