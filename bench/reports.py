@@ -12,6 +12,7 @@ of migration 4.  Run: ``.venv/bin/python -m bench.reports [sessions] [runs]``.
 
 from __future__ import annotations
 
+import os
 import random
 import sqlite3
 import statistics
@@ -96,7 +97,8 @@ def main() -> None:
         path = Path(folder) / "relaydesk.db"
         began = time.perf_counter()
         seed(path, count)
-        print(f"seeded {count:,} sessions over {FIRST} .. {LAST} in {time.perf_counter() - began:.1f} s")
+        print(f"seeded {count:,} sessions over {FIRST} .. {LAST} in {time.perf_counter() - began:.1f} s"
+              f" (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs: other work slows every figure)")
         scopes = {"whole team": Scope(FIRST, LAST, TZ), "one portal": Scope(FIRST, LAST, TZ, portal_id=2),
                   "one rep": Scope(FIRST, LAST, TZ, rep_id=3),
                   "one month": Scope(LAST - timedelta(days=29), LAST, TZ)}
