@@ -112,3 +112,11 @@ def test_a_bad_range_says_so_and_shows_the_default(desk):
     server, _ = desk
     status, _, page = get(server, "/rep/reports?from=2026-12-01&to=2026-01-01", sign_in(server, "root"))
     assert status == 200 and "ends before it starts" in page
+
+
+def test_the_page_reads_in_french(desk):
+    server, _ = desk
+    status, _, page = get(server, "/rep/reports?lang=fr", sign_in(server, "root"))
+    assert status == 200
+    assert "Sessions par jour" in page and "Télécharger le CSV" in page and "Afficher le rapport" in page
+    assert "3 sessions sur 30 jours : 2 prises en charge, 1 abandonnées dans la file d&#39;attente." in page

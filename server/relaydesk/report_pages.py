@@ -13,17 +13,10 @@ from gevent import monkey
 
 from . import reports, transcript
 from .auth import signed_in, store
-from .reports import _
 from .store import Rep
 
 bp = Blueprint("reports", __name__, url_prefix="/rep/reports")
 Result = TypeVar("Result")
-
-
-@bp.record_once
-def _until_languages(state) -> None:
-    """Templates call ``_``: the language skeleton installs it; until then (or without it), English."""
-    state.app.jinja_env.globals.setdefault("_", reports._)
 
 
 def _read(work: Callable[[sqlite3.Connection], Result]) -> Result:
@@ -99,5 +92,3 @@ def _chart_script() -> str | None:
     """The charting library's URL; None if it is not installed (the page's tables still say everything)."""
     return current_app.extensions["relaydesk_assets"].chart_script
 
-
-__all__ = ["_", "bp"]

@@ -2,8 +2,8 @@
 
 The numbers come from one pass over the sessions started in the range (one
 row each, with its rating) and their reps: ``sessions`` reads them, ``summarize``
-counts, ``csv_text`` writes them out one row a session.  Nothing here touches
-Flask, so the queries are tested and benchmarked on a bare SQLite file
+counts, ``csv_text`` writes them out one row a session.  Nothing here needs
+a request, so the queries are tested and benchmarked on a bare SQLite file
 (``bench/reports.py``: 100,000 sessions, a year's range).
 
 Definitions, as the page states them:
@@ -35,11 +35,7 @@ from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-
-def _(message: str, **params: object) -> str:
-    """English until the language skeleton (``i18n._``, the same call) is merged."""
-    return message % params if params else message
-
+from .i18n import _
 
 MAX_DAYS = 732  # the longest range one report covers: two years
 DEFAULT_DAYS = 30
