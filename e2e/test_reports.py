@@ -115,8 +115,8 @@ def test_an_admin_reads_the_numbers_the_charts_and_downloads_the_csv(actors: Act
 
     two_days_ago = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
     page.get_by_role("combobox", name="Representative").select_option(label="All representatives")
-    page.get_by_label("From").fill(two_days_ago)
-    page.get_by_label("To").fill(two_days_ago)
+    page.get_by_label("From", exact=True).fill(two_days_ago)
+    page.get_by_label("To", exact=True).fill(two_days_ago)
     page.get_by_role("button", name="Show report").click()
     expect(page.get_by_test_id("started")).to_have_text("5")
     expect(page.get_by_role("table", name="Sessions per day").get_by_role("row")).to_have_count(2)  # and its head
