@@ -25,7 +25,7 @@ import io
 import json
 import sqlite3
 import statistics
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -197,18 +197,22 @@ def summarize(rows: list[Row], scope: Scope, rep_names: dict[int, str]) -> dict:
     days = [rows[begin:end] for begin, end in pairwise(cuts)]
     reps: dict[str, list[Row]] = {str(rep_id): [] for rep_id in rep_names}
     for row in rows:
-        if row.reps:
+        lines = reps.get(row.reps)
+        if lines is not None:  # most sessions: one rep
+            lines.append(row)
+        elif "," in row.reps:
             for rep in row.reps.split(","):
                 if rep in reps:
                     reps[rep].append(row)
-    waits = Counter(bisect_right(WAIT_BUCKETS, wait // 1000) for wait in map(WAIT, rows) if wait is not None)
+    waits = sorted(wait for wait in map(WAIT, rows) if wait is not None)
+    edges = [0, *(bisect_left(waits, limit * 1000) for limit in WAIT_BUCKETS), len(waits)]
     return {
         "whole": tally(rows),
         "days": [{"day": day.isoformat(), **tally(lines)} for day, lines in zip(scope.days(), days, strict=True)],
         "reps": sorted(({"rep_id": int(rep), "name": rep_names[int(rep)], **tally(lines)}
                         for rep, lines in reps.items() if lines),
                        key=lambda line: (-line["started"], line["name"])),
-        "wait_buckets": [waits[n] for n in range(len(WAIT_BUCKETS) + 1)],
+        "wait_buckets": [later - earlier for earlier, later in pairwise(edges)],
     }
 
 
