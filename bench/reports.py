@@ -76,17 +76,17 @@ def timed(path: Path, scope: Scope, runs: int) -> dict[str, list[float]]:
     for _run in range(runs):
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)  # as the page does: a connection of its own
         began = time.perf_counter()
-        rows = reports.sessions(db, scope)
+        rows = reports.sessions(db, scope, names=False)  # as the page reads them
         read = time.perf_counter()
         reports.chart_json(reports.summarize(rows, scope, names))
         counted = time.perf_counter()
-        reports.csv_text(rows, scope.tz, names.__getitem__)
+        reports.csv_text(reports.sessions(db, scope), scope.tz, names.__getitem__)  # as the CSV reads them
         written = time.perf_counter()
         db.close()
         times["read"].append((read - began) * 1000)
         times["count"].append((counted - read) * 1000)
         times["page"].append((counted - began) * 1000)
-        times["csv"].append((written - counted + read - began) * 1000)  # read + write, as the CSV view does
+        times["csv"].append((written - counted) * 1000)  # read with the names, and write
     return times
 
 

@@ -60,6 +60,9 @@ def test_a_range_counts_started_answered_abandoned_and_waiting(db):
     assert whole["handle"]["count"] == 2 and whole["handle"]["median_s"] == 360.0
     assert whole["ratings"] == {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1}
     assert (whole["rated"], whole["rating_mean"]) == (2, 3.5)
+    unnamed = reports.sessions(db, november(), names=False)  # as the page reads them: the same numbers
+    assert reports.summarize(unnamed, november(), {1: "Alice"})["whole"] == whole
+    assert {(row.portal, row.customer) for row in unnamed} == {("", "")}
 
 
 def test_an_outcome_not_chosen_counts_as_unknown(db):

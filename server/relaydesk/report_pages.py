@@ -60,7 +60,7 @@ def _scope(rep: Rep) -> tuple[reports.Scope, str | None, dict[int, str]]:
 def page():
     rep = signed_in()
     scope, problem, names = _scope(rep)
-    rows = _read(lambda db: reports.sessions(db, scope))
+    rows = _read(lambda db: reports.sessions(db, scope, names=False))
     report = reports.summarize(rows, scope, names if rep.is_admin else {rep.id: rep.display_name})
     return render_template(
         "reports.html", rep=rep, scope=scope, problem=problem, report=report,

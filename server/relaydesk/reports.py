@@ -120,8 +120,9 @@ CREATED, RATING, REPS, WAIT, HANDLE, RESULT = (itemgetter(Row._fields.index(name
     "created_at", "rating", "reps", "wait_ms", "handle_ms", "result"))
 
 
-def sessions(db: sqlite3.Connection, scope: Scope) -> list[Row]:
-    """Read the sessions started in ``scope``, oldest first, each with its rating and its reps.
+def sessions(db: sqlite3.Connection, scope: Scope, names: bool = True) -> list[Row]:
+    """Read the sessions started in ``scope``, oldest first, each with its rating and its reps; without
+    ``names``, no portal or customer names (the page counts, only the CSV shows them).
 
     One statement, the arithmetic in SQLite and no Python per row but ``Row``'s own: a year of a big team is
     ~100,000 rows (see bench/reports.py).
@@ -134,8 +135,9 @@ def sessions(db: sqlite3.Connection, scope: Scope) -> list[Row]:
     if scope.rep_id is not None:
         where += " AND s.id IN (SELECT session_id FROM participants WHERE rep_id = ? AND role != 'monitor')"
         params.append(scope.rep_id)
+    named, portals = ("p.name, s.customer_name", "JOIN portals p ON p.id = s.portal_id") if names else ("'', ''", "")
     cursor = db.execute(
-        "SELECT s.id, p.name, s.customer_name, s.created_at, s.accepted_at, s.ended_at, s.outcome, f.rating,"
+        f"SELECT s.id, {named}, s.created_at, s.accepted_at, s.ended_at, s.outcome, f.rating,"
         " coalesce((SELECT group_concat(rep_id) FROM participants WHERE session_id = s.id AND role != 'monitor'),"
         "  ''),"
         " max(0, s.accepted_at - s.created_at), max(0, s.ended_at - s.accepted_at),"
@@ -143,7 +145,8 @@ def sessions(db: sqlite3.Connection, scope: Scope) -> list[Row]:
         "   CASE WHEN s.ended_at IS NULL THEN 'open' WHEN s.outcome IN ('resolved', 'unresolved') THEN s.outcome"
         "   ELSE 'unknown' END"
         "  WHEN s.ended_at IS NOT NULL THEN 'abandoned' ELSE 'waiting' END"
-        " FROM sessions s JOIN portals p ON p.id = s.portal_id LEFT JOIN satisfaction f ON f.session_id = s.id"
+        f" FROM sessions s {portals}"
+        " LEFT JOIN satisfaction f ON f.session_id = s.id"
         f" WHERE {where} ORDER BY s.created_at, s.id", params)
     return list(map(Row._make, cursor))
 
