@@ -24,7 +24,6 @@ import csv
 import io
 import json
 import sqlite3
-import statistics
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -168,7 +167,7 @@ def _times(values: list[int]) -> dict[str, float | int | None]:
     values.sort()
     return {"count": len(values), "median_s": _seconds(percentile(values, 0.5)),
             "p90_s": _seconds(percentile(values, 0.9)),
-            "mean_s": _seconds(statistics.fmean(values)) if values else None}
+            "mean_s": _seconds(sum(values) / len(values)) if values else None}
 
 
 def tally(rows: list[Row]) -> dict:
