@@ -7,7 +7,10 @@ count them (``reports.summarize``) and write the CSV (``reports.csv_text``),
 for the whole team, one portal and one rep; each the median of several runs.
 Baselines, in the same process: a bare read of the sessions table's columns
 (what any report must at least do), and the same reports without the indexes
-of migration 4.  Run: ``.venv/bin/python -m bench.reports [sessions] [runs]``.
+of migration 4.  ``--live``: the whole year's page asked again and again
+through a live server, and another customer's ack p50/p99 meanwhile, next to
+none asked (is the hub still serving while a report is read and counted?).
+Run: ``.venv/bin/python -m bench.reports [sessions] [runs] [--live]``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sqlite3
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -90,9 +94,61 @@ def timed(path: Path, scope: Scope, runs: int) -> dict[str, list[float]]:
     return times
 
 
+def live(path_folder: Path, count: int, messages: int = 200) -> None:
+    """The whole year's page through a live server, and another customer's ack latency meanwhile."""
+    from bench.common import UNPACED
+    from bench.guessing import ack_latencies, line
+    from bench.relay import open_chat
+    from tests.liveserver import LiveServer
+    from tests.wsclient import post_form, sign_in
+
+    data = path_folder / "live"
+    data.mkdir(mode=0o700)
+    seed(data / "relaydesk.db", count)
+    server = LiveServer(data, dict(UNPACED))
+    server.start()
+    try:
+        server.add_rep("alice", "Alice")
+        server.add_rep("root", "Root", admin=True)
+        customer, rep = open_chat(server, sign_in(server, "alice"))
+        root = sign_in(server, "root")
+        query = f"/rep/reports?from={FIRST}&to={LAST}&tz={TZ}"
+        quiet = ack_latencies(customer, messages)
+        pages: list[float] = []
+        stop = threading.Event()
+
+        def ask() -> None:
+            while not stop.is_set():
+                began = time.perf_counter()
+                status = post_form(server, query, None, cookie=root)[0]
+                assert status == 200, status
+                pages.append((time.perf_counter() - began) * 1000)
+
+        asker = threading.Thread(target=ask)
+        asker.start()
+        try:
+            busy = ack_latencies(customer, messages)
+        finally:
+            stop.set()
+            asker.join()
+        customer.close()
+        rep.close()
+    finally:
+        server.stop()
+    print(f"\nthrough a live server: the whole year's page, asked again and again: {summary(pages)}")
+    print(f"  another customer's acks, {messages} messages 10 ms apart")
+    print(f"    {line('no report', quiet)}")
+    print(f"    {line('reports asked', busy)}")
+
+
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+    numbers = [arg for arg in sys.argv[1:] if not arg.startswith("--")]
+    count = int(numbers[0]) if numbers else 100_000
+    runs = int(numbers[1]) if len(numbers) > 1 else 7
+    if "--live" in sys.argv:
+        with tempfile.TemporaryDirectory() as folder:
+            live(Path(folder), count)
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "relaydesk.db"
         began = time.perf_counter()

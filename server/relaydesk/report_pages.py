@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TypeVar
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, copy_current_request_context, current_app, render_template, request
 from gevent import monkey
 
 from . import reports, transcript
@@ -20,9 +20,11 @@ Result = TypeVar("Result")
 
 
 def _read(work: Callable[[sqlite3.Connection], Result]) -> Result:
-    """Read and count on a connection of its own, off the hub under gevent (a year's report reads ~100,000 rows):
-    on a real thread, which the hub takes the GIL back from every few milliseconds, so the sockets are served
-    meanwhile, and the writer is not held up.  ``work`` must not need the request (no ``_``)."""
+    """Read, count and write on a connection of its own, off the hub under gevent (a year's report reads ~100,000
+    rows and renders a line a day): on a real thread, which the hub takes the GIL back from every few
+    milliseconds, so the sockets are served meanwhile, and the writer is not held up.  ``work`` must not touch
+    the store (its locks are the hub's); what needs the request (``_``, ``url_for``) it gets by
+    ``copy_current_request_context``."""
 
     path = store().db.path
 
@@ -62,18 +64,25 @@ def page():
     rep = signed_in()
     scope, problem, names = _scope(rep)
     lines = names if rep.is_admin else {rep.id: rep.display_name}
-    report = _read(lambda db: reports.summarize(reports.sessions(db, scope, names=False), scope, lines))
-    return render_template(
-        "reports.html", rep=rep, scope=scope, problem=problem, report=report,
-        charts=reports.chart_json(report), alternatives=reports.alternatives(report),
-        outcome_names=reports.outcome_names(),
-        wait_buckets=list(zip(reports.wait_bucket_names(), report["wait_buckets"], strict=True)),
-        outcome_rows=[(name, report["whole"]["outcomes"][key]) for key, name in reports.outcome_names().items()],
-        rating_rows=[(f"{value} — {name}", report["whole"]["ratings"][str(value)])
-                     for value, name in reports.rating_names().items()],
-        portals=store().portals(), reps=store().reps() if rep.is_admin else [],
-        query=request.query_string.decode(), tz_name=str(scope.tz), chart_script=_chart_script(),
-    )
+    # What needs the store is read here, on the hub (its locks are the hub's); the rest runs on a thread.
+    portals, reps = store().portals(), store().reps() if rep.is_admin else []
+    chart_script, query = _chart_script(), request.query_string.decode()
+
+    @copy_current_request_context  # the thread renders for this request: its language, its URLs
+    def build(db: sqlite3.Connection) -> str:
+        report = reports.summarize(reports.sessions(db, scope, names=False), scope, lines)
+        return render_template(
+            "reports.html", rep=rep, scope=scope, problem=problem, report=report,
+            charts=reports.chart_json(report), alternatives=reports.alternatives(report),
+            outcome_names=reports.outcome_names(),
+            wait_buckets=list(zip(reports.wait_bucket_names(), report["wait_buckets"], strict=True)),
+            outcome_rows=[(name, report["whole"]["outcomes"][key]) for key, name in reports.outcome_names().items()],
+            rating_rows=[(f"{value} — {name}", report["whole"]["ratings"][str(value)])
+                         for value, name in reports.rating_names().items()],
+            portals=portals, reps=reps, query=query, tz_name=str(scope.tz), chart_script=chart_script,
+        )
+
+    return _read(build)
 
 
 @bp.get("/sessions.csv")
