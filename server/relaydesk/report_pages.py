@@ -9,6 +9,7 @@ from typing import TypeVar
 from urllib.parse import quote
 
 from flask import Blueprint, Response, copy_current_request_context, current_app, render_template, request
+import gevent
 from gevent import monkey
 
 from . import reports, transcript
@@ -25,7 +26,6 @@ def _read(work: Callable[[sqlite3.Connection], Result]) -> Result:
     milliseconds, so the sockets are served meanwhile, and the writer is not held up.  ``work`` must not touch
     the store (its locks are the hub's); what needs the request (``_``, ``url_for``) it gets by
     ``copy_current_request_context``."""
-
     path = store().db.path
 
     def run() -> Result:
@@ -36,8 +36,6 @@ def _read(work: Callable[[sqlite3.Connection], Result]) -> Result:
             db.close()
 
     if monkey.is_module_patched("threading"):
-        import gevent
-
         return gevent.get_hub().threadpool.apply(run)
     return run()
 
