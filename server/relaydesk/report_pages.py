@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import TypeVar
 from urllib.parse import quote
 
-from flask import Blueprint, Response, copy_current_request_context, current_app, render_template, request
 import gevent
+from flask import Blueprint, Response, copy_current_request_context, current_app, render_template, request
 from gevent import monkey
 
 from . import reports, transcript
