@@ -4,7 +4,7 @@ One conversation carries the pages through their states, so set-up is paid
 once: the customer at the portal, waiting, in the chat, asked for their
 screen, sharing it, after the end; the rep console before sign-in, empty,
 with a queue, holding a chat, as an invited rep, as a hidden rep, after the
-end; every dialog; the admin page; history and a read-only log.  What each
+end; every dialog; the admin page; history, a read-only log and reports.  What each
 state must contain, and what each control must do, is written out below, so
 a control nobody thought to test fails the census (``e2e/census.py``).
 """
@@ -323,6 +323,7 @@ def console_frame(dialogs: Dialogs, server_url: str) -> Actions:
     """What every signed-in admin's console has, whatever the state."""
     return {
         ("link", "History"): clicks_to_new_tab("/rep/history"),
+        ("link", "Reports"): clicks_to_new_tab("/rep/reports"),
         ("link", "Admin"): clicks_to_new_tab("/rep/admin"),
         ("button", "Keyboard shortcuts"): dialogs.button("Keyboard shortcuts", shortcuts_dialog),
         ("button", "Chat preferences"): dialogs.button("Chat preferences", preferences_dialog),
@@ -666,6 +667,7 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         return {
             ("link", "Console"): navigates("/rep", back),
             ("link", "History"): navigates("/rep/history", back),
+            ("link", "Reports"): navigates("/rep/reports", back),
             ("link", "Admin"): navigates("/rep/admin", back),
         }
 
@@ -726,3 +728,21 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         ("button", "Search"): search,
         ("link", "Open log"): open_log,
     }, optional=(("link", "Open log"),))
+
+    reports = server.url + "/rep/reports"
+    page.goto(reports)
+
+    def show_report(button: Locator) -> None:
+        page.get_by_role("combobox", name="Representative").select_option(label="Carl Rep")
+        button.click()
+        expect(page).to_have_url(re.compile(r"/rep/reports\?.*rep=\d+"))
+        expect(page.get_by_role("table", name="Per representative")).to_contain_text("Carl Rep")
+        expect(page.get_by_test_id("started")).to_have_text("2")
+        page.goto(reports)
+
+    census.visit("reports", page.locator("body"), frame(reports) | {
+        ("combobox", "Portal"): select_and_back("Support (/)"),
+        ("combobox", "Representative"): select_and_back("Carl Rep"),
+        ("button", "Show report"): show_report,
+        ("link", "Download CSV"): downloads,
+    })

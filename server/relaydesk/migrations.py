@@ -158,6 +158,10 @@ CREATE TABLE satisfaction (
 );
 ALTER TABLE portals ADD COLUMN survey INTEGER NOT NULL DEFAULT 1;
 """),
+    Step(4, "reports read sessions by their start, and a rep's sessions", """
+CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions(created_at);
+CREATE INDEX IF NOT EXISTS participants_by_rep ON participants(rep_id, session_id);
+"""),
 )
 
 _RECORD = """
