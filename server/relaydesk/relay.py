@@ -18,18 +18,19 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from typing import TypeVar
 
 from simple_websocket import ConnectionClosed
 
 from . import protocol
+from .commits import Outcome
 from .database import StorageError
 from .delivery import SENDER, Customers, One, QueueWatchers, Reply, Send, SessionReps, ack, send
 from .delivery import Rep as RepAddress
 from .details import OUTCOME_NAMES
-from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
+from .hub import Connection, CustomerConnection, Hub, LiveSession, RepConnection, ended
 from .keys import SessionKeys
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
@@ -119,6 +120,7 @@ class Relay:
         self.waiting_messages = config.get("WAITING_MESSAGES", 20)
         self.page_events = config.get("HISTORY_PAGE_EVENTS", 200)
         self.page_chars = config.get("HISTORY_PAGE_CHARS", 64 * 1024)
+        self.pipelined = bool(config.get("PIPELINED", True))
         self.sign_ins = SignIns(store.db, config.get("SIGN_IN_LIFETIME_S", 12 * 3600),
                                 config.get("SIGN_IN_IDLE_S", 2 * 3600))
         self.hub = Hub(store)
@@ -558,15 +560,52 @@ class Relay:
         author_kind: str, author_name: str, author_id: int | None = None, audience: str = AUDIENCE_ALL,
         public_text: str | None = None, meta: dict | None = None,
     ) -> None:
-        """Persist, acknowledge, then fan out one event; refuse it once the session has ended."""
+        """Persist, acknowledge, then fan out one event; refuse it once the session has ended.
+
+        A client's event (``sender``) is answered, acked and fanned out, once on
+        disk, without its handler waiting (``PIPELINED``): the client's next
+        frame is read meanwhile, so one client's messages are not one commit
+        apart.  Each session's events still go out in order, each after the
+        one before, and whatever else holds the session's lock waits for them.
+        """
+        args = (session.id, event_id, kind, text, author_kind, author_name, author_id, audience, public_text, meta)
+        if sender is not None and self.pipelined:
+            with self.hub.locked(session.id, settle=False) as live:
+                if live is None:
+                    raise ended()
+                live.in_flight += 1
+                live.settled.clear()
+                self.store.append_event_then(self._stored_then(sender, live, event_id), *args)
+            return
         with self.hub.locked(session.id) as live:
             if live is None:
                 raise ended()
-            event, _new = self.store.append_event(
-                session.id, event_id, kind, text, author_kind, author_name, author_id, audience, public_text, meta
-            )
+            event, _new = self.store.append_event(*args)
             sends = [] if sender is None else [ack(event_id, session=session.id, seq=event.seq, at=event.at)]
             self.hub.deliver(sends + self._fan_out(event, skip=sender), sender=sender)
+
+    def _stored_then(self, sender: Connection, live: LiveSession, event_id: str) -> Callable[[Outcome], None]:
+        """Return what answers a client's event once the store has it: its ack and its fan-out, or its error."""
+
+        def answer(outcome: Outcome) -> None:
+            try:
+                if isinstance(outcome, StorageError):
+                    log.warning("storage refused a %s frame: %s", sender.role, outcome.__cause__)
+                    self._refuse(sender, ProtocolError("storage", str(outcome), event_id))
+                elif isinstance(outcome, BaseException):
+                    log.error("storing a %s frame failed", sender.role, exc_info=outcome)
+                    self._refuse(sender, ProtocolError("server", "The server could not handle that. Try again.",
+                                                       event_id))
+                else:
+                    event, _new = outcome
+                    self.hub.deliver([ack(event_id, session=event.session_id, seq=event.seq, at=event.at)]
+                                     + self._fan_out(event, skip=sender), sender=sender)
+            finally:
+                live.in_flight -= 1
+                if not live.in_flight:
+                    live.settled.set()
+
+        return answer
 
     @staticmethod
     def _fan_out(event: Event, skip: Connection | None) -> list[Send]:

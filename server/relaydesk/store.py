@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from . import protocol
-from .commits import Append, GroupCommit, event_from_row
+from .commits import Append, GroupCommit, Outcome, event_from_row
 from .database import Database, inserted_id
 from .directory import Directory
 from .model import Event, KeyRefused, Page, Participant, Refused, Rep, Session, hash_token, now_ms
@@ -495,6 +496,14 @@ class Store(Directory):
         """
         return self.commits.append(Append(session_id, event_id, kind, text, author_kind, author_name, author_id,
                                           audience, public_text, meta or {}))
+
+    def append_event_then(self, then: Callable[[Outcome], None], session_id: int, event_id: str, kind: str,
+                          text: str, author_kind: str, author_name: str, author_id: int | None = None,
+                          audience: str = "all", public_text: str | None = None, meta: dict | None = None) -> None:
+        """Store an event as ``append_event`` does, without waiting: ``then`` gets (event, new), or the exception,
+        once it is on disk (``GroupCommit.append_then``)."""
+        self.commits.append_then(Append(session_id, event_id, kind, text, author_kind, author_name, author_id,
+                                        audience, public_text, meta or {}), then)
 
     def events_since(self, session_id: int, seq: int, rep_id: int | None = None,
                      public_only: bool = False) -> list[Event]:
