@@ -49,6 +49,7 @@ class Connection:
         self.ws = ws
         self.tag = secrets.token_hex(8)  # this socket's own name, for what is counted per socket
         self.behind: set[int] = set()  # sessions it pages through the log of: no live events until it caught up
+        self.answering: tuple[str, float] | None = None  # the frame being handled: its type, when it was read
         self._lock = threading.Lock()
 
     def send(self, frame: str | bytes, latest: object = None) -> None:
@@ -133,6 +134,7 @@ class LiveSession:
     # none: what holds the lock for anything else waits for them first, so it sees them sent.
     in_flight: int = 0
     settled: threading.Event = field(default_factory=_set_event)
+    fewer: threading.Event = field(default_factory=threading.Event)  # set as each of those is answered
 
 
 def ended(frame_id: str | None = None) -> ProtocolError:

@@ -44,6 +44,10 @@ from .throttle import Throttle, wait_text
 
 log = logging.getLogger(__name__)
 
+# A session's events on their way to disk at most (``Relay._record``): past that, the handler waits, so it reads no
+# more of its client's frames, and a client that sends faster than the server stores is held back by its socket.
+IN_FLIGHT = 8
+
 
 def event_view(event: Event, for_rep: bool) -> dict:
     """Return the fields of ``event`` that a rep, or a customer, is sent.
@@ -174,6 +178,7 @@ class Relay:
             self.metrics.frames_in.labels(conn.role, message["type"]).inc()
             if message["type"] != "history":  # it changes nothing, and each one is answered by one page
                 self._keep_pace(conn, message)
+            conn.answering = (message["type"], started)  # taken by ``_record`` when it answers later
             if isinstance(conn, RepConnection):
                 self._rep_seen(conn)
                 reply = self._rep_handlers[message["type"]](conn, message)
@@ -181,7 +186,8 @@ class Relay:
                 reply = self._customer_handlers[message["type"]](conn, message)
             if reply:
                 self.hub.deliver(reply, sender=conn)
-            self.metrics.answer_seconds.labels(message["type"]).observe(time.perf_counter() - started)
+            if conn.answering is not None:
+                self.metrics.answer_seconds.labels(message["type"]).observe(time.perf_counter() - started)
         except ProtocolError as exc:
             if exc.id is None and isinstance(message.get("id"), str):  # refused further in, e.g. as the session ended
                 exc.id = message["id"]
@@ -581,11 +587,15 @@ class Relay:
         args = (session.id, event_id, kind, text, author_kind, author_name, author_id, audience, public_text, meta)
         if sender is not None and self.pipelined:
             with self.hub.locked(session.id, settle=False) as live:
-                if live is None:
+                while live is not None and live.in_flight >= IN_FLIGHT:  # a client outrunning the disk waits here
+                    live.fewer.clear()
+                    live.fewer.wait()
+                if live is None or live.ended:
                     raise ended()
                 live.in_flight += 1
                 live.settled.clear()
-                self.store.append_event_then(self._stored_then(sender, live, event_id), *args)
+                answering, sender.answering = sender.answering, None
+                self.store.append_event_then(self._stored_then(sender, live, event_id, answering), *args)
             return
         with self.hub.locked(session.id) as live:
             if live is None:
@@ -594,7 +604,8 @@ class Relay:
             sends = [] if sender is None else [ack(event_id, session=session.id, seq=event.seq, at=event.at)]
             self.hub.deliver(sends + self._fan_out(event, skip=sender), sender=sender)
 
-    def _stored_then(self, sender: Connection, live: LiveSession, event_id: str) -> Callable[[Outcome], None]:
+    def _stored_then(self, sender: Connection, live: LiveSession, event_id: str,
+                     answering: tuple[str, float] | None) -> Callable[[Outcome], None]:
         """Return what answers a client's event once the store has it: its ack and its fan-out, or its error."""
 
         def answer(outcome: Outcome) -> None:
@@ -610,20 +621,23 @@ class Relay:
                     event, _new = outcome
                     self.hub.deliver([ack(event_id, session=event.session_id, seq=event.seq, at=event.at)]
                                      + self._fan_out(event, skip=sender), sender=sender)
+                if answering is not None:
+                    self.metrics.answer_seconds.labels(answering[0]).observe(time.perf_counter() - answering[1])
             finally:
                 live.in_flight -= 1
+                live.fewer.set()
                 if not live.in_flight:
                     live.settled.set()
 
         return answer
 
-    @staticmethod
-    def _fan_out(event: Event, skip: Connection | None) -> list[Send]:
+    def _fan_out(self, event: Event, skip: Connection | None) -> list[Send]:
         """Return an event for every connection whose person may see it, and no other; live: as it happens, not
-        replayed (a pushed URL opens only now)."""
+        replayed (a pushed URL opens only now).  The customer's wording is encoded only when a page of theirs
+        other than its sender is there to take it (a customer's own message: none, most of the time)."""
         sends = [Send(SessionReps(event.session_id), protocol.encode("event", **event_view(event, for_rep=True),
                                                                      live=True), event, skip, live=True)]
-        if event.visible_to_customer():
+        if event.visible_to_customer() and any(conn is not skip for conn in self.hub.customer_conns(event.session_id)):
             sends.append(Send(Customers(event.session_id), protocol.encode("event", **event_view(event, for_rep=False),
                                                                            live=True), event, skip, live=True))
         return sends
