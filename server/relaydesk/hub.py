@@ -321,6 +321,11 @@ class Hub:
                 live.settled.wait()
             yield None if live.ended else live
 
+    def settle(self, session_id: int) -> None:
+        """Wait until a session's events on their way to disk (``Relay._record``) are stored and sent."""
+        with self.locked(session_id):
+            pass
+
     def drop(self, session_id: int) -> None:
         """Let go of an ended session's live state."""
         with self._lock:

@@ -353,6 +353,8 @@ class Relay:
 
     def _customer_say(self, conn: CustomerConnection, message: dict) -> None:
         session = self.customer_session(conn, message["id"])
+        if session.status == "waiting":  # what it wrote is counted from the store: let what is on its way get there
+            self.hub.settle(session.id)
         if (session.status == "waiting" and not self.store.has_event(session.id, message["id"])
                 and self.store.customer_messages(session.id) >= self.waiting_messages):
             raise ProtocolError("quota", "You can write more once a representative has joined you: they will read "
