@@ -362,22 +362,27 @@ class Run:
     lost: int
     server_cpu: float
     generator_cpu: list[float]
+    cpu_us: float = float("nan")  # the server's CPU-µs per message received (less noisy than rates on a busy machine)
 
     def line(self) -> str:
         generators = " ".join(f"{cpu:3.0%}" for cpu in self.generator_cpu)
         return (f"{self.target:<11} {self.sessions:>5} {self.offered:>9,.0f} {self.sent:>9,.0f}"
                 f" {self.delivered:>10,.0f} {self.p50:>8.1f} {self.p99:>8.1f} {self.lost:>7} {self.server_cpu:>6.0%}"
-                f"   {generators}")
+                f" {self.cpu_us:>7.0f}   {generators}")
 
 
 HEADER = (f"{'server':<11} {'sess.':>5} {'offered/s':>9} {'sent/s':>9} {'deliv./s':>10} {'p50 ms':>8} {'p99 ms':>8}"
-          f" {'unrecv.':>7} {'srv CPU':>6}   generators' CPU")
+          f" {'unrecv.':>7} {'srv CPU':>6} {'µs/msg':>7}   generators' CPU")
 
 
 def load_run(generators: Generators, target: Target, sessions: int, rate: float, seconds: float) -> Run:
     cpu = cpu_seconds(target.pid)
+    if os.environ.get("BENCH_TRACE"):  # for a profiler started from outside: the load is on from now
+        print(f"running {target.name} {sessions} sessions at {rate:,.0f}/s", file=sys.stderr, flush=True)
     answers = generators.call("run", rate_per_customer=rate / sessions, seconds=seconds)
-    server_cpu = (cpu_seconds(target.pid) - cpu) / max(answer["wall"] for answer in answers)
+    used = cpu_seconds(target.pid) - cpu
+    server_cpu = used / max(answer["wall"] for answer in answers)
+    received = sum(answer["received"] for answer in answers)
     latencies = [ms for answer in answers for ms, _ in answer["latencies"]] or [float("nan")]
     sent = sum(answer["sent"] for answer in answers)
     for error in [error for answer in answers for error in answer["errors"]][:3]:
@@ -385,8 +390,8 @@ def load_run(generators: Generators, target: Target, sessions: int, rate: float,
     return Run(target.name, sessions, rate, sent / seconds,
                sum(answer["delivered_in_window"] for answer in answers) / seconds,
                percentile(latencies, 0.5), percentile(latencies, 0.99),
-               sent - sum(answer["received"] for answer in answers), server_cpu,
-               [answer["cpu"] / answer["wall"] for answer in answers])
+               sent - received, server_cpu,
+               [answer["cpu"] / answer["wall"] for answer in answers], used * 1e6 / max(received, 1))
 
 
 def ladder(generators: Generators, target: Target, sessions: int, loads: list[float] | None, seconds: float,

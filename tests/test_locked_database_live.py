@@ -13,6 +13,8 @@ import select
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from tests.chatters import accept, ask, new_id, rep_hello
 from tests.liveserver import ALICE, UNPACED
@@ -28,27 +30,39 @@ db.execute("ROLLBACK")
 """
 
 
+def chatting(server) -> tuple[Client, Client]:
+    """Return a customer and Alice, in a session she accepted."""
+    customer, rep = Client(server, "customer"), Client(server, "rep", cookie=sign_in(server, "alice"))
+    rep_hello(rep)
+    session_id, _token = ask(customer)
+    accept(rep, session_id)
+    customer.expect("event", kind="status", text="Alice joined the chat")
+    return customer, rep
+
+
+@contextmanager
+def database_locked(server) -> Iterator[None]:
+    """Hold the server's database locked from another process for as long as the block runs."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(server.data / "relaydesk.db")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        holder.communicate("release\n", timeout=30)
+
+
 def test_a_database_locked_by_another_process_stalls_neither_pages_nor_the_answer_to_a_message(start_server):
     server = start_server(ALICE, **UNPACED)
-    customer, rep = Client(server, "customer"), Client(server, "rep", cookie=sign_in(server, "alice"))
+    customer, rep = chatting(server)
     try:
-        rep_hello(rep)
-        session_id, _token = ask(customer)
-        accept(rep, session_id)
-        customer.expect("event", kind="status", text="Alice joined the chat")
-
-        holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(server.data / "relaydesk.db")],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        try:
-            assert holder.stdout.readline().strip() == "locked"
+        with database_locked(server):
             frame_id = new_id()
             customer.send(type="say", id=frame_id, text="written while the database is locked")
             with urllib.request.urlopen(f"{server.url}/static/app.css", timeout=30) as response:
                 assert response.status == 200 and response.read()
             # The page came while the message still waits for the lock: nothing has answered it yet.
             assert select.select([customer.ws.sock], [], [], 0)[0] == [], "the page waited for the database"
-        finally:
-            holder.communicate("release\n", timeout=30)
 
         answer = _answer(customer, frame_id)
         if answer["type"] == "error":

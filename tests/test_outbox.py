@@ -1,6 +1,10 @@
 """A connection's writer: pictures of a screen for a slow reader are replaced while they wait, never piled up."""
 
+import socket
+import struct
 import threading
+
+from simple_websocket.ws import Base as SimpleWebsocket
 
 from relaydesk.wire import Outbox
 
@@ -57,3 +61,62 @@ def test_a_slow_reader_gets_the_latest_picture_not_every_one_and_every_other_fra
     assert ws.wait_for(6)[-1] == b"picture 30"
     box.close()
     ws.go_on.release()
+
+
+class RealSocketWs(SimpleWebsocket):
+    """A simple-websocket on one end of a socket pair, with no handshake and no reader: the Outbox writes our own
+    frames to its socket, as it does for the real thing."""
+
+    def __init__(self, sock: socket.socket) -> None:  # no super().__init__: it would handshake and start a reader
+        self.sock = sock
+        self.connected = True
+        self.input_buffer: list = []
+
+
+def read_frames(sock: socket.socket, count: int) -> list[tuple[int, bytes]]:
+    """Read ``count`` whole server frames (unmasked) from ``sock``: (opcode, payload) each."""
+    data, frames = b"", []
+    sock.settimeout(10)
+    while len(frames) < count:
+        while True:
+            if len(data) >= 10:  # a whole header, whatever its length (the shortest frame here is longer)
+                size, start = data[1] & 0x7F, 2
+                if size == 126:
+                    size, start = struct.unpack("!H", data[2:4])[0], 4
+                elif size == 127:
+                    size, start = struct.unpack("!Q", data[2:10])[0], 10
+                if len(data) >= start + size:
+                    frames.append((data[0], data[start:start + size]))
+                    data = data[start + size:]
+                    break
+            elif data == b"\x8a\x00":  # the pong, last
+                frames.append((0x8A, b""))
+                data = b""
+                break
+            chunk = sock.recv(65536)
+            assert chunk, f"the stream ended after {len(frames)} frames"
+            data += chunk
+    return frames
+
+
+def test_frames_written_at_once_or_queued_come_out_whole_and_in_order_with_a_pong_between_them():
+    ours, theirs = socket.socketpair()
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    theirs.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    ws = RealSocketWs(ours)
+    box = Outbox(ws, timeout_s=10)
+    texts = [f"frame {number:04d} " + "é" * (300 + number) for number in range(300)]
+    for text in texts[:150]:  # the first goes out at once, in part: the buffers are small and nobody reads
+        box.send(text)
+    assert box.queued > 0
+    pong = threading.Thread(target=ws.sock.send, args=(b"\x8a\x00",))  # as simple-websocket's reader answers a ping
+    pong.start()
+    for text in texts[150:]:
+        box.send(text)
+    frames = read_frames(theirs, len(texts) + 1)
+    pong.join(10)
+    assert [(0x8A, b"")] == [frame for frame in frames if frame[0] == 0x8A]
+    assert [payload.decode() for opcode, payload in frames if opcode == 0x81] == texts
+    box.close()
+    ours.close()
+    theirs.close()

@@ -67,6 +67,8 @@ DEFAULTS: dict[str, object] = {
     "HASH_OFF_HUB": True,  # hash passwords on gevent's threadpool (False only to measure the difference)
     "GROUP_COMMIT": True,  # store the events that come during a commit in the next one (False only to measure)
     "DB_WORKER": "thread",  # what writes to SQLite off the hub: "thread" (its own) or "pool" (gevent's threadpool)
+    "PIPELINED": True,  # read a client's next frame while its message goes to disk (False only to measure)
+    "GIL_SWITCH_MS": 5,  # how long the hub may keep the GIL from the commit thread (5: Python's own; to measure)
     **throttle.DEFAULTS,
     **doors.DEFAULTS,
     **quotas.DEFAULTS,

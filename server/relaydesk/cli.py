@@ -53,6 +53,9 @@ def serve(host: str, port: int, data: str | None) -> None:
     open_files = raise_fd_limit()
     app = _app(data)
     configure(app.config)
+    # The commit thread takes the GIL back several times a transaction (each SQLite statement lets go of it); with
+    # the hub busy, each time may wait out a switch interval (Python's: 5 ms).
+    sys.setswitchinterval(float(app.config["GIL_SWITCH_MS"]) / 1000)
     gate = app.extensions["relaydesk.gate"] = Gate(app.config, fd_limit=open_files)
     app.extensions["relaydesk"].run_housekeeping(app.config["HOUSEKEEPING_S"])
     server = WSGIServer((host, port), app, log=None, error_log=logging.getLogger("relaydesk.http"),

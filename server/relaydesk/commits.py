@@ -19,6 +19,7 @@ program holds the lock: all of them have waited for it already.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ from gevent.event import Event as Signal
 
 from .database import Database, is_busy, write_transaction
 from .model import Event, now_ms
+
+log = logging.getLogger(__name__)
 
 Outcome = tuple[Event, bool] | BaseException
 INSERT_ROWS = 500  # rows in one INSERT: 12 values each, well under SQLite's 32,766 variables
@@ -51,6 +54,7 @@ class Append:
     meta: dict
     outcome: Outcome | None = None
     done: Signal = field(default_factory=Signal)
+    then: Callable[[Outcome], None] | None = None  # ``append_then``'s: called with the outcome, instead of ``done``
 
     def answer(self) -> tuple[Event, bool]:
         if isinstance(self.outcome, BaseException):
@@ -76,12 +80,30 @@ class GroupCommit:
             with self.db.lock:
                 event.outcome = store_events(self.db.writer, [event])[0]
             return event.answer()
+        self._queue(event)
+        event.done.wait()
+        return event.answer()
+
+    def append_then(self, event: Append, then: Callable[[Outcome], None]) -> None:
+        """Store one event, and call ``then`` with its outcome once it is on disk; the caller does not wait.
+
+        ``then`` runs on the committing greenlet, in the order the events came
+        (so in each session's order), each batch's before the next commit: it
+        must not wait.
+        """
+        if not (self.enabled and monkey.is_module_patched("threading")):
+            with self.db.lock:  # in place: nothing to overlap with
+                outcome = store_events(self.db.writer, [event])[0]
+            then(outcome)
+            return
+        event.then = then
+        self._queue(event)
+
+    def _queue(self, event: Append) -> None:
         self._waiting.append(event)
         if self._committer is None:
             self._committer = gevent.spawn(self._commit_all)
         self._wake.set()
-        event.done.wait()
-        return event.answer()
 
     def _commit_all(self) -> None:
         while True:
@@ -97,7 +119,13 @@ class GroupCommit:
                     outcomes = [exc] * len(batch)
                 for event, outcome in zip(batch, outcomes, strict=True):
                     event.outcome = outcome
-                    event.done.set()
+                    if event.then is None:
+                        event.done.set()
+                        continue
+                    try:
+                        event.then(outcome)
+                    except Exception:  # a bug costs one event's answer, not the commits of every other
+                        log.exception("answering a stored event failed")
 
 
 def store_events(db: sqlite3.Connection, batch: list[Append]) -> list[Outcome]:

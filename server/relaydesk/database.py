@@ -140,6 +140,9 @@ class Database:
                  worker: str = "thread") -> None:
         self.path = str(path)
         self.lock = threading.RLock()  # writers: held across several statements that must see one state
+        # Counts this process's writes but for events (group commit's): what is read from rows only those change
+        # may be kept while it stays the same (``Store.get_session``, ``Store.participants``).
+        self.changes = 0
         self._read_lock = threading.RLock()
         self._make_worker = WORKERS[worker]
         self._worker: NativeThread | HubThreadpool | None = None
@@ -192,10 +195,15 @@ class Database:
                 if self.writer.in_transaction:  # a COMMIT that failed (a full disk) leaves it open
                     self.writer.execute("ROLLBACK")
                 raise
+            finally:
+                self.changes += 1
 
     def write(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
         with self.lock, _storage_errors():
-            return self.run(lambda: self.writer.execute(sql, params))
+            try:
+                return self.run(lambda: self.writer.execute(sql, params))
+            finally:
+                self.changes += 1
 
     def row(self, sql: str, params: tuple = ()) -> sqlite3.Row | None:
         return self._read(lambda db: db.execute(sql, params).fetchone())

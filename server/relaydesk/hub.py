@@ -49,6 +49,7 @@ class Connection:
         self.ws = ws
         self.tag = secrets.token_hex(8)  # this socket's own name, for what is counted per socket
         self.behind: set[int] = set()  # sessions it pages through the log of: no live events until it caught up
+        self.answering: tuple[str, float] | None = None  # the frame being handled: its type, when it was read
         self._lock = threading.Lock()
 
     def send(self, frame: str | bytes, latest: object = None) -> None:
@@ -113,6 +114,12 @@ class ScreenState:
     viewers: set[int] = field(default_factory=set)  # ids of the rep connections with the Viewer open
 
 
+def _set_event() -> threading.Event:
+    event = threading.Event()
+    event.set()
+    return event
+
+
 @dataclass
 class LiveSession:
     """What the relay holds for an open session, beyond what the store keeps."""
@@ -123,6 +130,11 @@ class LiveSession:
     gone_noted: bool = False  # "left the chat" was written, so their return is noted too
     ended: bool = False  # set under the lock as the session ends: nothing more goes in
     screen: ScreenState = field(default_factory=ScreenState)
+    # Clients' events on their way to disk, not yet answered and sent (``Relay._record``), and whether there are
+    # none: what holds the lock for anything else waits for them first, so it sees them sent.
+    in_flight: int = 0
+    settled: threading.Event = field(default_factory=_set_event)
+    fewer: threading.Event = field(default_factory=threading.Event)  # set as each of those is answered
 
 
 def ended(frame_id: str | None = None) -> ProtocolError:
@@ -293,14 +305,26 @@ class Hub:
             return live
 
     @contextmanager
-    def locked(self, session_id: int) -> Iterator[LiveSession | None]:
-        """Hold a session's lock; give its live state, or None once it has ended."""
+    def locked(self, session_id: int, settle: bool = True) -> Iterator[LiveSession | None]:
+        """Hold a session's lock; give its live state, or None once it has ended.
+
+        With ``settle``, first let the clients' events on their way to disk be
+        stored and sent: whoever holds the lock sees every event sent that it
+        could read, and what it sends goes after them.
+        """
         live = self.live(session_id)
         if live is None:
             yield None
             return
         with live.lock:
+            while settle and live.in_flight:
+                live.settled.wait()
             yield None if live.ended else live
+
+    def settle(self, session_id: int) -> None:
+        """Wait until a session's events on their way to disk (``Relay._record``) are stored and sent."""
+        with self.locked(session_id):
+            pass
 
     def drop(self, session_id: int) -> None:
         """Let go of an ended session's live state."""

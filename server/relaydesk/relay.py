@@ -18,18 +18,19 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from typing import TypeVar
 
 from simple_websocket import ConnectionClosed
 
 from . import protocol
+from .commits import Outcome
 from .database import StorageError
 from .delivery import SENDER, Customers, One, QueueWatchers, Reply, Send, SessionReps, ack, send
 from .delivery import Rep as RepAddress
 from .details import OUTCOME_NAMES
-from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
+from .hub import Connection, CustomerConnection, Hub, LiveSession, RepConnection, ended
 from .i18n import _
 from .keys import SessionKeys
 from .metrics import Metrics
@@ -43,6 +44,10 @@ from .team import Team
 from .throttle import Throttle, wait_text
 
 log = logging.getLogger(__name__)
+
+# A session's events on their way to disk at most (``Relay._record``): past that, the handler waits, so it reads no
+# more of its client's frames, and a client that sends faster than the server stores is held back by its socket.
+IN_FLIGHT = 8
 
 
 def event_view(event: Event, for_rep: bool) -> dict:
@@ -125,6 +130,7 @@ class Relay:
         self.waiting_messages = config.get("WAITING_MESSAGES", 20)
         self.page_events = config.get("HISTORY_PAGE_EVENTS", 200)
         self.page_chars = config.get("HISTORY_PAGE_CHARS", 64 * 1024)
+        self.pipelined = bool(config.get("PIPELINED", True))
         self.sign_ins = SignIns(store.db, config.get("SIGN_IN_LIFETIME_S", 12 * 3600),
                                 config.get("SIGN_IN_IDLE_S", 2 * 3600))
         self.metrics = Metrics()
@@ -178,6 +184,7 @@ class Relay:
             self.metrics.frames_in.labels(conn.role, message["type"]).inc()
             if message["type"] not in ("history", "typing"):  # history: each one is answered by one page; typing
                 self._keep_pace(conn, message)                # is paced apart (``_typing_paced``)
+            conn.answering = (message["type"], started)  # taken by ``_record`` when it answers later
             if isinstance(conn, RepConnection):
                 self._rep_seen(conn)
                 reply = self._rep_handlers[message["type"]](conn, message)
@@ -185,7 +192,8 @@ class Relay:
                 reply = self._customer_handlers[message["type"]](conn, message)
             if reply:
                 self.hub.deliver(reply, sender=conn)
-            self.metrics.answer_seconds.labels(message["type"]).observe(time.perf_counter() - started)
+            if conn.answering is not None:
+                self.metrics.answer_seconds.labels(message["type"]).observe(time.perf_counter() - started)
         except ProtocolError as exc:
             if exc.id is None and isinstance(message.get("id"), str):  # refused further in, e.g. as the session ended
                 exc.id = message["id"]
@@ -351,6 +359,8 @@ class Relay:
 
     def _customer_say(self, conn: CustomerConnection, message: dict) -> None:
         session = self.customer_session(conn, message["id"])
+        if session.status == "waiting":  # what it wrote is counted from the store: let what is on its way get there
+            self.hub.settle(session.id)
         if (session.status == "waiting" and not self.store.has_event(session.id, message["id"])
                 and self.store.customer_messages(session.id) >= self.waiting_messages):
             raise ProtocolError("quota", "You can write more once a representative has joined you: they will read "
@@ -640,23 +650,68 @@ class Relay:
         author_kind: str, author_name: str, author_id: int | None = None, audience: str = AUDIENCE_ALL,
         public_text: str | None = None, meta: dict | None = None,
     ) -> None:
-        """Persist, acknowledge, then fan out one event; refuse it once the session has ended."""
+        """Persist, acknowledge, then fan out one event; refuse it once the session has ended.
+
+        A client's event (``sender``) is answered, acked and fanned out, once on
+        disk, without its handler waiting (``PIPELINED``): the client's next
+        frame is read meanwhile, so one client's messages are not one commit
+        apart.  Each session's events still go out in order, each after the
+        one before, and whatever else holds the session's lock waits for them.
+        """
+        args = (session.id, event_id, kind, text, author_kind, author_name, author_id, audience, public_text, meta)
+        if sender is not None and self.pipelined:
+            with self.hub.locked(session.id, settle=False) as live:
+                while live is not None and live.in_flight >= IN_FLIGHT:  # a client outrunning the disk waits here
+                    live.fewer.clear()
+                    live.fewer.wait()
+                if live is None or live.ended:
+                    raise ended()
+                live.in_flight += 1
+                live.settled.clear()
+                answering, sender.answering = sender.answering, None
+                self.store.append_event_then(self._stored_then(sender, live, event_id, answering), *args)
+            return
         with self.hub.locked(session.id) as live:
             if live is None:
                 raise ended()
-            event, _new = self.store.append_event(
-                session.id, event_id, kind, text, author_kind, author_name, author_id, audience, public_text, meta
-            )
+            event, _new = self.store.append_event(*args)
             sends = [] if sender is None else [ack(event_id, session=session.id, seq=event.seq, at=event.at)]
             self.hub.deliver(sends + self._fan_out(event, skip=sender), sender=sender)
 
-    @staticmethod
-    def _fan_out(event: Event, skip: Connection | None) -> list[Send]:
+    def _stored_then(self, sender: Connection, live: LiveSession, event_id: str,
+                     answering: tuple[str, float] | None) -> Callable[[Outcome], None]:
+        """Return what answers a client's event once the store has it: its ack and its fan-out, or its error."""
+
+        def answer(outcome: Outcome) -> None:
+            try:
+                if isinstance(outcome, StorageError):
+                    log.warning("storage refused a %s frame: %s", sender.role, outcome.__cause__)
+                    self._refuse(sender, ProtocolError("storage", str(outcome), event_id))
+                elif isinstance(outcome, BaseException):
+                    log.error("storing a %s frame failed", sender.role, exc_info=outcome)
+                    self._refuse(sender, ProtocolError("server", "The server could not handle that. Try again.",
+                                                       event_id))
+                else:
+                    event, _new = outcome
+                    self.hub.deliver([ack(event_id, session=event.session_id, seq=event.seq, at=event.at)]
+                                     + self._fan_out(event, skip=sender), sender=sender)
+                if answering is not None:
+                    self.metrics.answer_seconds.labels(answering[0]).observe(time.perf_counter() - answering[1])
+            finally:
+                live.in_flight -= 1
+                live.fewer.set()
+                if not live.in_flight:
+                    live.settled.set()
+
+        return answer
+
+    def _fan_out(self, event: Event, skip: Connection | None) -> list[Send]:
         """Return an event for every connection whose person may see it, and no other; live: as it happens, not
-        replayed (a pushed URL opens only now)."""
+        replayed (a pushed URL opens only now).  The customer's wording is encoded only when a page of theirs
+        other than its sender is there to take it (a customer's own message: none, most of the time)."""
         sends = [Send(SessionReps(event.session_id), protocol.encode("event", **event_view(event, for_rep=True),
                                                                      live=True), event, skip, live=True)]
-        if event.visible_to_customer():
+        if event.visible_to_customer() and any(conn is not skip for conn in self.hub.customer_conns(event.session_id)):
             sends.append(Send(Customers(event.session_id), protocol.encode("event", **event_view(event, for_rep=False),
                                                                            live=True), event, skip, live=True))
         return sends

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from . import protocol
-from .commits import Append, GroupCommit, event_from_row
+from .commits import Append, GroupCommit, Outcome, event_from_row
 from .database import Database, inserted_id
 from .directory import Directory
 from .migrations import migrate
@@ -17,6 +18,7 @@ from .passwords import Passwords
 
 __all__ = ["Event", "KeyRefused", "Page", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
 
+KEPT_SESSIONS = 10_000  # sessions whose row and reps are kept between writes (``Store._kept``)
 
 class Store(Directory):
     """Read and write everything Relaydesk keeps, through one SQLite file: the team (``Directory``) and the
@@ -25,6 +27,9 @@ class Store(Directory):
     def __init__(self, path: str | Path, synchronous: str = "FULL", passwords: Passwords | None = None,
                  group_commit: bool = True, db_worker: str = "thread") -> None:
         super().__init__(Database(path, synchronous, migrate, worker=db_worker), passwords)
+        # Sessions and their reps as last read, each with the write count it was read at (``_kept``).
+        self._sessions: dict[int, tuple[int, Session | None]] = {}
+        self._participants: dict[int, tuple[int, tuple[Participant, ...]]] = {}
         self.commits = GroupCommit(self.db, enabled=group_commit)
         self.path = self.db.path
 
@@ -119,6 +124,22 @@ class Store(Directory):
         return self.get_session(row["id"]) if row else None
 
     def get_session(self, session_id: int) -> Session | None:
+        """Return a session, or None; kept from the last read until this process writes anything but events
+        (every message reads its session: under load, most of a message's reads)."""
+        return self._kept(self._sessions, session_id, self._read_session)
+
+    def _kept(self, kept: dict, session_id: int, read):  # noqa: ANN001, ANN202 -- one of two readers
+        changes = self.db.changes  # before the read: a write meanwhile leaves what it read stale, not kept
+        found = kept.get(session_id)
+        if found is not None and found[0] == changes:
+            return found[1]
+        value = read(session_id)
+        if len(kept) >= KEPT_SESSIONS:
+            kept.clear()
+        kept[session_id] = (changes, value)
+        return value
+
+    def _read_session(self, session_id: int) -> Session | None:
         row = self.db.row(
             "SELECT s.*, p.path AS portal_path, p.name AS portal_name, p.survey, f.rating, f.comment FROM sessions s"
             " JOIN portals p ON p.id = s.portal_id LEFT JOIN satisfaction f ON f.session_id = s.id WHERE s.id = ?",
@@ -207,19 +228,19 @@ class Store(Directory):
         return self.participant(session_id, rep_id) is not None
 
     def participant(self, session_id: int, rep_id: int) -> Participant | None:
-        row = self.db.row(
-            "SELECT p.*, r.display_name FROM participants p JOIN reps r ON r.id = p.rep_id"
-            " WHERE p.session_id = ? AND p.rep_id = ? AND p.left_at IS NULL", (session_id, rep_id),
-        )
-        return Participant(row["rep_id"], row["display_name"], row["role"], bool(row["hidden"])) if row else None
+        return next((p for p in self._kept(self._participants, session_id, self._read_participants)
+                     if p.rep_id == rep_id), None)
 
     def participants(self, session_id: int) -> list[Participant]:
-        """Return the reps in a session now, in the order they joined."""
+        """Return the reps in a session now, in the order they joined (kept as ``get_session`` keeps a session)."""
+        return list(self._kept(self._participants, session_id, self._read_participants))
+
+    def _read_participants(self, session_id: int) -> tuple[Participant, ...]:
         rows = self.db.rows(
             "SELECT p.*, r.display_name FROM participants p JOIN reps r ON r.id = p.rep_id"
             " WHERE p.session_id = ? AND p.left_at IS NULL ORDER BY p.joined_at, p.rep_id", (session_id,),
         )
-        return [Participant(row["rep_id"], row["display_name"], row["role"], bool(row["hidden"])) for row in rows]
+        return tuple(Participant(row["rep_id"], row["display_name"], row["role"], bool(row["hidden"])) for row in rows)
 
     def participant_ids(self, session_id: int) -> list[int]:
         return [participant.rep_id for participant in self.participants(session_id)]
@@ -366,6 +387,14 @@ class Store(Directory):
         """
         return self.commits.append(Append(session_id, event_id, kind, text, author_kind, author_name, author_id,
                                           audience, public_text, meta or {}))
+
+    def append_event_then(self, then: Callable[[Outcome], None], session_id: int, event_id: str, kind: str,
+                          text: str, author_kind: str, author_name: str, author_id: int | None = None,
+                          audience: str = "all", public_text: str | None = None, meta: dict | None = None) -> None:
+        """Store an event as ``append_event`` does, without waiting: ``then`` gets (event, new), or the exception,
+        once it is on disk (``GroupCommit.append_then``)."""
+        self.commits.append_then(Append(session_id, event_id, kind, text, author_kind, author_name, author_id,
+                                        audience, public_text, meta or {}), then)
 
     def events_since(self, session_id: int, seq: int, rep_id: int | None = None,
                      public_only: bool = False) -> list[Event]:

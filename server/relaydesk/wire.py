@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import select
 import socket
+import struct
 import sys
 import threading
 import time
@@ -22,11 +23,34 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from simple_websocket import ConnectionClosed
+from simple_websocket.ws import Base as SimpleWebsocket
 
 log = logging.getLogger(__name__)
 
 QUEUE_LIMIT = 4 * 1024 * 1024  # characters waiting for a reader before its connection is closed
 SAY_HELLO = 1008  # the close code for a websocket that said nothing in time (policy violation)
+READ_AHEAD = 32  # frames read from a client and not yet handled before its socket is read no more, for now
+WRITE_AT_ONCE = 64 * 1024  # bytes of queued frames joined into one write
+
+
+def frame_bytes(data: str | bytes) -> bytes:
+    """Return one whole websocket frame from the server (unmasked, unfragmented): text for a str, binary for bytes.
+
+    What wsproto builds, for a fraction of its cost.  Never compressed (RSV1
+    clear): permessage-deflate lets any message go uncompressed, so this is
+    valid whatever the handshake agreed; small chat frames gain nothing from
+    deflate, and pictures are compressed already.
+    """
+    if isinstance(data, str):
+        payload, opcode = data.encode(), 0x81
+    else:
+        payload, opcode = data, 0x82
+    size = len(payload)
+    if size < 126:
+        return bytes((opcode, size)) + payload
+    if size < 65536:
+        return struct.pack("!BBH", opcode, 126, size) + payload
+    return struct.pack("!BBQ", opcode, 127, size) + payload
 
 
 def one_descriptor(environ: dict) -> None:
@@ -58,10 +82,19 @@ class WholeWrites:
         # The operating system's socket under gevent's, written without waiting: most frames fit in the send
         # buffer, and a poll for each one cost more than the write (bench.load).
         self._raw = getattr(sock, "_sock", sock)
+        self._rest = b""  # the end of a frame ``try_send`` could not write: it goes before anything else
+        self.before_read: Callable[[], None] | None = None  # called before each read: it may wait (read-ahead)
+
+    @property
+    def pending(self) -> bool:
+        """Tell whether the end of a frame waits to be written (``send(b"")`` writes it)."""
+        return bool(self._rest)
 
     def send(self, data: bytes) -> int:
         with self._lock:
             deadline = time.monotonic() + self.timeout_s
+            if self._rest:
+                data, self._rest = self._rest + data, b""
             view = memoryview(data)
             while view:
                 try:
@@ -74,6 +107,23 @@ class WholeWrites:
                     self.shut()
                     raise TimeoutError(f"the peer read nothing for {self.timeout_s} s")
         return len(data)
+
+    def try_send(self, data: bytes) -> bool:
+        """Write what the socket takes of ``data`` now, without waiting, keeping the rest for the next ``send``;
+        False (nothing written) when another write is under way or waits.  Raise ``OSError`` when the peer went."""
+        if not self._lock.acquire(blocking=False):
+            return False
+        try:
+            if self._rest:
+                return False
+            try:
+                sent = self._raw.send(data, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                sent = 0
+            self._rest = data[sent:]
+            return True
+        finally:
+            self._lock.release()
 
     def _writable(self, timeout_s: float) -> bool:
         poller = select.poll()  # gevent's, once patched: it waits without blocking other greenlets
@@ -88,6 +138,8 @@ class WholeWrites:
             pass
 
     def recv(self, size: int) -> bytes:
+        if self.before_read is not None:
+            self.before_read()
         return self.sock.recv(size)
 
     def fileno(self) -> int:
@@ -105,23 +157,31 @@ class Latest:
 
 
 class Outbox:
-    """A websocket whose frames are written in order by a writer of its own; ``send`` only queues them, and never
-    waits.
+    """A websocket whose frames are written in order by a writer of its own; ``send`` never waits.
 
-    When a frame would take the characters waiting past ``limit``, the
-    connection is closed at once: a reader that cannot keep up costs its own
-    connection (its client reconnects and resumes by sequence number), never
-    the sender's time or the server's memory.  A frame the writer cannot write
-    within ``timeout_s`` closes it too.  The writer runs only while frames
-    wait, so an idle connection holds no writer.
+    A frame sent while nothing waits is written at once, as far as the
+    socket's buffer takes it (most frames, most of the time); otherwise it is
+    queued, and the writer, a greenlet that runs only while frames wait, joins
+    what waits into few writes.  When a frame would take the characters
+    waiting past ``limit``, the connection is closed at once: a reader that
+    cannot keep up costs its own connection (its client reconnects and resumes
+    by sequence number), never the sender's time or the server's memory.  A
+    frame the writer cannot write within ``timeout_s`` closes it too.
+
+    The other way, no more than ``READ_AHEAD`` frames are read from the client
+    before the relay handled them: a client that sends faster than the server
+    takes is held back by its own socket, and the server spends nothing on
+    frames it cannot handle yet.
     """
 
-    def __init__(self, ws, timeout_s: float, limit: int = QUEUE_LIMIT) -> None:
+    def __init__(self, ws, timeout_s: float, limit: int = QUEUE_LIMIT, read_ahead: int = READ_AHEAD) -> None:
         self.ws = ws
         self.wire = ws.sock = WholeWrites(ws.sock, timeout_s)
         self.timeout_s = timeout_s
         self.limit = limit
-        self._frames: deque[str | bytes | Latest] = deque()
+        # A real websocket gets whole frames of ours on its socket; anything else (a test's) its own ``send``.
+        self._raw = isinstance(ws, SimpleWebsocket)
+        self._frames: deque[tuple[bytes | str | Latest, int]] = deque()  # (frame, its size in characters)
         self._latest: dict[object, Latest] = {}  # by key: the frames of send_latest still waiting
         self._queued = 0
         self._open = True
@@ -129,14 +189,22 @@ class Outbox:
         self._lock = threading.Lock()
         self._greeted: Callable[[], bool] | None = None
         self._greet_by = 0.0
+        self.read_ahead = read_ahead
+        self._room = threading.Event()  # set when the relay has taken frames, and more may be read
+        if self._raw:
+            self.wire.before_read = self._wait_for_room
 
     def greeted_when(self, greeted: Callable[[], bool], within_s: float) -> None:
         """Close the connection unless ``greeted()`` (it said hello) within ``within_s`` seconds of now."""
         self._greeted, self._greet_by = greeted, time.monotonic() + within_s
 
     def send(self, data: str | bytes) -> None:
+        frame = frame_bytes(data) if self._raw else data
         with self._lock:
-            self._queue(data, len(data))
+            if isinstance(frame, bytes) and self._raw and self._open and not self._frames and not self._writing:
+                self._write_now(frame)
+            else:
+                self._queue(frame, len(data))
 
     def send_latest(self, key: object, data: bytes) -> None:
         """Queue a frame that only its newest version is worth sending (a picture of a screen), by ``key``.
@@ -146,13 +214,29 @@ class Outbox:
         latest, and never a growing backlog.  The next one goes out only once
         the writer has finished the one before.
         """
+        frame = frame_bytes(data) if self._raw else data
         with self._lock:
             waiting = self._latest.get(key)
             if waiting is not None and self._open:
-                self._queued += len(data) - len(waiting.data)
-                waiting.data = data
-            elif self._queue(slot := Latest(key, data), len(data)):
+                self._queued += len(frame) - len(waiting.data)
+                waiting.data = frame
+            elif self._queue(slot := Latest(key, frame), len(frame)):
                 self._latest[key] = slot
+
+    def _write_now(self, frame: bytes) -> None:
+        """Write a frame while nothing waits (under the lock): what the socket does not take now goes to the writer."""
+        if not self.ws.connected:
+            self._shut()
+            return
+        try:
+            written = self.wire.try_send(frame)
+        except OSError:  # the peer went away
+            self._shut()
+            return
+        if not written:  # another write is under way (a pong): queue behind it
+            self._queue(frame, len(frame))
+        elif self.wire.pending:
+            self._start_writer()
 
     def _queue(self, item: str | bytes | Latest, size: int) -> bool:
         """Queue a frame, under the lock, starting the writer if none runs; close the connection instead when the
@@ -163,21 +247,24 @@ class Outbox:
             log.info("closed a connection whose reader fell %s characters behind", f"{self._queued:,}")
             self._shut()
             return False
-        self._frames.append(item)
+        self._frames.append((item, size))
         self._queued += size
+        self._start_writer()
+        return True
+
+    def _start_writer(self) -> None:
         if not self._writing:
             self._writing = True
             spawn(self._write)
-        return True
 
     def receive(self) -> str | bytes | None:
         """Return the next frame; None when there is none yet.  Raise ``ConnectionClosed`` once it ends, or when it
         was not greeted in time."""
         if self._greeted is None:
-            return self.ws.receive()
+            return self._taken(self.ws.receive())
         if self._greeted():
             self._greeted = None
-            return self.ws.receive()
+            return self._taken(self.ws.receive())
         left_s = self._greet_by - time.monotonic()
         if left_s <= 0:
             try:
@@ -186,7 +273,21 @@ class Outbox:
                 pass
             self.wire.shut()  # its reader ends now, not at the next ping
             raise ConnectionClosed(SAY_HELLO, "Say hello first")
-        return self.ws.receive(timeout=left_s)
+        return self._taken(self.ws.receive(timeout=left_s))
+
+    def _taken(self, frame: str | bytes | None) -> str | bytes | None:
+        """Let the reader read on once the frames read ahead are few enough."""
+        if self._raw and len(self.ws.input_buffer) < self.read_ahead:
+            self._room.set()
+        return frame
+
+    def _wait_for_room(self) -> None:
+        """Before the reader reads more from the client: wait while ``read_ahead`` frames wait to be handled.
+
+        Checked again each second, so that a connection that closed meanwhile does not keep its reader."""
+        while self._open and self.ws.connected and len(self.ws.input_buffer) >= self.read_ahead:
+            self._room.clear()
+            self._room.wait(1.0)
 
     @property
     def queued(self) -> int:
@@ -201,6 +302,7 @@ class Outbox:
         """
         with self._lock:
             self._drop()
+        self._room.set()
         if reason is not None:
             self.ws.close(reason, message)
 
@@ -218,27 +320,47 @@ class Outbox:
     def _write(self) -> None:
         while True:
             with self._lock:
-                if not self._open or not self._frames:
+                if not self._open or not (self._frames or (self._raw and self.wire.pending)):
                     self._writing = False
                     return
-                frame = self._frames[0]
-                if isinstance(frame, Latest):  # taken: a newer one of its key queues up behind it from now on
-                    del self._latest[frame.key]
-                    frame = self._frames[0] = frame.data
-            sent = self._sent(frame)
+                taken = self._take()
+            sent = self._sent(taken)
             with self._lock:
                 if not sent:
                     self._writing = False
                     self._shut()
                     return
-                if self._frames:  # not cleared by a close meanwhile
-                    self._frames.popleft()
-                    self._queued -= len(frame)
+                for _ in range(len(taken) if self._frames else 0):  # not cleared by a close meanwhile
+                    self._queued -= self._frames.popleft()[1]
 
-    def _sent(self, frame: str | bytes) -> bool:
-        """Write one frame whole; False once the connection is done for."""
+    def _take(self) -> list[str | bytes]:
+        """Take the frames to write next (under the lock), left queued until written: with a real websocket, as
+        many as make ``WRITE_AT_ONCE`` bytes (one at least), else one."""
+        taken: list[str | bytes] = []
+        size = 0
+        for index in range(len(self._frames)):
+            if taken and (not self._raw or size >= WRITE_AT_ONCE):
+                break
+            frame, counted = self._frames[index]
+            if isinstance(frame, Latest):  # taken: a newer one of its key queues up behind it from now on
+                del self._latest[frame.key]
+                frame = frame.data
+                self._frames[index] = (frame, len(frame))
+                self._queued += len(frame) - counted
+            taken.append(frame)
+            size += len(frame)
+        return taken
+
+    def _sent(self, frames: list[str | bytes]) -> bool:
+        """Write frames whole; False once the connection is done for."""
         try:
-            self.ws.send(frame)
+            if not self._raw:
+                for frame in frames:
+                    self.ws.send(frame)
+            elif not self.ws.connected:
+                return False
+            else:
+                self.wire.send(b"".join(frames))  # type: ignore[arg-type]  # frame_bytes made every one bytes
         except (ConnectionClosed, OSError):  # the peer went away, or stopped reading
             return False
         except Exception:  # a bug costs this connection, not the server
@@ -264,9 +386,9 @@ def _patched() -> bool:
 
 
 @contextmanager
-def outbox(ws, timeout_s: float, limit: int = QUEUE_LIMIT) -> Iterator[Outbox]:
+def outbox(ws, timeout_s: float, limit: int = QUEUE_LIMIT, read_ahead: int = READ_AHEAD) -> Iterator[Outbox]:
     """Give a websocket its own writer for as long as the block runs."""
-    box = Outbox(ws, timeout_s, limit)
+    box = Outbox(ws, timeout_s, limit, read_ahead)
     try:
         yield box
     finally:
