@@ -8,28 +8,39 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-OUTCOME_NAMES = {
-    "resolved": "Resolved", "unresolved": "Unresolved", "unknown": "Unknown",
-    "left": "Customer left", "timed-out": "Timed out",
+from .language import N_, _
+
+OUTCOME_NAMES = {  # read through _(): in the reader's language
+    "resolved": N_("Resolved"), "unresolved": N_("Unresolved"), "unknown": N_("Unknown"),
+    "left": N_("Customer left"), "timed-out": N_("Timed out"),
 }
+STATUS_NAMES = {"waiting": N_("Waiting"), "active": N_("Active"), "ended": N_("Ended")}
+
+
+def outcome_name(outcome: str | None) -> str:
+    return _(OUTCOME_NAMES.get(outcome or "", "Unknown"))
+
+
+def status_name(status: str) -> str:
+    return _(STATUS_NAMES[status]) if status in STATUS_NAMES else status
 
 
 def detail_rows(summary: dict, when: Callable[[int], str]) -> list[tuple[str, str]]:
     """Return ``(label, value)`` rows for a session summary; ``when`` formats a timestamp."""
     details = summary.get("details") or {}
     rows = [
-        ("Session ID", str(summary["id"])),
-        ("Portal", summary.get("portal", "")),
-        ("Started", when(summary["created_at"])),
-        ("Customer", summary["customer"]),
-        ("Request", summary.get("issue", "")),
-        ("Operating system", details.get("os", "Unknown")),
-        ("Browser", details.get("browser", "Unknown")),
-        ("Language", details.get("language", "Unknown")),
-        ("Time zone", details.get("timezone", "Unknown")),
-        ("Screen size", details.get("screen", "Unknown")),
+        (_("Session ID"), str(summary["id"])),
+        (_("Portal"), summary.get("portal", "")),
+        (_("Started"), when(summary["created_at"])),
+        (_("Customer"), summary["customer"]),
+        (_("Request"), summary.get("issue", "")),
+        (_("Operating system"), details.get("os") or _("Unknown")),
+        (_("Browser"), details.get("browser") or _("Unknown")),
+        (_("Language"), details.get("language") or _("Unknown")),
+        (_("Time zone"), details.get("timezone") or _("Unknown")),
+        (_("Screen size"), details.get("screen") or _("Unknown")),
     ]
     if summary.get("ended_at"):
-        rows += [("Ended", when(summary["ended_at"])),
-                 ("Outcome", OUTCOME_NAMES.get(summary.get("outcome") or "", "Unknown"))]
+        rows += [(_("Ended"), when(summary["ended_at"])),
+                 (_("Outcome"), outcome_name(summary.get("outcome")))]
     return rows

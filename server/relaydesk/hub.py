@@ -330,9 +330,10 @@ class Relaying(Protocol):
         """Return the customer's session while it has not ended; refuse otherwise."""
         ...
 
-    def status(self, session: Session, event_id: str, text: str, audience: str = AUDIENCE_ALL,
-               public_text: str | None = None) -> None:
-        """Write a status note into a session's log; ``public_text`` is what the customer reads instead."""
+    def status(self, session: Session, event_id: str, said: dict, audience: str = AUDIENCE_ALL,
+               public: dict | None = None) -> None:
+        """Write a status note (``notes.note``) into a session's log; ``public`` is what the customer reads
+        instead."""
         ...
 
     def open_for(self, session: Session, rep_id: int, comment: str = "") -> None:

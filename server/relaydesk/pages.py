@@ -17,7 +17,7 @@ bp = Blueprint("pages", __name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The browser loads these server modules as they are: one protocol, two runtimes.
-SHARED_MODULES = ("__init__.py", "protocol.py", "details.py", "prefs.py", "scripts.py", "language.py")
+SHARED_MODULES = ("__init__.py", "protocol.py", "details.py", "prefs.py", "scripts.py", "language.py", "notes.py")
 
 
 def web_dir() -> Path:

@@ -327,7 +327,7 @@ _PAGE = _server_fields(session=_INT, page=(str, type(None)), after=[int], before
 _ACK = _server_fields(id=_STR, session=[int], seq=[int], at=[int])  # [..]: optional
 _ERROR = _server_fields(code=_STR, message=_STR, id=[str])
 _EVENT: dict[str, tuple[type, ...] | list[type]] = dict(session=_INT, seq=_INT, id=_STR, kind=_STR, at=_INT,
-                                                       text=_STR, author=_DICT, live=[bool])
+                                                       text=_STR, author=_DICT, live=[bool], note=[dict])
 
 TO_CUSTOMER_FRAMES = {
     "welcome": _server_fields(role=_STR, session=_DICT, screen=_DICT),

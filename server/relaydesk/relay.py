@@ -31,6 +31,7 @@ from .delivery import Rep as RepAddress
 from .details import OUTCOME_NAMES
 from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
 from .keys import SessionKeys
+from .notes import english, note, with_outcome
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .quotas import Quotas
@@ -51,20 +52,14 @@ def event_view(event: Event, for_rep: bool) -> dict:
     author: dict[str, object] = {"kind": event.author_kind, "name": event.author_name}
     view: dict[str, object] = {"session": event.session_id, "seq": event.seq, "id": event.id, "kind": event.kind,
                                "at": event.at}
+    said = event.meta.get("public_note" if not for_rep and "public_note" in event.meta else "note")
+    if said is not None:  # a status note: each reader renders it in their language
+        view["note"] = said
     if not for_rep:
         return view | {"text": event.public_text or event.text, "author": author}
     if event.author_id is not None:
         author["id"] = event.author_id
     return view | {"text": event.text, "author": author, "meta": event.meta}
-
-
-def size_text(size: int) -> str:
-    """Return a byte count as people read it: 512 bytes, 12 KB, 3.4 MB."""
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def rep_summary(session: Session) -> dict:
@@ -258,12 +253,12 @@ class Relay:
         # Status ids derive from the request id, so a resent request adds nothing twice.
         if session.status == "waiting":
             queued = session.id in self._places  # a resent request: the queue does not change, this page is told
-            self.status(session, f"asked-{message['id']}", f"{session.customer_name} asked for help")
+            self.status(session, f"asked-{message['id']}", note("asked", customer=session.customer_name))
             self._queue_changed()
             if queued:
                 self._tell_place(conn, session.id)
         elif session.status == "active" and session.owner_rep_id is not None:
-            self.status(session, f"asked-{message['id']}", f"{session.customer_name} joined with a session key")
+            self.status(session, f"asked-{message['id']}", note("keyed", customer=session.customer_name))
             self._opened(session, self.store.rep(session.owner_rep_id), f"keyed-{message['id']}")
             self.keys.changed(session.owner_rep_id)
         return []
@@ -289,7 +284,7 @@ class Relay:
                                    screen=self.screens.welcome_view(session.id))])
         self._send_page(conn, session.id, None, after=since)
         if came_back and session.status == "active":
-            self.status(session, f"back-{secrets.token_urlsafe(9)}", f"{session.customer_name} is back")
+            self.status(session, f"back-{secrets.token_urlsafe(9)}", note("back", customer=session.customer_name))
 
     def _customer_history(self, conn: CustomerConnection, message: dict) -> None:
         if conn.session_id is None:
@@ -436,8 +431,9 @@ class Relay:
     def file_sent(self, session: Session, file_id: str, name: str, size: int, author_kind: str, author_name: str,
                   author_id: int | None) -> None:
         """Log a file someone sent: an entry both sides see, whose id names the file to download."""
-        self._record(None, session, f"file-{file_id}", protocol.FILE, f"{name} ({size_text(size)})", author_kind,
-                     author_name, author_id)
+        said = note("file", name=name, size=str(size))
+        self._record(None, session, f"file-{file_id}", protocol.FILE, english(said), author_kind, author_name,
+                     author_id, meta={"note": said})
 
     def _rep_note(self, conn: RepConnection, message: dict) -> None:
         """Write a session note: the session's reps read it; the customer never does."""
@@ -512,7 +508,7 @@ class Relay:
         """Show a session that just became ``rep``'s: open it on their console by itself."""
         self.open_for(session, rep.id)
         self.session_changed(session.id)
-        self.status(session, note_id, f"{rep.display_name} joined the chat")
+        self.status(session, note_id, note("joined", name=rep.display_name))
         greeting = self.store.setting("team_greeting")
         if greeting:
             text = greeting.replace("{customer}", session.customer_name).replace("{rep}", rep.display_name)
@@ -522,11 +518,11 @@ class Relay:
     def _rep_end(self, conn: RepConnection, message: dict) -> Reply:
         session = self.rep_session(conn, message["session"], message["id"])
         hidden = self.acting(conn, session, message["id"], "end it").hidden
-        self.end(session, message["outcome"], f"{conn.rep.display_name} ended the session", message["id"],
-                 public_why="The representative ended the session" if hidden else None)
+        self.end(session, message["outcome"], note("ended", name=conn.rep.display_name), message["id"],
+                 public_why=note("ended-by-rep") if hidden else None)
         return [ack(message["id"], session=session.id)]
 
-    def end(self, session: Session, outcome: str, why: str, note_id: str, public_why: str | None = None) -> None:
+    def end(self, session: Session, outcome: str, why: dict, note_id: str, public_why: dict | None = None) -> None:
         """End a session with an outcome, tell everyone in it, then let go of its live state.
 
         ``public_why``, when given, is what the customer reads instead of ``why``.
@@ -534,9 +530,10 @@ class Relay:
         with self.hub.locked(session.id) as live:
             if live is None:
                 return
-            outcome_name = OUTCOME_NAMES[outcome]
-            self.status(session, f"end-{note_id}", f"{why} ({outcome_name})",
-                        public_text=f"{public_why} ({outcome_name})" if public_why else None)
+            if outcome not in OUTCOME_NAMES:
+                raise KeyError(outcome)
+            self.status(session, f"end-{note_id}", with_outcome(why, outcome),
+                        public=with_outcome(public_why, outcome) if public_why else None)
             self.store.end_session(session.id, outcome)
             live.ended = True
         self.session_changed(session.id)
@@ -544,14 +541,17 @@ class Relay:
 
     # --- the one path every event takes -------------------------------------
 
-    def status(self, session: Session, event_id: str, text: str, audience: str = AUDIENCE_ALL,
-               public_text: str | None = None) -> None:
-        """Write a status note into a session's log and show it to those who may see it.
+    def status(self, session: Session, event_id: str, said: dict, audience: str = AUDIENCE_ALL,
+               public: dict | None = None) -> None:
+        """Write a status note (``notes.note``: a code and its parameters) into a session's log and show it to
+        those who may see it, each in their language.
 
-        ``public_text``, when given, is what the customer reads instead of ``text``.
+        ``public``, when given, is what the customer reads instead.  The English wording is kept in ``text``
+        (and ``public_text``) for search and for a reader that knows no codes.
         """
-        self._record(None, session, event_id, protocol.STATUS, text, "system", "Relaydesk", audience=audience,
-                     public_text=public_text)
+        meta = {"note": said} | ({"public_note": public} if public else {})
+        self._record(None, session, event_id, protocol.STATUS, english(said), "system", "Relaydesk",
+                     audience=audience, public_text=english(public) if public else None, meta=meta)
 
     def _record(
         self, sender: Connection | None, session: Session, event_id: str, kind: str, text: str,
@@ -625,10 +625,10 @@ class Relay:
             gone_for = self.hub.gone_for(live, now)
             waited_s = (now_ms() - session.created_at) / 1000
             if session.status == "waiting" and waited_s > self.queue_timeout_s:
-                self.end(session, "timed-out", "No representative was free in time", "timeout")
+                self.end(session, "timed-out", note("timed-out"), "timeout")
                 queue_changed = True
             elif session.status == "waiting" and gone_for > self.gone_after_s:
-                self.end(session, "left", f"{session.customer_name} left the queue", "left-queue")
+                self.end(session, "left", note("left-queue", customer=session.customer_name), "left-queue")
                 queue_changed = True
             elif session.status == "active" and gone_for > self.gone_after_s and not live.gone_noted:
                 self._note_gone(session)
@@ -639,7 +639,7 @@ class Relay:
         with self.hub.locked(session.id) as live:
             if live is not None and not live.gone_noted:
                 live.gone_noted = True
-                self.status(session, f"left-{secrets.token_urlsafe(9)}", f"{session.customer_name} left the chat")
+                self.status(session, f"left-{secrets.token_urlsafe(9)}", note("left", name=session.customer_name))
 
     def run_housekeeping(self, every_s: float = 1.0) -> threading.Thread:
         """Sweep in the background, for as long as the process lives."""

@@ -15,6 +15,7 @@ from . import protocol
 from .delivery import Customers, One, Reply, Send, SessionReps, ack, send
 from .hub import CustomerConnection, CustomerHandler, LiveSession, Part, RepConnection, RepHandler, ScreenState, ended
 from .images import CheckedImage, ImageRefused, check
+from .notes import note
 from .protocol import ProtocolError
 
 
@@ -42,8 +43,8 @@ class Screens(Part):
         if not screen.sharing:
             screen.asked_by = conn.rep.display_name
             self.relay.status(session, f"ask-screen-{message['id']}",
-                              f"{conn.rep.display_name} asked to see the customer's screen",
-                              public_text=f"{conn.rep.display_name} asked to see your screen")
+                              note("screen-asked", name=conn.rep.display_name),
+                              public=note("screen-asked-you", name=conn.rep.display_name))
             reply.insert(0, send(Customers(session.id), "screen-asked", by=conn.rep.display_name))
         return reply
 
@@ -60,15 +61,14 @@ class Screens(Part):
         if state == "allowed" and not (asked or screen.sharing or self.store.screen_consent(session.id)):
             raise ProtocolError("not-asked", "Your screen is shared only when a representative asks to see it.",
                                 message["id"])
-        text = {"allowed": f"{name} is sharing their screen", "denied": f"{name} declined to share their screen",
-                "stopped": f"{name} stopped sharing their screen"}[state]
+        said = note(f"screen-{state}", name=name)
         changed = (state == "allowed") != screen.sharing or (state == "denied" and asked)
         screen.asked_by, screen.sharing = "", state == "allowed"
         self.store.set_screen_consent(session.id, screen.sharing)
         if not screen.sharing:
             screen.latest = None
         if changed:
-            self.relay.status(session, f"screen-{message['id']}", text)
+            self.relay.status(session, f"screen-{message['id']}", said)
             self.changed(session.id)
         return [ack(message["id"], session=session.id)]
 

@@ -36,17 +36,17 @@ def page() -> str:
     return _page[0]
 
 
-language.loader = load
-language.resolver = page
-
-
 def _start() -> None:
+    """In the browser: the page's language, and its catalog from the archive.  Under CPython (the tests, which
+    may import the server too) this leaves ``relaydesk.language`` as it is: English unless a test says."""
     try:
         from js import document
-    except ImportError:  # CPython: the tests
+    except ImportError:
         return
     from .jsvalue import attr
 
+    language.loader = load
+    language.resolver = page
     use(attr(document.documentElement, "lang"))
 
 
