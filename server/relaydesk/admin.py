@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from .auth import relay, same_origin, signed_in, store
+from .i18n import _
 from .protocol import ProtocolError
 from .store import Refused
 
@@ -14,7 +15,7 @@ bp = Blueprint("admin", __name__, url_prefix="/rep/admin")
 @bp.before_request
 def admins_only():
     if not signed_in().is_admin:
-        abort(403, "Only admins manage reps and portals.")
+        abort(403, _("Only admins manage reps and portals."))
     if request.method == "POST" and not same_origin():
         abort(403)
 
@@ -52,7 +53,7 @@ def add_portal():
         store().add_portal(form.get("path", ""), form.get("name", ""), form.get("greeting", ""))
     except Refused as exc:
         return _done(str(exc), "error")
-    return _done(f"Added the portal {form.get('path', '').strip().lower()}.")
+    return _done(_("Added the portal %(path)s.", path=form.get("path", "").strip().lower()))
 
 
 @bp.post("/portals/enabled")
@@ -69,14 +70,14 @@ def enable_portal():
 def settings():
     greeting = request.form.get("greeting", "").strip()
     if len(greeting) > 1000:
-        return _done("The team greeting is 1,000 characters at most.", "error")
+        return _done(_("The team greeting is 1,000 characters at most."), "error")
     store().set_setting("team_greeting", greeting)
     most = request.form.get("max_sessions", "0").strip() or "0"
     if not most.isdigit() or int(most) > 100:
-        return _done("The most sessions a rep may hold is a whole number from 0 (no limit) to 100.", "error")
+        return _done(_("The most sessions a rep may hold is a whole number from 0 (no limit) to 100."), "error")
     store().set_setting("invite_hidden", "1" if request.form.get("invite_hidden") == "on" else "0")
     store().set_setting("max_sessions", str(int(most)))
-    return _done("Saved the team settings.")
+    return _done(_("Saved the team settings."))
 
 
 @bp.post("/scripts")
@@ -87,13 +88,13 @@ def add_script():
                            form.get("body", ""))
     except Refused as exc:
         return _done(str(exc), "error")
-    return _done(f"Added “{form.get('title', '').strip()}” to the team's library.")
+    return _done(_("Added “%(title)s” to the team's library.", title=form.get("title", "").strip()))
 
 
 @bp.post("/scripts/<int:script_id>/delete")
 def delete_script(script_id: int):
     store().delete_script(script_id, None)
-    return _done("Removed the script from the team's library.")
+    return _done(_("Removed the script from the team's library."))
 
 
 @bp.post("/monitor/<int:session_id>")
@@ -101,11 +102,11 @@ def monitor(session_id: int):
     """Join an active session hidden and read-only; it opens in the admin's console."""
     session = store().get_session(session_id)
     if session is None or session.status != "active":
-        return _done("That session is not active any more.", "error")
+        return _done(_("That session is not active any more."), "error")
     try:
         relay().team.monitor(session, signed_in())
     except ProtocolError:  # it ended meanwhile
-        return _done("That session is not active any more.", "error")
+        return _done(_("That session is not active any more."), "error")
     return redirect(url_for("pages.console"))
 
 

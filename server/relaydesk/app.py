@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import admin, assets, auth, doors, files, headers, library, pages, quotas, records, throttle, transcript, wire
 from .hub import CustomerConnection, RepConnection
+from .i18n import _
 from .i18n import init_app as set_up_languages
 from .passwords import Passwords
 from .relay import Relay
@@ -156,7 +157,7 @@ def _add_csrf(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error):
-        reason = "This page is out of date, or the request did not come from it: reload the page and try again."
+        reason = _("This page is out of date, or the request did not come from it: reload the page and try again.")
         if request.mimetype == "application/x-www-form-urlencoded":  # a person sent a form: a page to read
             return Forbidden(reason).get_response()
         return {"error": reason}, 403
@@ -224,7 +225,7 @@ def _keep_doors(app: Flask) -> None:
 
 
 def _busy():
-    answer = make_response({"error": doors.BUSY_TEXT}, 503)
+    answer = make_response({"error": _(doors.BUSY_TEXT)}, 503)
     answer.headers["Retry-After"] = "30"
     answer.headers["Connection"] = "close"
     return answer

@@ -12,6 +12,7 @@ import sqlite3
 
 from . import prefs, protocol, scripts
 from .database import Database, inserted_id
+from .i18n import _
 from .model import RESERVED_PATHS, Refused, Rep, now_ms
 from .passwords import Passwords
 
@@ -32,9 +33,9 @@ class Directory:
         """Create a rep; raise ``ValueError`` with a readable reason on bad input."""
         username, display_name = username.strip(), protocol.one_line(display_name)
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", username):
-            raise ValueError("A username is 1 to 40 letters, digits, '.', '-' or '_'.")
+            raise ValueError(_("A username is 1 to 40 letters, digits, '.', '-' or '_'."))
         if not display_name or len(display_name) > 80:
-            raise ValueError("A display name is 1 to 80 characters.")
+            raise ValueError(_("A display name is 1 to 80 characters."))
         password_hash = self._password_hash(password)
         try:
             cur = self.db.write(
@@ -42,7 +43,7 @@ class Directory:
                 (username, display_name, password_hash, "admin" if admin else "rep", now_ms()),
             )
         except sqlite3.IntegrityError:
-            raise ValueError(f"The username {username!r} is taken.") from None
+            raise ValueError(_("The username %(username)s is taken.", username=f"{username!r}")) from None
         return Rep(inserted_id(cur), username, display_name, "admin" if admin else "rep")
 
     def authenticate(self, username: str, password: str) -> Rep | None:
@@ -77,7 +78,7 @@ class Directory:
     def _password_hash(self, password: str) -> str:
         """Return the hash to keep for a new password (made off the hub); ``ValueError`` if it is too weak."""
         if len(password) < 8:
-            raise ValueError("A password needs at least 8 characters.")
+            raise ValueError(_("A password needs at least 8 characters."))
         return self.passwords.hash(password)
 
     def _change_rep(self, username: str, change: str, value: object) -> Rep:
@@ -85,7 +86,7 @@ class Directory:
         with self.db.transaction() as db:
             row = db.execute("SELECT id FROM reps WHERE username = ?", (username.strip(),)).fetchone()
             if row is None:
-                raise ValueError(f"No rep is called {username.strip()!r}.")
+                raise ValueError(_("No rep is called %(username)s.", username=f"{username.strip()!r}"))
             db.execute(f"UPDATE reps SET {change} WHERE id = ?", (value, row["id"]))
             db.execute("DELETE FROM rep_sessions WHERE rep_id = ?", (row["id"],))
         return self.rep(row["id"])
@@ -106,17 +107,17 @@ class Directory:
             raise Refused("A portal path is / then up to 40 letters, digits or dashes, like /billing "
                           f"(not {', '.join('/' + p for p in RESERVED_PATHS)}).")
         if not 1 <= len(name) <= 80:
-            raise Refused("A portal name is 1 to 80 characters.")
+            raise Refused(_("A portal name is 1 to 80 characters."))
         if len(greeting) > 500:
-            raise Refused("A greeting is 500 characters at most.")
+            raise Refused(_("A greeting is 500 characters at most."))
         try:
             self.db.write("INSERT INTO portals (path, name, greeting) VALUES (?, ?, ?)", (path, name, greeting))
         except sqlite3.IntegrityError:
-            raise Refused(f"There is already a portal at {path}.") from None
+            raise Refused(_("There is already a portal at %(path)s.", path=path)) from None
 
     def set_portal_enabled(self, path: str, enabled: bool) -> None:
         if path == "/" and not enabled:
-            raise Refused("The default portal / cannot be disabled.")
+            raise Refused(_("The default portal / cannot be disabled."))
         self.db.write("UPDATE portals SET enabled = ? WHERE path = ?", (int(enabled), path))
 
     # --- preferences and scripts -------------------------------------------

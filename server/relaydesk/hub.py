@@ -22,6 +22,7 @@ from simple_websocket import ConnectionClosed
 from .delivery import Customers, One, QueueWatchers, Reply, Send, Sender, SessionReps
 from .delivery import Rep as RepAddress
 from .images import CheckedImage
+from .language import _
 from .model import Event, Participant, Rep, Session
 from .protocol import AUDIENCE_ALL, ProtocolError
 from .store import Store
@@ -126,7 +127,7 @@ class LiveSession:
 
 def ended(frame_id: str | None = None) -> ProtocolError:
     """Return the refusal of a change to a session that has ended."""
-    return ProtocolError("ended", "This support session has ended.", frame_id)
+    return ProtocolError("ended", _("This support session has ended."), frame_id)
 
 
 class Hub:

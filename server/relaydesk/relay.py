@@ -30,6 +30,7 @@ from .delivery import SENDER, Customers, One, QueueWatchers, Reply, Send, Sessio
 from .delivery import Rep as RepAddress
 from .details import OUTCOME_NAMES
 from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
+from .i18n import N_, _
 from .keys import SessionKeys
 from .notes import english, note, with_outcome
 from .prefs import PrefsError
@@ -177,7 +178,7 @@ class Relay:
             self._refuse(conn, ProtocolError("storage", str(exc), frame_id))
         except Exception:  # a bug must cost one frame, not the connection
             log.exception("frame from %s failed", conn.role)
-            self._refuse(conn, ProtocolError("server", "The server could not handle that. Try again.",
+            self._refuse(conn, ProtocolError("server", _("The server could not handle that. Try again."),
                                              message.get("id")))
 
     def _refuse(self, conn: Connection, error: ProtocolError) -> None:
@@ -195,8 +196,9 @@ class Relay:
             sender = f"hello:{conn.tag}"
         wait = self.throttle.frame_wait(sender)
         if wait:
-            raise ProtocolError("rate-limited", f"You are sending faster than we can take: wait {wait_text(wait)}, "
-                                "then try again.", message.get("id") if isinstance(message.get("id"), str) else None)
+            raise ProtocolError("rate-limited", _("You are sending faster than we can take: wait %(wait)s, then try "
+                                                  "again.", wait=wait_text(wait)),
+                                message.get("id") if isinstance(message.get("id"), str) else None)
 
     def _rep_seen(self, conn: RepConnection) -> None:
         """Count a frame from a rep's console as a use of their sign-in, written at most once a minute."""
@@ -234,12 +236,12 @@ class Relay:
 
     def _customer_request(self, conn: CustomerConnection, message: dict) -> Reply:
         if conn.session_id is not None:
-            raise ProtocolError("already-joined", "You are already in a support session.", message["id"])
+            raise ProtocolError("already-joined", _("You are already in a support session."), message["id"])
         if not self.store.request_known(message["id"]):  # a resend after a lost reply is no new request
             wait = self.throttle.request_wait(conn.address)
             if wait:
-                raise ProtocolError("rate-limited", f"Too many requests for help come from your network: wait "
-                                    f"{wait_text(wait)}, then try again.", message["id"])
+                raise ProtocolError("rate-limited", _("Too many requests for help come from your network: wait "
+                                                      "%(wait)s, then try again.", wait=wait_text(wait)), message["id"])
         try:
             with self.keys.attempt(conn, message["id"]) if message["key"] else nullcontext():
                 session = self.store.create_session(
@@ -266,7 +268,7 @@ class Relay:
     def _customer_hello(self, conn: CustomerConnection, message: dict) -> None:
         session = self.store.session_for_token(message["token"])
         if session is None:
-            raise ProtocolError("bad-token", "This support session link is not valid any more.")
+            raise ProtocolError("bad-token", _("This support session link is not valid any more."))
         self._join_customer(conn, session, since=message["since"])
         self._tell_place(conn, session.id)
 
@@ -288,7 +290,7 @@ class Relay:
 
     def _customer_history(self, conn: CustomerConnection, message: dict) -> None:
         if conn.session_id is None:
-            raise ProtocolError("not-joined", "Say hello or ask for help first.")
+            raise ProtocolError("not-joined", _("Say hello or ask for help first."))
         self._send_page(conn, conn.session_id, message["page"], after=message["after"])
 
     def _rep_history(self, conn: RepConnection, message: dict) -> None:
@@ -296,9 +298,9 @@ class Relay:
         before ``before``, or the newest."""
         session_id, after, before = message["session"], message["after"], message["before"]
         if after is not None and before is not None:
-            raise ProtocolError("bad-field", "Ask for the page after a sequence number, or before one: not both.")
+            raise ProtocolError("bad-field", _("Ask for the page after a sequence number, or before one: not both."))
         if not self.store.is_participant(session_id, conn.rep.id):
-            raise ProtocolError("bad-session", "You are not in that session.")
+            raise ProtocolError("bad-session", _("You are not in that session."))
         self._send_page(conn, session_id, message["page"], after=after, before=before)
 
     def _send_page(self, conn: RepConnection | CustomerConnection, session_id: int, page_id: str | None,
@@ -343,7 +345,7 @@ class Relay:
     def customer_session(self, conn: CustomerConnection, frame_id: str) -> Session:
         """Return the customer's session while it has not ended; refuse otherwise."""
         if conn.session_id is None:
-            raise ProtocolError("not-joined", "Say hello or ask for help first.", frame_id)
+            raise ProtocolError("not-joined", _("Say hello or ask for help first."), frame_id)
         session = self.store.session(conn.session_id)
         if session.status == "ended":
             raise ended(frame_id)
@@ -391,7 +393,7 @@ class Relay:
 
     def _rep_say(self, conn: RepConnection, message: dict) -> None:
         session = self.rep_session(conn, message["session"], message["id"])
-        me = self.acting(conn, session, message["id"], "write in it")
+        me = self.acting(conn, session, message["id"], N_("write in it"))
         to: str | int = message["to"] or "all"
         kind, audience = protocol.MESSAGE, AUDIENCE_ALL
         meta: dict[str, object] = {}
@@ -403,7 +405,7 @@ class Relay:
         elif isinstance(to, int):
             target = self.store.participant(session.id, to)
             if target is None or to == conn.rep.id:
-                raise ProtocolError("bad-recipient", "That representative is not in this session.", message["id"])
+                raise ProtocolError("bad-recipient", _("That representative is not in this session."), message["id"])
             kind, audience, meta = protocol.PRIVATE, f"rep:{to}", {"to": target.name, "to_id": to}
         self.quotas.take_text(session.id, message["id"], message["text"])
         self._record(
@@ -414,8 +416,8 @@ class Relay:
     def _rep_push_url(self, conn: RepConnection, message: dict) -> None:
         """Open a web page in the customer's browser; both logs keep it as a link."""
         session = self.rep_session(conn, message["session"], message["id"])
-        if self.acting(conn, session, message["id"], "send pages to the customer").hidden:
-            raise ProtocolError("hidden", "You are hidden from the customer: show yourself before sending a page.",
+        if self.acting(conn, session, message["id"], N_("send pages to the customer")).hidden:
+            raise ProtocolError("hidden", _("You are hidden from the customer: show yourself before sending a page."),
                                 message["id"])
         self._record(conn, session, message["id"], protocol.URL, message["url"], author_kind="rep",
                      author_name=conn.rep.display_name, author_id=conn.rep.id)
@@ -438,7 +440,7 @@ class Relay:
     def _rep_note(self, conn: RepConnection, message: dict) -> None:
         """Write a session note: the session's reps read it; the customer never does."""
         session = self.rep_session(conn, message["session"], message["id"])
-        self.acting(conn, session, message["id"], "write notes in it")
+        self.acting(conn, session, message["id"], N_("write notes in it"))
         self.quotas.take_text(session.id, message["id"], message["text"])
         self._record(conn, session, message["id"], protocol.NOTE, message["text"], author_kind="rep",
                      author_name=conn.rep.display_name, author_id=conn.rep.id, audience=AUDIENCE_REPS)
@@ -447,7 +449,7 @@ class Relay:
         """Return a session the rep takes part in, refusing every other id alike."""
         session = self.store.get_session(session_id)
         if session is None or not self.store.is_participant(session_id, conn.rep.id):
-            raise ProtocolError("bad-session", "You are not in that session.", frame_id)
+            raise ProtocolError("bad-session", _("You are not in that session."), frame_id)
         if session.status == "ended":
             raise ended(frame_id)
         return session
@@ -456,14 +458,15 @@ class Relay:
         """Return the rep's place in a session they take part in."""
         me = self.store.participant(session.id, conn.rep.id)
         if me is None:  # they left since ``rep_session`` looked
-            raise ProtocolError("bad-session", "You are not in that session.", frame_id)
+            raise ProtocolError("bad-session", _("You are not in that session."), frame_id)
         return me
 
     def acting(self, conn: RepConnection, session: Session, frame_id: str, doing: str) -> Participant:
         """Return the rep's place in a session, refusing a monitoring admin: they read, they do not ``doing``."""
         me = self.participant(conn, session, frame_id)
         if me.role == "monitor":
-            raise ProtocolError("monitoring", f"You are monitoring this session: you can read it, not {doing}.",
+            raise ProtocolError("monitoring", _("You are monitoring this session: you can read it, not %(doing)s.",
+                                                doing=_(doing)),
                                 frame_id)
         return me
 
@@ -475,14 +478,14 @@ class Relay:
         """Refuse a rep who holds as many sessions as the team allows."""
         cap = self.max_sessions()
         if cap and len(self.store.rep_sessions(rep.id)) >= cap:
-            raise ProtocolError("at-capacity", f"You already hold {cap} sessions, the most your team allows at once. "
-                                "End one first.", frame_id)
+            raise ProtocolError("at-capacity", _("You already hold %(cap)s sessions, the most your team allows at "
+                                                 "once. End one first.", cap=cap), frame_id)
 
     def _rep_accept(self, conn: RepConnection, message: dict) -> Reply:
         rep, session_id = conn.rep, message["session"]
         session = self.store.get_session(session_id)
         if session is None or session.status == "ended":
-            raise ProtocolError("taken", "That customer is no longer waiting.", message["id"])
+            raise ProtocolError("taken", _("That customer is no longer waiting."), message["id"])
         if session.owner_rep_id != rep.id:
             self.check_capacity(rep, message["id"])
         if self.store.accept(session_id, rep):
@@ -517,7 +520,7 @@ class Relay:
 
     def _rep_end(self, conn: RepConnection, message: dict) -> Reply:
         session = self.rep_session(conn, message["session"], message["id"])
-        hidden = self.acting(conn, session, message["id"], "end it").hidden
+        hidden = self.acting(conn, session, message["id"], N_("end it")).hidden
         self.end(session, message["outcome"], note("ended", name=conn.rep.display_name), message["id"],
                  public_why=note("ended-by-rep") if hidden else None)
         return [ack(message["id"], session=session.id)]

@@ -13,6 +13,7 @@ import secrets
 from .delivery import Rep as RepAddress
 from .delivery import Reply, ack, send
 from .hub import Part, RepConnection, RepHandler
+from .i18n import N_, _
 from .notes import note
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .store import Refused, Rep, Session
@@ -32,10 +33,10 @@ class Team(Part):
 
     def invite(self, conn: RepConnection, message: dict) -> Reply:
         session = self.relay.rep_session(conn, message["session"], message["id"])
-        self.relay.acting(conn, session, message["id"], "invite others to it")
+        self.relay.acting(conn, session, message["id"], N_("invite others to it"))
         target = self.store.get_rep(message["rep"])
         if target is None or target.id == conn.rep.id:
-            raise ProtocolError("bad-rep", "Choose another representative to invite.", message["id"])
+            raise ProtocolError("bad-rep", _("Choose another representative to invite."), message["id"])
         try:
             self.store.invite(session.id, target.id, conn.rep.id, message["hidden"], MOST_INVITED)
         except Refused as exc:
@@ -49,12 +50,12 @@ class Team(Part):
     def join(self, conn: RepConnection, message: dict) -> Reply:
         rep, session = conn.rep, self.store.get_session(message["session"])
         if session is None or session.status != "active":
-            raise ProtocolError("gone", "That session has ended.", message["id"])
+            raise ProtocolError("gone", _("That session has ended."), message["id"])
         hidden = self.store.take_invite(session.id, rep.id)
         if hidden is None:
             if self.store.is_participant(session.id, rep.id):  # a resend of a join that went through
                 return [ack(message["id"], session=session.id)]
-            raise ProtocolError("no-invite", "That invitation is no longer open.", message["id"])
+            raise ProtocolError("no-invite", _("That invitation is no longer open."), message["id"])
         self.store.add_participant(session.id, rep.id, "invited", hidden)
         self.relay.open_for(session, rep.id)
         self._came(session, rep, hidden, f"join-{message['id']}")
@@ -65,7 +66,7 @@ class Team(Part):
         session = self.relay.rep_session(conn, message["session"], message["id"])
         me, hidden = self.relay.participant(conn, session, message["id"]), message["hidden"]
         if me.role == "monitor":
-            raise ProtocolError("monitoring", "Monitoring admins stay hidden.", message["id"])
+            raise ProtocolError("monitoring", _("Monitoring admins stay hidden."), message["id"])
         if me.hidden != hidden:
             self.store.set_hidden(session.id, conn.rep.id, hidden)
             name = conn.rep.display_name
@@ -80,13 +81,13 @@ class Team(Part):
 
     def transfer(self, conn: RepConnection, message: dict) -> Reply:
         session = self.relay.rep_session(conn, message["session"], message["id"])
-        me = self.relay.acting(conn, session, message["id"], "transfer it")
+        me = self.relay.acting(conn, session, message["id"], N_("transfer it"))
         if session.owner_rep_id != conn.rep.id:
-            raise ProtocolError("not-owner", "Only the representative who holds the session can transfer it.",
+            raise ProtocolError("not-owner", _("Only the representative who holds the session can transfer it."),
                                 message["id"])
         target = self.store.get_rep(message["rep"])
         if target is None or target.id == conn.rep.id:
-            raise ProtocolError("bad-rep", "Choose another representative to transfer to.", message["id"])
+            raise ProtocolError("bad-rep", _("Choose another representative to transfer to."), message["id"])
         was_in = self.store.participant(session.id, target.id)
         self.store.transfer(session.id, target.id, keep_previous=message["stay"])
         comment = message["comment"] or ""
@@ -104,7 +105,7 @@ class Team(Part):
     def leave(self, conn: RepConnection, message: dict) -> Reply:
         session = self.relay.rep_session(conn, message["session"], message["id"])
         if session.owner_rep_id == conn.rep.id:
-            raise ProtocolError("owner", "You hold this session: transfer it or end it instead.", message["id"])
+            raise ProtocolError("owner", _("You hold this session: transfer it or end it instead."), message["id"])
         hidden = self.relay.participant(conn, session, message["id"]).hidden
         self.store.remove_participant(session.id, conn.rep.id)
         self._went(session, conn.rep, hidden, f"leave-{message['id']}")
