@@ -222,6 +222,7 @@ def closes(name: str) -> Action:
 def preferences_dialog(reopen: Callable[[], None]) -> Actions:
     return {
         ("checkbox", "Chat sound"): checkbox_both_ways,
+        ("combobox", "Language"): select_and_back("Français"),
         ("combobox", "Spell-check language"): select_and_back("Français"),
         ("button", "Cancel"): cancel_reopens("Chat preferences", reopen),
         ("button", "Save"): closes("Chat preferences"),
@@ -679,6 +680,10 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         ("button", "Disable /billing"): submits({}, "Disabled the portal /billing."),
         ("button", "Enable /billing"): submits({}, "Enabled the portal /billing."),
         ("combobox", "Kind"): select_and_back("URL"),
+        ("combobox", "Language of /"): select_and_back("Français"),
+        ("button", "Save the language of /"): submits({}, "Saved the language of the portal /."),
+        ("combobox", "Language of /billing"): select_and_back("English"),
+        ("button", "Save the language of /billing"): submits({}, "Saved the language of the portal /billing."),
         ("button", "Add to library"): submits({"Title": "Census greeting", "Text or URL": "Hello {customer}"},
                                               "to the team's library."),
         ("button", "Remove Census greeting"): removes,
@@ -686,6 +691,7 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         ("checkbox", "Invited representatives join hidden by default"): checkbox_both_ways,
         ("button", "Save team settings"): submits({}, "Saved the team settings."),
     }, optional=(("link", "/billing"), ("button", "Disable /billing"), ("button", "Enable /billing"),
+                 ("combobox", "Language of /billing"), ("button", "Save the language of /billing"),
                  ("button", "Remove Census greeting")))
 
     page.goto(history)

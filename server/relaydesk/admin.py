@@ -43,7 +43,7 @@ def add_rep():
                               admin=form.get("admin") == "on")
     except ValueError as exc:
         return _done(str(exc), "error")
-    return _done(f"Added {rep.display_name} ({rep.username}).")
+    return _done(_("Added %(name)s (%(username)s).", name=rep.display_name, username=rep.username))
 
 
 @bp.post("/portals")
@@ -56,6 +56,16 @@ def add_portal():
     return _done(_("Added the portal %(path)s.", path=form.get("path", "").strip().lower()))
 
 
+@bp.post("/portals/language")
+def portal_language():
+    path, language = request.form.get("path", ""), request.form.get("language", "")
+    try:
+        store().set_portal_language(path, language)
+    except Refused as exc:
+        return _done(str(exc), "error")
+    return _done(_("Saved the language of the portal %(path)s.", path=path))
+
+
 @bp.post("/portals/enabled")
 def enable_portal():
     path, enabled = request.form.get("path", ""), request.form.get("enabled") == "1"
@@ -63,7 +73,8 @@ def enable_portal():
         store().set_portal_enabled(path, enabled)
     except Refused as exc:
         return _done(str(exc), "error")
-    return _done(f"{'Enabled' if enabled else 'Disabled'} the portal {path}.")
+    return _done(_("Enabled the portal %(path)s.", path=path) if enabled else
+                 _("Disabled the portal %(path)s.", path=path))
 
 
 @bp.post("/settings")

@@ -15,7 +15,22 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, assets, auth, doors, files, headers, library, pages, quotas, records, throttle, transcript, wire
+from . import (
+    admin,
+    assets,
+    auth,
+    doors,
+    files,
+    headers,
+    i18n,
+    library,
+    pages,
+    quotas,
+    records,
+    throttle,
+    transcript,
+    wire,
+)
 from .hub import CustomerConnection, RepConnection
 from .i18n import _
 from .i18n import init_app as set_up_languages
@@ -96,6 +111,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["relaydesk_assets"] = served
     app.add_template_global(served.url, "asset_url")
     set_up_languages(app)
+    _choose_languages()
     https = bool(app.config["SESSION_COOKIE_SECURE"])
     app.wsgi_app = served.wrap(  # type: ignore[method-assign]
         app.wsgi_app, lambda sent: headers.add_security_headers(sent, https))
@@ -124,6 +140,26 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_template_filter(lambda at: transcript.timestamp(at, transcript.zone("UTC")), "utc")
     _add_sockets(app)
     return app
+
+
+def _choose_languages() -> None:
+    """A portal that forces a language gets it; a signed-in rep's console, exports and socket speak the rep's
+    *Language* preference (``i18n.request_language`` asks these)."""
+
+    def portal_forces() -> str | None:
+        if request.endpoint != "pages.portal":
+            return None
+        portal = auth.store().portal("/" + (request.view_args or {}).get("slug", ""))
+        return portal["language"] if portal is not None else None
+
+    def rep_prefers() -> str | None:
+        if not (request.path.startswith("/rep") or request.path == "/ws/rep"):
+            return None
+        rep = auth.current_rep()
+        return auth.store().prefs(rep.id).get("language") if rep is not None else None
+
+    i18n.forcers.append(portal_forces)
+    i18n.choosers.append(rep_prefers)
 
 
 class DataFolderRefused(Exception):

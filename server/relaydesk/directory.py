@@ -13,6 +13,7 @@ import sqlite3
 from . import prefs, protocol, scripts
 from .database import Database, inserted_id
 from .i18n import _
+from .language import LANGUAGES
 from .model import RESERVED_PATHS, Refused, Rep, now_ms
 from .passwords import Passwords
 
@@ -104,8 +105,8 @@ class Directory:
         """Add a portal; raise ``Refused`` with a reason on bad input."""
         path, name, greeting = path.strip().lower(), name.strip(), greeting.strip()
         if not re.fullmatch(r"/[a-z0-9][a-z0-9-]{0,39}", path) or path.split("/")[1] in RESERVED_PATHS:
-            raise Refused("A portal path is / then up to 40 letters, digits or dashes, like /billing "
-                          f"(not {', '.join('/' + p for p in RESERVED_PATHS)}).")
+            raise Refused(_("A portal path is / then up to 40 letters, digits or dashes, like /billing (not "
+                            "%(reserved)s).", reserved=", ".join("/" + p for p in RESERVED_PATHS)))
         if not 1 <= len(name) <= 80:
             raise Refused(_("A portal name is 1 to 80 characters."))
         if len(greeting) > 500:
@@ -114,6 +115,12 @@ class Directory:
             self.db.write("INSERT INTO portals (path, name, greeting) VALUES (?, ?, ?)", (path, name, greeting))
         except sqlite3.IntegrityError:
             raise Refused(_("There is already a portal at %(path)s.", path=path)) from None
+
+    def set_portal_language(self, path: str, language: str) -> None:
+        """Make a portal speak one language whatever the visitor's browser says ("": the browser's)."""
+        if language not in ("", *LANGUAGES):
+            raise Refused(_("A portal speaks English (en), French (fr), or the visitor's language."))
+        self.db.write("UPDATE portals SET language = ? WHERE path = ?", (language, path))
 
     def set_portal_enabled(self, path: str, enabled: bool) -> None:
         if path == "/" and not enabled:

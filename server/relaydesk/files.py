@@ -119,8 +119,8 @@ class PacedBody:
             with gevent.Timeout(left_s):
                 data = read(*args)
         except gevent.Timeout:
-            raise RequestTimeout("The file came in too slowly and was not kept. Try again on a faster "
-                                 "connection.") from None
+            raise RequestTimeout(_("The file came in too slowly and was not kept. Try again on a faster "
+                                   "connection.")) from None
         self.got += len(data)
         return data
 
@@ -176,8 +176,8 @@ def keep(session: Session, author: tuple[str, str, int | None]):
     except (OSError, sqlite3.OperationalError) as exc:
         log.error("a file sent into session %s was not kept: %s", session.id, exc)
         if getattr(exc, "errno", None) in DISK_FULL or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
-            return problem(507, "The server's disk is full, so the file was not kept. Try again later, or tell "
-                                "the support team.")
+            return problem(507, _("The server's disk is full, so the file was not kept. Try again later, or "
+                                  "tell the support team."))
         return problem(500, _("The server could not keep that file. Try again later, or tell the support team."))
     finally:
         if not kept:

@@ -76,14 +76,19 @@ def lazy_gettext(message: str, **params: object) -> LazyString:
 
 # --- which language: the request's ---------------------------------------------------------------------------------
 
-# Asked in order after ``?lang=``, before Accept-Language: each returns a language or None (rep preference,
-# a portal's forced language); set by the modules that know them.
+# Each returns a language or None; set by the modules that know them.  ``forcers`` come first (a portal that
+# forces one), then ``?lang=``, then ``choosers`` (the rep's preference), then Accept-Language.
+forcers: list[Callable[[], str | None]] = []
 choosers: list[Callable[[], str | None]] = []
 
 
 def request_language() -> str:
-    """The language for this request: ``?lang=``, then ``choosers`` (the rep's preference, a portal's forced
-    language), then the browser's (Accept-Language), then English."""
+    """The language for this request: a portal's forced one, then ``?lang=``, then the rep's preference, then
+    the browser's (Accept-Language), then English."""
+    for force in forcers:
+        forced = supported(force())
+        if forced:
+            return forced
     asked = supported(request.args.get("lang"))
     if asked:
         return asked

@@ -9,7 +9,9 @@ customer's.  ``migrations`` turns the English sentences older logs hold into the
 
 from __future__ import annotations
 
-from .details import outcome_name
+import re
+
+from .details import OUTCOME_NAMES, outcome_name
 from .language import N_, _, ngettext, speaking
 
 NOTES = {
@@ -81,6 +83,34 @@ def render(note: dict | None, fallback: str = "", lang: str | None = None) -> st
 def with_outcome(said: dict, outcome: str) -> dict:
     """Return a note with the session's outcome among its parameters (read as its name, in each language)."""
     return {"code": said["code"], "params": {**said.get("params", {}), "outcome": outcome}}
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"%\((\w+)\)s", template)
+    return re.compile("^" + "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)"
+                                    for index, part in enumerate(parts)) + "$", re.S)
+
+
+# The English sentences logs held before notes were codes, most literal first ("invited X to join hidden"
+# before "invited X"): what ``from_english`` reads them back with.
+_READBACK = sorted(((code, _pattern(template)) for code, template in NOTES.items() if code != "file"),
+                   key=lambda pair: -len(re.sub(r"%\(\w+\)s", "", NOTES[pair[0]])))
+_OUTCOMES = {name: code for code, name in OUTCOME_NAMES.items()}
+
+
+def from_english(text: str) -> dict | None:
+    """Read a status sentence as the relay used to store it back into a note; ``None`` if it is none of ours."""
+    for code, pattern in _READBACK:
+        match = pattern.match(text)
+        if match is None:
+            continue
+        params = match.groupdict()
+        if "outcome" in params:
+            if params["outcome"] not in _OUTCOMES:
+                continue
+            params["outcome"] = _OUTCOMES[params["outcome"]]
+        return {"code": code, "params": params}
+    return None
 
 
 def english(note: dict) -> str:

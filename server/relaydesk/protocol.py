@@ -12,7 +12,7 @@ import json
 import re
 import struct
 
-from .language import _
+from .language import N_, _
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_TEXT = 4000
@@ -121,12 +121,13 @@ def one_line(text: str) -> str:
 def _text(limit: int, label: str, required: bool = True, single_line: bool = False):
     def check(value: object) -> str:
         if not isinstance(value, str):
-            raise ProtocolError("bad-field", f"{label} must be text.")
+            raise ProtocolError("bad-field", _("%(label)s must be text.", label=_(label)))
         value = one_line(value) if single_line else value.strip()
         if required and not value:
-            raise ProtocolError("empty", f"{label} cannot be empty.")
+            raise ProtocolError("empty", _("%(label)s cannot be empty.", label=_(label)))
         if len(value) > limit:
-            raise ProtocolError("too-long", f"{label} is too long ({limit:,} characters at most).")
+            raise ProtocolError("too-long", _("%(label)s is too long (%(most)s characters at most).", label=_(label),
+                                              most=f"{limit:,}"))
         return value
 
     return check
@@ -174,7 +175,7 @@ def _details(value: object) -> dict[str, str]:
     """Keep the few browser facts the customer's page reports about itself."""
     if not isinstance(value, dict):
         raise ProtocolError("bad-field", "details must be an object.")
-    check = _text(MAX_DETAIL, "A detail", required=False, single_line=True)
+    check = _text(MAX_DETAIL, N_("A detail"), required=False, single_line=True)
     return {key: check(value[key]) for key in CLIENT_DETAILS if key in value and value[key] is not None}
 
 
@@ -198,8 +199,8 @@ def web_url(value: object) -> str:
     if scheme.lower() not in ("http", "https") or not host or len(url) > 2000 or any(
         c.isspace() or ord(c) < 32 for c in url
     ) or "@" in host:
-        raise ProtocolError("bad-url", "Only web addresses starting with http:// or https:// can be sent, "
-                            "like https://example.com/help.")
+        raise ProtocolError("bad-url", _("Only web addresses starting with http:// or https:// can be sent, "
+                                         "like https://example.com/help."))
     return url
 
 
@@ -261,14 +262,14 @@ CUSTOMER_FRAMES = {
         "id": _client_id,
         "token": _token,
         "portal": _portal,
-        "name": _text(MAX_NAME, "Your name", single_line=True),
-        "issue": _text(MAX_ISSUE, "The description of your issue"),
+        "name": _text(MAX_NAME, N_("Your name"), single_line=True),
+        "issue": _text(MAX_ISSUE, N_("The description of your issue")),
         "details": _details,
         "key": optional(_key),
     },
     "hello": {"token": _token, "since": _seq},
     "history": {"page": _client_id, "after": _seq},
-    "say": {"id": _client_id, "text": _text(MAX_TEXT, "A message")},
+    "say": {"id": _client_id, "text": _text(MAX_TEXT, N_("A message"))},
     "screen": {"id": _client_id, "state": _screen_state},
 }
 
@@ -276,15 +277,15 @@ REP_FRAMES = {
     "hello": {"since": _since_map},
     "history": {"page": _client_id, "session": _session_id, "after": optional(lambda value: _seq(value)),
                 "before": optional(lambda value: _seq(value))},
-    "say": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A message"),
+    "say": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, N_("A message")),
             "to": optional(_recipient)},
     "invite": {"id": _client_id, "session": _session_id, "rep": _rep_ref, "hidden": _flag},
     "join": {"id": _client_id, "session": _session_id},
     "visibility": {"id": _client_id, "session": _session_id, "hidden": _flag},
     "transfer": {"id": _client_id, "session": _session_id, "rep": _rep_ref, "stay": _flag,
-                 "comment": optional(_text(MAX_COMMENT, "The comment", required=False))},
+                 "comment": optional(_text(MAX_COMMENT, N_("The comment"), required=False))},
     "leave": {"id": _client_id, "session": _session_id},
-    "note": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A note")},
+    "note": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, N_("A note"))},
     "push-url": {"id": _client_id, "session": _session_id, "url": web_url},
     "prefs": {"id": _client_id, "prefs": _changes},
     "screen-request": {"id": _client_id, "session": _session_id},

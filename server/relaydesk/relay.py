@@ -334,8 +334,8 @@ class Relay:
         session = self.customer_session(conn, message["id"])
         if (session.status == "waiting" and not self.store.has_event(session.id, message["id"])
                 and self.store.customer_messages(session.id) >= self.waiting_messages):
-            raise ProtocolError("quota", "You can write more once a representative has joined you: they will read "
-                                "everything you wrote so far.", message["id"])
+            raise ProtocolError("quota", _("You can write more once a representative has joined you: they will "
+                                           "read everything you wrote so far."), message["id"])
         self.quotas.take_text(session.id, message["id"], message["text"])
         self._record(
             conn, session, message["id"], protocol.MESSAGE, message["text"],
@@ -398,10 +398,10 @@ class Relay:
         kind, audience = protocol.MESSAGE, AUDIENCE_ALL
         meta: dict[str, object] = {}
         if to == "all" and me.hidden:
-            raise ProtocolError("hidden", "You are hidden from the customer: show yourself first, or send to "
-                                "representatives only.", message["id"])
+            raise ProtocolError("hidden", _("You are hidden from the customer: show yourself first, or send to "
+                                            "representatives only."), message["id"])
         if to == "reps":
-            kind, audience, meta = protocol.PRIVATE, AUDIENCE_REPS, {"to": "All representatives"}
+            kind, audience, meta = protocol.PRIVATE, AUDIENCE_REPS, {"to": N_("All representatives")}
         elif isinstance(to, int):
             target = self.store.participant(session.id, to)
             if target is None or to == conn.rep.id:

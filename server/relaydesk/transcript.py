@@ -74,7 +74,7 @@ def line(event: Event, for_customer: bool = False) -> str:
         return _("Note by %(name)s: %(text)s", name=event.author_name, text=text)
     if event.kind == "private":
         return _("%(name)s → %(to)s (private): %(text)s", name=event.author_name,
-                 to=event.meta.get("to") or _("representatives"), text=text)
+                 to=_(event.meta.get("to") or "representatives"), text=text)
     role = ROLES.get(event.author_kind)
     return f"{event.author_name} ({_(role)}): {text}" if role else f"{event.author_name}: {text}"
 

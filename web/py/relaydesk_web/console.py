@@ -305,6 +305,9 @@ def render(effect) -> None:
             if session == core.current:
                 show_screen(core.conversations[session].summary)
         case Prefs(prefs):
+            if chosen_language[0] is not None and prefs["language"] != chosen_language[0]:
+                window.location.reload()  # every word on the page, at once, in the new language
+            chosen_language[0] = prefs["language"]
             tools.apply(prefs)
             show_side_panel(prefs["side_panel"])
         case ClearNote():
@@ -330,7 +333,8 @@ def invitation(invite: dict):
     return box
 
 
-app = Runtime(core, "/ws/rep", render)
+chosen_language: list[str | None] = [None]  # the rep's Language preference as this page last heard it
+app = Runtime(core, f"/ws/rep?lang={i18n.current()}", render)
 tools = MessageTools(app, core)
 viewer = Viewer()
 tabbar = TabBar(core, lambda session: app.dispatch({"type": "select", "session": session, "scroll": logs.scroll}),
@@ -437,7 +441,7 @@ def choose_recipient(event) -> None:
 
 
 def prepare_prefs(form) -> None:
-    for name in ("yellow_after", "red_after", "font_size", "spell_language"):
+    for name in ("yellow_after", "red_after", "font_size", "language", "spell_language"):
         form.elements.namedItem(name).value = str(core.prefs[name])
     form.elements.chat_sound.checked = core.prefs["chat_sound"]
 
@@ -448,7 +452,7 @@ async def prefs_ready(form) -> None:
 
 def save_prefs(form) -> str | None:
     """Check the dialog's values; return the reason they cannot be kept, or send them."""
-    fields = ("yellow_after", "red_after", "font_size", "spell_language")
+    fields = ("yellow_after", "red_after", "font_size", "language", "spell_language")
     changes = {name: form.elements.namedItem(name).value for name in fields}
     changes["chat_sound"] = form.elements.chat_sound.checked
     try:

@@ -111,7 +111,7 @@ def entry_node(entry: Entry):
         short, full = clock(entry.at)
         meta.append(element("time", short, datetime=js.Date.new(entry.at).toISOString(), title=full))
     if entry.to:
-        meta.append(element("span", _("to %(name)s · private", name=entry.to), **{"class": "to"}))
+        meta.append(element("span", _("to %(name)s · private", name=_(entry.to)), **{"class": "to"}))
     meta.append(element("span", **{"class": "delivery", "data-sending": _("Sending…"), "data-failed": _("Not sent")}))
     if entry.reason:  # refused: why, beside "Not sent" (over a quota, sent too fast, the session ended)
         meta.append(element("span", entry.reason, **{"class": "why"}))

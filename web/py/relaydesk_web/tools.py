@@ -15,7 +15,7 @@ from pyscript import document
 from relaydesk import scripts
 
 from . import dom, library, spelling
-from .i18n import _, ngettext
+from .i18n import _, current, ngettext
 
 
 class Listbox:
@@ -222,7 +222,7 @@ class MessageTools:
         self._pending = asyncio.get_event_loop().call_later(0.15, lambda: asyncio.ensure_future(self.check()))
 
     async def check(self) -> None:
-        language = self.core.prefs["spell_language"]
+        language = self.core.prefs["spell_language"] or current()  # by default, the console's language
         if self.checker is None or self.checker_language != language:
             dom.by_id("spell-state").textContent = _("Loading the dictionary…")
             started = js.performance.now()
