@@ -52,7 +52,8 @@ def size_text(size: int) -> str:
 
 def decimal(number: str) -> str:
     """A decimal number as the reader writes it: 3.4, or 3,4 in French."""
-    return number.replace(".", _(".")) if _(".") != "." else number
+    point = _(".")  # translators: the decimal separator
+    return number.replace(".", point) if point != "." else number
 
 
 def note(code: str, **params: str) -> dict:
@@ -74,8 +75,9 @@ def render(note: dict | None, fallback: str = "", lang: str | None = None) -> st
         params["outcome"] = outcome_name(params["outcome"])
     if params.get("size", "").isdigit():
         params["size"] = size_text(int(params["size"]))
+    template = NOTES[note["code"]]
     try:
-        return _(NOTES[note["code"]], **params)
+        return _(template, **params)
     except (KeyError, ValueError, TypeError):  # a parameter missing: the stored wording
         return fallback
 
