@@ -63,7 +63,8 @@ def test_a_reps_language_preference_makes_the_console_speak_it(server, connect):
 
 def test_a_portal_can_force_its_language(server):
     root = sign_in(server, "root")
-    assert post_form(server, "/rep/admin/portals", {"path": "/facturation", "name": "Facturation"}, cookie=root)[0] == 302
+    added = post_form(server, "/rep/admin/portals", {"path": "/facturation", "name": "Facturation"}, cookie=root)
+    assert added[0] == 302
     french_browser = {"Accept-Language": "fr-FR,fr;q=0.9"}
     page = post_form(server, "/facturation", None, headers=french_browser)[2]
     assert HTML_LANG.search(page)[1] == "fr" and "Obtenir de l'aide" in page and "Votre nom" in page
