@@ -28,6 +28,7 @@ from flask import Flask, has_request_context, request
 from flask_babel import Babel, Domain, force_locale, get_locale
 
 from . import language
+from .details import outcome_name, status_name
 from .language import DEFAULT, LANGUAGES, N_, NAMES, _, catalog, current, ngettext, speaking, supported
 
 __all__ = ["DEFAULT", "LANGUAGES", "N_", "NAMES", "_", "catalog", "current", "force_locale", "format_datetime",
@@ -140,4 +141,6 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, default_locale=DEFAULT, locale_selector=request_language)
     babel.domain_instance = _Catalogs()
     app.add_template_global(current, "page_language")
+    app.add_template_global(outcome_name, "outcome_name")
+    app.add_template_global(status_name, "status_name")
     app.jinja_env.globals["language_names"] = NAMES

@@ -95,9 +95,10 @@ def render_html(summary: dict, events: list[Event], tz: ZoneInfo, for_customer: 
         f"<span>{escape(line(event, for_customer))}</span></li>"
         for event in events
     )
+    title = escape(_("Relaydesk chat log — session %(id)s", id=summary["id"]))
+    heading, log = escape(_("Relaydesk chat log")), escape(_("Log"))
     return (
         f'<!doctype html><html lang="{current()}"><head><meta charset="utf-8">'
-        f"<title>{escape(_('Relaydesk chat log — session %(id)s', id=summary['id']))}</title>"
-        f"<style>{LOG_STYLE}</style></head><body><h1>{escape(_('Relaydesk chat log'))}</h1><table>{rows}</table>"
-        f'<h2>{escape(_("Log"))}</h2><ol class="log">{entries}</ol></body></html>'
+        f"<title>{title}</title><style>{LOG_STYLE}</style></head><body><h1>{heading}</h1><table>{rows}</table>"
+        f'<h2>{log}</h2><ol class="log">{entries}</ol></body></html>'
     )

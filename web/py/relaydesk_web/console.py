@@ -304,10 +304,11 @@ def render(effect) -> None:
             viewer.show(session, src)
             if session == core.current:
                 show_screen(core.conversations[session].summary)
-        case Prefs(prefs):
-            if chosen_language[0] is not None and prefs["language"] != chosen_language[0]:
-                window.location.reload()  # every word on the page, at once, in the new language
-            chosen_language[0] = prefs["language"]
+        case Prefs(prefs, kept):
+            if kept:  # the server has it: a reload now comes back in the new language
+                if chosen_language[0] is not None and prefs["language"] != chosen_language[0]:
+                    window.location.reload()  # every word on the page, at once, in the new language
+                chosen_language[0] = prefs["language"]
             tools.apply(prefs)
             show_side_panel(prefs["side_panel"])
         case ClearNote():

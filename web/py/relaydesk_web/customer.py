@@ -58,7 +58,8 @@ def render(effect) -> None:
                 dom.by_id({"form": "ask-name", "ended": "download-transcript"}.get(view, "message")).focus()
         case Position(position):
             ahead = _("You are next.") if position == 1 else _("You are number %(num)s in the queue.", num=position)
-            dom.by_id("position-text").textContent = f"{ahead} {_('A representative will be with you shortly.')}"
+            shortly = _("A representative will be with you shortly.")
+            dom.by_id("position-text").textContent = f"{ahead} {shortly}"
         case ShowEntry(_session, placement):
             log.show(placement)
         case ScreenAsk(by):

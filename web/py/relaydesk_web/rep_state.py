@@ -283,7 +283,7 @@ class RepCore(ChatCore):
         except preferences.PrefsError as exc:
             return [Notice(str(exc))]
         changes = {name: self.prefs[name] for name in event["changes"]}
-        return [Prefs(self.prefs)] + self._submit({"type": "prefs", "id": self.new_id(), "prefs": changes})
+        return [Prefs(self.prefs, kept=False)] + self._submit({"type": "prefs", "id": self.new_id(), "prefs": changes})
 
     def on_push_url(self, event: dict) -> list[Effect]:
         """Open the web address typed in Message in the customer's browser."""
