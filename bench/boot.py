@@ -10,6 +10,10 @@ and bodies as sent, compressed or not), and, on the emulated link, "page opened
 → request in the rep's queue": a customer who types and clicks *Get help* as
 soon as the form shows, timed until a rep's websocket sees them in the queue.
 
+The customer page and the console are measured in English and in French (``?lang=``): the French pages load the
+French catalog (``relaydesk_web/locale/fr.mo``, in the same Python archive) and run every word through it; the
+ratio French / English is printed per page.
+
 Run: ``.venv/bin/python -m bench.boot [runs] [loopback|emulated|both]`` (5, both).
 """
 
@@ -27,7 +31,7 @@ from tests.wsclient import Client, sign_in
 WATCH = """
 new MutationObserver((_, observer) => {
   const badge = document.querySelector('[data-testid=app-status]');
-  if (badge && badge.textContent === 'Connected' && !window.__connectedAt) {
+  if (badge && badge.dataset.state === 'connected' && !window.__connectedAt) {  // Connected, Connecté: any language
     window.__connectedAt = performance.now();
     observer.disconnect();
   }
@@ -136,8 +140,10 @@ def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated")) -> No
         cookie = sign_in(server, "alice")
         pages = {
             "bare Pyodide": (f"{server.url}/bench/bare-pyodide", None),
-            "customer page": (f"{server.url}/", None),
-            "rep console": (f"{server.url}/rep", tuple(cookie.split("=", 1))),
+            "customer page": (f"{server.url}/?lang=en", None),
+            "rep console": (f"{server.url}/rep?lang=en", tuple(cookie.split("=", 1))),
+            "customer (fr)": (f"{server.url}/?lang=fr", None),
+            "console (fr)": (f"{server.url}/rep?lang=fr", tuple(cookie.split("=", 1))),
         }
         for url, page_cookie in pages.values():  # one round to warm the server and the disk cache
             measure_once(browser, url, page_cookie, None)
@@ -165,6 +171,9 @@ def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> 
               f"   {statistics.median(cold_bytes) / 1e6:6.2f} MB on the wire")
         print(f"{'':14} warm {summary(warm)}   ×{statistics.median(warm) / base_warm:.2f} of bare"
               f"   {statistics.median(warm_bytes) / 1e6:6.2f} MB on the wire")
+    for french, english in (("customer (fr)", "customer page"), ("console (fr)", "rep console")):
+        ratios = [statistics.median(results[french][i]) / statistics.median(results[english][i]) for i in (0, 1)]
+        print(f"{french} vs English: cold ×{ratios[0]:.3f}, warm ×{ratios[1]:.3f}")
 
 
 if __name__ == "__main__":

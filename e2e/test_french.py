@@ -36,8 +36,7 @@ portals display sound default yellow red after seconds online away everyone all 
 since until valid wrong tried next number thanks thank contacting copy describe optional digit phone directly
 computer nothing else keep tab tabs open already below shortly will can who what how my if no yes title category
 kind role state status general found find past words asks asked see read only end ended toolbar panel side show
-hide choose file's chatting give them queue's library scripted misspelled picture 
-click live shared
+hide choose file's chatting give them queue's library scripted misspelled picture click live shared
 """.split())
 ALLOWED = {"Relaydesk", "Chrome", "Linux", "HeadlessChrome", "Chromium", "UTC", "Europe", "Paris"}
 WORD = re.compile(r"[A-Za-zÀ-ÿ’']+")
