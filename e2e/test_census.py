@@ -278,7 +278,8 @@ def scripts_dialog(census: Census, title: str) -> Callable[[Callable[[], None]],
                 expect(dialog.get_by_role("option", name=f"Census {title} (mine)")).to_be_visible()
 
             census.visit(f"dialog {title}, adding one of my own", dialog,
-                         {("button", "Save to my scripts"): save, ("button", "Close"): closes(title)})
+                         {("combobox", "Language"): select_and_back("Français"),
+                          ("button", "Save to my scripts"): save, ("button", "Close"): closes(title)})
 
         return {("button", "Close"): add_mine}
 
@@ -680,6 +681,7 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         ("button", "Disable /billing"): submits({}, "Disabled the portal /billing."),
         ("button", "Enable /billing"): submits({}, "Enabled the portal /billing."),
         ("combobox", "Kind"): select_and_back("URL"),
+        ("combobox", "Language"): select_and_back("Français"),
         ("combobox", "Language of /"): select_and_back("Français"),
         ("button", "Save the language of /"): submits({}, "Saved the language of the portal /."),
         ("combobox", "Language of /billing"): select_and_back("English"),

@@ -116,6 +116,7 @@ def test_older_logs_keep_their_english_notes_and_read_in_french_after_the_migrat
     store.close()
     with sqlite3.connect(path) as db:  # as a file from before notes were codes was
         db.execute("ALTER TABLE portals DROP COLUMN language")
+        db.execute("ALTER TABLE scripts DROP COLUMN language")
         db.execute("DELETE FROM schema_migrations WHERE number >= 3")
     store = Store(path)
     try:

@@ -1,10 +1,13 @@
 """Languages through a live server: each reader gets their own, from the same events."""
 
+import json
 import re
+import urllib.error
+import urllib.request
 
 from relaydesk.notes import render
 from tests.chatters import accept, act, ask, refused, rep_hello
-from tests.wsclient import post_form, sign_in
+from tests.wsclient import csrf_headers, post_form, sign_in
 
 HTML_LANG = re.compile(r'<html lang="(\w+)"')
 
@@ -74,3 +77,23 @@ def test_a_portal_can_force_its_language(server):
         page = post_form(server, "/facturation" + asked, None, headers=french_browser)[2]
         assert HTML_LANG.search(page)[1] == "en" and "Get help" in page
     assert HTML_LANG.search(post_form(server, "/?lang=fr", None)[2])[1] == "fr"
+
+
+def test_a_scripted_message_keeps_its_language(server):
+    cookie = sign_in(server, "alice")
+    headers = csrf_headers(server, cookie) | {"Content-Type": "application/json"}
+    def add(language: str) -> int:
+        body = json.dumps({"kind": "message", "title": f"Bonjour {language}", "body": "Bonjour {customer} !",
+                           "language": language}).encode()
+        request = urllib.request.Request(server.url + "/rep/scripts", data=body, headers=headers | {
+            "Origin": server.url}, method="POST")
+        try:
+            with urllib.request.urlopen(request) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            with error:
+                return error.code
+
+    assert add("fr") == 201 and add("de") == 400
+    listing = json.loads(post_form(server, "/rep/scripts", None, cookie=cookie)[2])
+    assert [(s["title"], s["language"]) for s in listing] == [("Bonjour fr", "fr")]

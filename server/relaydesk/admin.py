@@ -96,7 +96,7 @@ def add_script():
     form = request.form
     try:
         store().add_script(None, form.get("kind", ""), form.get("category", ""), form.get("title", ""),
-                           form.get("body", ""))
+                           form.get("body", ""), form.get("language", ""))
     except Refused as exc:
         return _done(str(exc), "error")
     return _done(_("Added “%(title)s” to the team's library.", title=form.get("title", "").strip()))

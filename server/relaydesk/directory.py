@@ -149,16 +149,20 @@ class Directory:
             (rep_id,),
         )
         return [{"id": row["id"], "kind": row["kind"], "category": row["category"], "title": row["title"],
-                 "body": row["body"], "mine": row["owner_rep_id"] is not None} for row in rows]
+                 "body": row["body"], "mine": row["owner_rep_id"] is not None, "language": row["language"]}
+                for row in rows]
 
-    def add_script(self, owner_rep_id: int | None, kind: str, category: str, title: str, body: str) -> None:
-        """Add a scripted message or URL (``owner_rep_id`` None: shared); raise ``Refused`` on bad input."""
+    def add_script(self, owner_rep_id: int | None, kind: str, category: str, title: str, body: str,
+                   language: str = "") -> None:
+        """Add a scripted message or URL (``owner_rep_id`` None: shared) in a language ("": any); raise
+        ``Refused`` on bad input."""
         try:
             kind, category, title, body = scripts.check(kind, category, title, body)
+            language = scripts.check_language(language)
         except scripts.ScriptError as exc:
             raise Refused(str(exc)) from None
-        self.db.write("INSERT INTO scripts (owner_rep_id, kind, category, title, body) VALUES (?, ?, ?, ?, ?)",
-                      (owner_rep_id, kind, category, title, body))
+        self.db.write("INSERT INTO scripts (owner_rep_id, kind, category, title, body, language)"
+                      " VALUES (?, ?, ?, ?, ?, ?)", (owner_rep_id, kind, category, title, body, language))
 
     def delete_script(self, script_id: int, owner_rep_id: int | None) -> None:
         self.db.write("DELETE FROM scripts WHERE id = ? AND owner_rep_id IS ?", (script_id, owner_rep_id))

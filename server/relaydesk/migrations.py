@@ -173,6 +173,8 @@ INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '')
     Step(2, "reps can be disabled, in files from before that", _reps_can_be_disabled),
     Step(3, "a portal may force its language", "ALTER TABLE portals ADD COLUMN language TEXT NOT NULL DEFAULT '';"),
     Step(4, "status notes as codes, each reader's language", _status_notes_as_codes),
+    Step(5, "a scripted message may have a language",
+         "ALTER TABLE scripts ADD COLUMN language TEXT NOT NULL DEFAULT '';"),
 )
 
 _RECORD = """

@@ -6,7 +6,7 @@ is wrong at once, and the server checks again before storing anything.
 
 from __future__ import annotations
 
-from .language import _
+from .language import LANGUAGES, _
 from .protocol import ProtocolError, web_url
 
 KINDS = ("message", "url")
@@ -14,6 +14,13 @@ KINDS = ("message", "url")
 
 class ScriptError(ValueError):
     """A script that cannot be kept; the message says why, for a person."""
+
+
+def check_language(language: str) -> str:
+    """A script's language: one of ours, or "" for any."""
+    if language not in ("", *LANGUAGES):
+        raise ScriptError(_("A script is in English (en), in French (fr), or in any language."))
+    return language
 
 
 def check(kind: str, category: str, title: str, body: str) -> tuple[str, str, str, str]:

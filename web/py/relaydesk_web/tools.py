@@ -15,7 +15,7 @@ from pyscript import document
 from relaydesk import scripts
 
 from . import dom, library, spelling
-from .i18n import _, current, ngettext
+from .i18n import _, current, ngettext, supported
 
 
 class Listbox:
@@ -148,7 +148,7 @@ class MessageTools:
             picker = Listbox(listbox, pick)
 
             def refresh(*_args) -> None:
-                found = library.search(self.scripts, kind, search.value)
+                found = library.search(self.scripts, kind, search.value, self.customer_language())
                 picker.show([(category, [(_("%(title)s (mine)", title=s["title"]) if s["mine"] else s["title"], s)
                                          for s in scripts])
                              for category, scripts in library.grouped(found)])
@@ -164,6 +164,11 @@ class MessageTools:
 
         dom.open_dialog("scripts-dialog", lambda form: None, prepare)
 
+    def customer_language(self) -> str | None:
+        """The language of the customer in front (their browser's), for the scripts in it to come first."""
+        summary = self.core.conversations[self.core.current].summary if self.core.current else {}
+        return supported((summary.get("details") or {}).get("language"))
+
     async def save_mine(self, form, kind: str, refresh) -> None:
         """Save a script of the rep's own; what is wrong with it shows in the dialog, where the rep is looking."""
         error = form.querySelector("[data-error]")
@@ -174,6 +179,7 @@ class MessageTools:
             error.textContent, error.hidden = str(exc), False
             return
         body = dict(zip(("kind", "category", "title", "body"), fields, strict=True))
+        body["language"] = form.elements.namedItem("language").value
         response = await dom.post_json("/rep/scripts", body)
         answer = json.loads(await response.text())
         if not response.ok:
@@ -201,7 +207,9 @@ class MessageTools:
     async def suggest(self, query: str) -> None:
         if not self.scripts:
             await self.load_scripts()
-        found = library.search(self.scripts, "message", query)[:8] + library.search(self.scripts, "url", query)[:4]
+        language = self.customer_language()
+        found = (library.search(self.scripts, "message", query, language)[:8]
+                 + library.search(self.scripts, "url", query, language)[:4])
         self.slash.show([("", [(_("URL: %(title)s", title=s["title"]) if s["kind"] == "url" else s["title"], s)
                                for s in found])])
         dom.show("slash-list", bool(found))
