@@ -31,7 +31,8 @@ from tests.wsclient import Client, sign_in
 WATCH = """
 new MutationObserver((_, observer) => {
   const badge = document.querySelector('[data-testid=app-status]');
-  if (badge && badge.dataset.state === 'connected' && !window.__connectedAt) {  // Connected, Connecté: any language
+  const connected = badge && (badge.dataset.state === 'connected' || badge.textContent === 'Connected');
+  if (connected && !window.__connectedAt) {  // Connected, Connecté: any language; bare Pyodide has no state
     window.__connectedAt = performance.now();
     observer.disconnect();
   }
