@@ -130,3 +130,11 @@ def test_older_logs_keep_their_english_notes_and_read_in_french_after_the_migrat
         "Alice Martin a mis fin à la session (Résolu)", "Something else entirely"]
     assert render(metas[1]["public_note"], lang="fr") == "Alice Martin a quitté le chat"
     assert [event.text for event in events][:1] == ["Carol Durand asked for help"]  # the sentence stays
+
+
+def test_an_error_page_reads_in_the_readers_language(client):
+    page = client.get("/rep/sessions/999", headers={"Accept-Language": "fr"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 401 and "<h1>Connectez-vous d&#39;abord</h1>" in text and 'lang="fr"' in text
+    english = client.get("/rep/history").get_data(as_text=True)
+    assert "<h1>Sign in first</h1>" in english

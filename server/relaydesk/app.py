@@ -9,10 +9,10 @@ from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, abort, g, make_response, request
+from flask import Flask, abort, g, make_response, render_template, request
 from flask_sock import Sock
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
@@ -32,7 +32,7 @@ from . import (
     wire,
 )
 from .hub import CustomerConnection, RepConnection
-from .i18n import _
+from .i18n import N_, _
 from .i18n import init_app as set_up_languages
 from .passwords import Passwords
 from .relay import Relay
@@ -136,6 +136,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     files.pace_uploads(app)  # before the CSRF check, which reads the body first
     _add_csrf(app)
+    _translate_errors(app)
     app.register_blueprint(pages.bp)  # last: it holds the portals' catch-all route
     app.add_template_filter(lambda at: transcript.timestamp(at, transcript.zone("UTC")), "utc")
     _add_sockets(app)
@@ -160,6 +161,24 @@ def _choose_languages() -> None:
 
     i18n.forcers.append(portal_forces)
     i18n.choosers.append(rep_prefers)
+
+
+ERROR_TITLES = {400: N_("Bad request"), 401: N_("Sign in first"), 403: N_("Not allowed"), 404: N_("Not found"),
+                405: N_("Not allowed"), 429: N_("Too many requests"), 503: N_("Not available")}
+
+
+def _translate_errors(app: Flask) -> None:
+    """Answer an error as a page in the reader's language (werkzeug's own pages are English); the reason a view
+    gave (``abort(404, _("…"))``) is already in it.  Errors with handlers of their own (CSRF, 413) keep them."""
+
+    @app.errorhandler(HTTPException)
+    def translated(error: HTTPException):
+        if error.code not in ERROR_TITLES or error.response is not None:
+            return error
+        custom = error.description != type(error).description
+        page = render_template("error.html", title=_(ERROR_TITLES[error.code]),
+                               message=error.description if custom else "")
+        return page, error.code, error.get_headers() if error.code in (405,) else {}
 
 
 class DataFolderRefused(Exception):
