@@ -22,8 +22,10 @@ from . import (
     doors,
     files,
     headers,
+    health,
     i18n,
     library,
+    logs,
     pages,
     quotas,
     records,
@@ -69,6 +71,8 @@ DEFAULTS: dict[str, object] = {
     **throttle.DEFAULTS,
     **doors.DEFAULTS,
     **quotas.DEFAULTS,
+    **health.DEFAULTS,
+    **logs.DEFAULTS,
     "SIGN_IN_LIFETIME_S": 12 * 3600,  # a rep's sign-in ends this long after it began, used or not
     "SIGN_IN_IDLE_S": 2 * 3600,  # and this long after it was last used
     "SESSION_COOKIE_NAME": "relaydesk_session",
@@ -129,6 +133,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(library.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(headers.bp)
+    app.register_blueprint(health.bp)
 
     @app.errorhandler(413)
     def too_large(error):
@@ -260,7 +265,7 @@ def _keep_doors(app: Flask) -> None:
     def at_the_door():
         gate: doors.Gate = app.extensions["relaydesk.gate"]
         socket = request.path.startswith("/ws/")
-        if not (gate.crowded or socket):
+        if not (gate.crowded or socket) or request.path in health.UNGATED:
             return None
         signed_in = auth.current_rep() is not None
         if gate.crowded and not signed_in:

@@ -28,6 +28,7 @@ import gevent
 from gevent.pywsgi import WSGIHandler
 
 from .language import N_
+from .logs import ACCESS, combined
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,10 @@ class GatedHandler(WSGIHandler):
             super().handle()
         finally:
             gate.leave(peer)
+
+    def log_request(self) -> None:
+        if not ACCESS.disabled:
+            ACCESS.info(combined(self))
 
     def handle_one_request(self):
         self._timer = gevent.Timeout(self.server.gate.header_timeout_s, HeadTimeout)
