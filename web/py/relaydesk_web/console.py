@@ -486,7 +486,7 @@ dom.listen(window.document, "click", lambda event: dom.ask_to_notify())
 
 async def still_signed_in() -> None:
     """While reconnecting, find out whether the sign-in expired; if so, show the sign-in page."""
-    if dom.by_id("app-status").dataset.state != "reconnecting":
+    if dom.data(dom.by_id("app-status"), "state") != "reconnecting":
         return
     try:
         response = await window.fetch("/rep/reps")
