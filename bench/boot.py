@@ -10,7 +10,12 @@ and bodies as sent, compressed or not), and, on the emulated link, "page opened
 → request in the rep's queue": a customer who types and clicks *Get help* as
 soon as the form shows, timed until a rep's websocket sees them in the queue.
 
-Run: ``.venv/bin/python -m bench.boot [runs] [loopback|emulated|both]`` (5, both).
+The customer page and the console are measured in English and in French (``?lang=``): the French pages load the
+French catalog (``relaydesk_web/locale/fr.mo``, in the same Python archive) and run every word through it; the
+ratio French / English is printed per page.
+
+Run: ``.venv/bin/python -m bench.boot [runs] [loopback|emulated|both] [pages]`` (5, both; ``pages``: only those
+whose name holds it, with bare Pyodide: ``customer``, ``console``, ``(fr)``).
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from tests.wsclient import Client, sign_in
 WATCH = """
 new MutationObserver((_, observer) => {
   const badge = document.querySelector('[data-testid=app-status]');
-  if (badge && badge.textContent === 'Connected' && !window.__connectedAt) {
+  const connected = badge && (badge.dataset.state === 'connected' || badge.textContent === 'Connected');
+  if (connected && !window.__connectedAt) {  // Connected, Connecté: any language; bare Pyodide has no state
     window.__connectedAt = performance.now();
     observer.disconnect();
   }
@@ -69,7 +75,8 @@ class Wire:
 
 
 def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict | None) -> tuple[float, ...]:
-    """Return (cold ms, warm ms, cold bytes, warm bytes) to Connected for one fresh context."""
+    """Return (cold ms, warm ms, cold bytes, warm bytes, ms loading the catalog) to Connected for one fresh
+    context."""
     context = browser.new_context()
     if cookie:
         context.add_cookies([{"name": cookie[0], "value": cookie[1], "url": url}])
@@ -78,6 +85,7 @@ def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict |
     wire = Wire(context, page, link)
     page.goto(url)
     cold = time_to_connected(page)
+    catalog_ms = page.evaluate("window.relaydeskCatalogMs || 0")  # relaydesk_web.i18n: reading the page's .mo
     page.wait_for_timeout(300)  # let what the page fetches after Connected land in the count
     cold_bytes = wire.take()
     page.reload()
@@ -85,7 +93,7 @@ def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict |
     page.wait_for_timeout(300)
     warm_bytes = wire.take()
     context.close()
-    return cold, warm, cold_bytes, warm_bytes
+    return cold, warm, cold_bytes, warm_bytes, catalog_ms
 
 
 class QueueWatch:
@@ -131,19 +139,23 @@ def time_to_queue(browser, url: str, watch: QueueWatch, name: str, link: dict | 
     return (queued - opened) * 1000
 
 
-def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated")) -> None:
+def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only: str = "") -> None:
     with live_server() as server, chromium() as browser:
         cookie = sign_in(server, "alice")
         pages = {
             "bare Pyodide": (f"{server.url}/bench/bare-pyodide", None),
-            "customer page": (f"{server.url}/", None),
-            "rep console": (f"{server.url}/rep", tuple(cookie.split("=", 1))),
+            "customer page": (f"{server.url}/?lang=en", None),
+            "rep console": (f"{server.url}/rep?lang=en", tuple(cookie.split("=", 1))),
+            "customer (fr)": (f"{server.url}/?lang=fr", None),
+            "console (fr)": (f"{server.url}/rep?lang=fr", tuple(cookie.split("=", 1))),
         }
+        if only:
+            pages = {name: page for name, page in pages.items() if name == "bare Pyodide" or only in name}
         for url, page_cookie in pages.values():  # one round to warm the server and the disk cache
             measure_once(browser, url, page_cookie, None)
         for link_name in links:
             link = LINKS[link_name]
-            results: dict[str, list[list[float]]] = {name: [[], [], [], []] for name in pages}
+            results: dict[str, list[list[float]]] = {name: [[], [], [], [], []] for name in pages}
             for _ in range(runs):  # interleaved, so a noisy moment hits every page alike
                 for name, (url, page_cookie) in pages.items():
                     for values, value in zip(results[name], measure_once(browser, url, page_cookie, link), strict=True):
@@ -160,13 +172,22 @@ def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated")) -> No
 def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> None:
     base_cold, base_warm = (statistics.median(values) for values in results["bare Pyodide"][:2])
     print(f"Time to Connected, headless Chromium, {link_name} link, {runs} runs each")
-    for name, (cold, warm, cold_bytes, warm_bytes) in results.items():
+    for name, (cold, warm, cold_bytes, warm_bytes, catalog_ms) in results.items():
         print(f"{name:14} cold {summary(cold)}   ×{statistics.median(cold) / base_cold:.2f} of bare"
               f"   {statistics.median(cold_bytes) / 1e6:6.2f} MB on the wire")
         print(f"{'':14} warm {summary(warm)}   ×{statistics.median(warm) / base_warm:.2f} of bare"
               f"   {statistics.median(warm_bytes) / 1e6:6.2f} MB on the wire")
+        if name != "bare Pyodide":
+            share = statistics.median(catalog_ms) / statistics.median(cold)
+            print(f"{'':14} catalog loaded in {summary(catalog_ms)}: {share:.2%} of the cold boot")
+    for french, english in (("customer (fr)", "customer page"), ("console (fr)", "rep console")):
+        if french not in results or english not in results:
+            continue
+        ratios = [statistics.median(results[french][i]) / statistics.median(results[english][i]) for i in (0, 1)]
+        print(f"{french} vs English: cold ×{ratios[0]:.3f}, warm ×{ratios[1]:.3f}")
 
 
 if __name__ == "__main__":
     chosen = sys.argv[2] if len(sys.argv) > 2 else "both"
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, tuple(LINKS) if chosen == "both" else (chosen,))
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, tuple(LINKS) if chosen == "both" else (chosen,),
+         sys.argv[3] if len(sys.argv) > 3 else "")

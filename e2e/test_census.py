@@ -222,6 +222,7 @@ def closes(name: str) -> Action:
 def preferences_dialog(reopen: Callable[[], None]) -> Actions:
     return {
         ("checkbox", "Chat sound"): checkbox_both_ways,
+        ("combobox", "Language"): select_and_back("Français"),
         ("combobox", "Spell-check language"): select_and_back("Français"),
         ("button", "Cancel"): cancel_reopens("Chat preferences", reopen),
         ("button", "Save"): closes("Chat preferences"),
@@ -277,7 +278,8 @@ def scripts_dialog(census: Census, title: str) -> Callable[[Callable[[], None]],
                 expect(dialog.get_by_role("option", name=f"Census {title} (mine)")).to_be_visible()
 
             census.visit(f"dialog {title}, adding one of my own", dialog,
-                         {("button", "Save to my scripts"): save, ("button", "Close"): closes(title)})
+                         {("combobox", "Language"): select_and_back("Français"),
+                          ("button", "Save to my scripts"): save, ("button", "Close"): closes(title)})
 
         return {("button", "Close"): add_mine}
 
@@ -699,6 +701,11 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         ("button", "Disable /billing"): submits({}, "Disabled the portal /billing."),
         ("button", "Enable /billing"): submits({}, "Enabled the portal /billing."),
         ("combobox", "Kind"): select_and_back("URL"),
+        ("combobox", "Language"): select_and_back("Français"),
+        ("combobox", "Language of /"): select_and_back("Français"),
+        ("button", "Save the language of /"): submits({}, "Saved the language of the portal /."),
+        ("combobox", "Language of /billing"): select_and_back("English"),
+        ("button", "Save the language of /billing"): submits({}, "Saved the language of the portal /billing."),
         ("button", "Add to library"): submits({"Title": "Census greeting", "Text or URL": "Hello {customer}"},
                                               "to the team's library."),
         ("button", "Remove Census greeting"): removes,
@@ -709,6 +716,7 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         ("button", "Turn off the survey on /"): survey_off_and_on("/"),
         ("button", "Turn off the survey on /billing"): survey_off_and_on("/billing"),
     }, optional=(("link", "/billing"), ("button", "Disable /billing"), ("button", "Enable /billing"),
+                 ("combobox", "Language of /billing"), ("button", "Save the language of /billing"),
                  ("button", "Remove Census greeting"), ("button", "Turn off the survey on /billing")))
 
     page.goto(history)

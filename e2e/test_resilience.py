@@ -14,7 +14,7 @@ OFFLINE = "Typed while the server was down"
 def refused_reconnect(server: LiveServer) -> str:
     """The console error Chromium logs for a reconnect attempt while our server is down."""
     return (
-        rf"^WebSocket connection to '{re.escape(server.ws_url)}/ws/(customer|rep)' failed: "
+        rf"^WebSocket connection to '{re.escape(server.ws_url)}/ws/(customer|rep)(\?lang=\w+)?' failed: "
         r".*net::ERR_CONNECTION_REFUSED"
     )
 

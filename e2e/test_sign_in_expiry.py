@@ -10,9 +10,10 @@ def test_a_console_that_lost_its_sign_in_returns_to_the_sign_in_page(
     chatting: tuple[CustomerPage, RepConsole], live_server: LiveServer
 ):
     customer, rep = chatting
-    rep.watch.allow_console_error(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/ws/rep' failed")
+    rep.watch.allow_console_error(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/ws/rep(\?lang=\w+)?' failed")
     rep.watch.allow_console_error(r"status of 401 .*/rep/reps")  # the probe that finds the sign-in gone
-    customer.watch.allow_console_error(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/ws/customer' failed")
+    customer.watch.allow_console_error(
+        r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/ws/customer(\?lang=\w+)?' failed")
     rep.page.context.clear_cookies()
     live_server.kill()
     live_server.start()

@@ -34,3 +34,14 @@ def test_a_leading_slash_starts_a_suggestion_query():
     assert slash_query("/") == ""
     assert slash_query("hello /gre") is None
     assert slash_query("/two\nlines") is None
+
+
+def test_scripts_in_the_customers_language_come_first_then_those_in_any():
+    scripts = [
+        {"kind": "message", "category": "Openers", "title": "Hello", "body": "Hello!", "language": "en"},
+        {"kind": "message", "category": "Openers", "title": "Bonjour", "body": "Bonjour !", "language": "fr"},
+        {"kind": "message", "category": "Openers", "title": "Ciao", "body": ":)", "language": ""},
+    ]
+    assert [s["title"] for s in search(scripts, "message", "", "fr")] == ["Bonjour", "Ciao", "Hello"]
+    assert [s["title"] for s in search(scripts, "message", "", "en")] == ["Hello", "Ciao", "Bonjour"]
+    assert [s["title"] for s in search(scripts, "message", "", None)] == ["Ciao", "Bonjour", "Hello"]

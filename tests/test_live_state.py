@@ -7,6 +7,7 @@ import time
 import pytest
 
 from relaydesk.hub import CustomerConnection, RepConnection
+from relaydesk.notes import note
 from relaydesk.protocol import ProtocolError
 from relaydesk.relay import Relay, handler_table
 from tests.chatters import accept, act, ask, refused, rep_hello
@@ -154,7 +155,7 @@ def test_changes_that_come_after_the_end_are_refused_and_bring_nothing_back(stor
     relay, customer, before_the_end, _ = ended_session
     assert relay.hub.size()["live_sessions"] == 0
     with pytest.raises(ProtocolError) as refusal:
-        relay.status(before_the_end, "too-late-note", "Carol left the chat")
+        relay.status(before_the_end, "too-late-note", note("left", name="Carol"))
     assert refusal.value.code == "ended"
     with pytest.raises(ProtocolError):
         relay.file_sent(before_the_end, "too-late-file", "notes.txt", 12, "customer", "Carol", None)
@@ -162,7 +163,7 @@ def test_changes_that_come_after_the_end_are_refused_and_bring_nothing_back(stor
         "type": "error", "code": "ended", "message": "This support session has ended.", "id": "too-late-1"}
     relay.handle(customer, webp())
     assert customer.ws.sent[-1]["code"] == "not-sharing"
-    relay.end(before_the_end, "unresolved", "Alice ended the session", "again")
+    relay.end(before_the_end, "unresolved", note("ended", name="Alice"), "again")
     relay.sweep()
     assert relay.hub.size()["live_sessions"] == 0
     assert store.events_since(before_the_end.id, 0)[-1].text == "Alice ended the session (Resolved)"

@@ -25,9 +25,10 @@ def matcher(type: str, where, match: dict):
 
 
 class Client:
-    def __init__(self, server, role: str, cookie: str | None = None, origin: str | None = None) -> None:
+    def __init__(self, server, role: str, cookie: str | None = None, origin: str | None = None,
+                 query: str = "") -> None:
         self.ws = websocket.create_connection(
-            f"{server.ws_url}/ws/{role}", origin=origin or server.url, cookie=cookie, timeout=5
+            f"{server.ws_url}/ws/{role}{query}", origin=origin or server.url, cookie=cookie, timeout=5
         )
         self.role = role
         self.frames: list[str] = []  # every frame received, raw, for leak checks

@@ -15,7 +15,7 @@ bp = Blueprint("admin", __name__, url_prefix="/rep/admin")
 @bp.before_request
 def admins_only():
     if not signed_in().is_admin:
-        abort(403, "Only admins manage reps and portals.")
+        abort(403, _("Only admins manage reps and portals."))
     if request.method == "POST" and not same_origin():
         abort(403)
 
@@ -44,7 +44,7 @@ def add_rep():
                               admin=form.get("admin") == "on")
     except ValueError as exc:
         return _done(str(exc), "error")
-    return _done(f"Added {rep.display_name} ({rep.username}).")
+    return _done(_("Added %(name)s (%(username)s).", name=rep.display_name, username=rep.username))
 
 
 @bp.post("/portals")
@@ -54,7 +54,17 @@ def add_portal():
         store().add_portal(form.get("path", ""), form.get("name", ""), form.get("greeting", ""))
     except Refused as exc:
         return _done(str(exc), "error")
-    return _done(f"Added the portal {form.get('path', '').strip().lower()}.")
+    return _done(_("Added the portal %(path)s.", path=form.get("path", "").strip().lower()))
+
+
+@bp.post("/portals/language")
+def portal_language():
+    path, language = request.form.get("path", ""), request.form.get("language", "")
+    try:
+        store().set_portal_language(path, language)
+    except Refused as exc:
+        return _done(str(exc), "error")
+    return _done(_("Saved the language of the portal %(path)s.", path=path))
 
 
 @bp.post("/portals/enabled")
@@ -64,7 +74,8 @@ def enable_portal():
         store().set_portal_enabled(path, enabled)
     except Refused as exc:
         return _done(str(exc), "error")
-    return _done(f"{'Enabled' if enabled else 'Disabled'} the portal {path}.")
+    return _done(_("Enabled the portal %(path)s.", path=path) if enabled else
+                 _("Disabled the portal %(path)s.", path=path))
 
 
 @bp.post("/portals/survey")
@@ -80,11 +91,11 @@ def portal_survey():
 def settings():
     greeting = request.form.get("greeting", "").strip()
     if len(greeting) > 1000:
-        return _done("The team greeting is 1,000 characters at most.", "error")
+        return _done(_("The team greeting is 1,000 characters at most."), "error")
     store().set_setting("team_greeting", greeting)
     most = request.form.get("max_sessions", "0").strip() or "0"
     if not most.isdigit() or int(most) > 100:
-        return _done("The most sessions a rep may hold is a whole number from 0 (no limit) to 100.", "error")
+        return _done(_("The most sessions a rep may hold is a whole number from 0 (no limit) to 100."), "error")
     store().set_setting("invite_hidden", "1" if request.form.get("invite_hidden") == "on" else "0")
     store().set_setting("max_sessions", str(int(most)))
     preview = "1" if request.form.get("typing_preview") == "on" else "0"
@@ -92,7 +103,7 @@ def settings():
         store().set_setting("typing_preview", preview)
         for session in store().open_sessions():  # their customers' pages start, or stop, sending what they type
             relay().session_changed(session.id)
-    return _done("Saved the team settings.")
+    return _done(_("Saved the team settings."))
 
 
 @bp.post("/scripts")
@@ -100,16 +111,16 @@ def add_script():
     form = request.form
     try:
         store().add_script(None, form.get("kind", ""), form.get("category", ""), form.get("title", ""),
-                           form.get("body", ""))
+                           form.get("body", ""), form.get("language", ""))
     except Refused as exc:
         return _done(str(exc), "error")
-    return _done(f"Added “{form.get('title', '').strip()}” to the team's library.")
+    return _done(_("Added “%(title)s” to the team's library.", title=form.get("title", "").strip()))
 
 
 @bp.post("/scripts/<int:script_id>/delete")
 def delete_script(script_id: int):
     store().delete_script(script_id, None)
-    return _done("Removed the script from the team's library.")
+    return _done(_("Removed the script from the team's library."))
 
 
 @bp.post("/monitor/<int:session_id>")
@@ -117,11 +128,11 @@ def monitor(session_id: int):
     """Join an active session hidden and read-only; it opens in the admin's console."""
     session = store().get_session(session_id)
     if session is None or session.status != "active":
-        return _done("That session is not active any more.", "error")
+        return _done(_("That session is not active any more."), "error")
     try:
         relay().team.monitor(session, signed_in())
     except ProtocolError:  # it ended meanwhile
-        return _done("That session is not active any more.", "error")
+        return _done(_("That session is not active any more."), "error")
     return redirect(url_for("pages.console"))
 
 

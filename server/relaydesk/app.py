@@ -9,10 +9,10 @@ from contextlib import AbstractContextManager
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, abort, g, make_response, request
+from flask import Flask, abort, g, make_response, render_template, request
 from flask_sock import Sock
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import Forbidden
+from werkzeug.exceptions import Forbidden, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
@@ -23,6 +23,7 @@ from . import (
     files,
     headers,
     health,
+    i18n,
     library,
     logs,
     pages,
@@ -33,6 +34,7 @@ from . import (
     wire,
 )
 from .hub import CustomerConnection, RepConnection
+from .i18n import N_, _
 from .i18n import init_app as set_up_languages
 from .passwords import Passwords
 from .relay import Relay
@@ -116,6 +118,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["relaydesk_assets"] = served
     app.add_template_global(served.url, "asset_url")
     set_up_languages(app)
+    _choose_languages()
     https = bool(app.config["SESSION_COOKIE_SECURE"])
     app.wsgi_app = served.wrap(  # type: ignore[method-assign]
         app.wsgi_app, lambda sent: headers.add_security_headers(sent, https))
@@ -142,10 +145,49 @@ def create_app(config: dict | None = None) -> Flask:
 
     files.pace_uploads(app)  # before the CSRF check, which reads the body first
     _add_csrf(app)
+    _translate_errors(app)
     app.register_blueprint(pages.bp)  # last: it holds the portals' catch-all route
     app.add_template_filter(lambda at: transcript.timestamp(at, transcript.zone("UTC")), "utc")
     _add_sockets(app)
     return app
+
+
+def _choose_languages() -> None:
+    """A portal that forces a language gets it; a signed-in rep's console, exports and socket speak the rep's
+    *Language* preference (``i18n.request_language`` asks these)."""
+
+    def portal_forces() -> str | None:
+        if request.endpoint != "pages.portal":
+            return None
+        portal = auth.store().portal("/" + (request.view_args or {}).get("slug", ""))
+        return portal["language"] if portal is not None else None
+
+    def rep_prefers() -> str | None:
+        if not (request.path.startswith("/rep") or request.path == "/ws/rep"):
+            return None
+        rep = auth.current_rep()
+        return auth.store().prefs(rep.id).get("language") if rep is not None else None
+
+    i18n.forcers.append(portal_forces)
+    i18n.choosers.append(rep_prefers)
+
+
+ERROR_TITLES = {400: N_("Bad request"), 401: N_("Sign in first"), 403: N_("Not allowed"), 404: N_("Not found"),
+                405: N_("Not allowed"), 429: N_("Too many requests"), 503: N_("Not available")}
+
+
+def _translate_errors(app: Flask) -> None:
+    """Answer an error as a page in the reader's language (werkzeug's own pages are English); the reason a view
+    gave (``abort(404, _("…"))``) is already in it.  Errors with handlers of their own (CSRF, 413) keep them."""
+
+    @app.errorhandler(HTTPException)
+    def translated(error: HTTPException):
+        if error.code not in ERROR_TITLES or error.response is not None:
+            return error
+        custom = error.description != type(error).description
+        page = render_template("error.html", title=_(ERROR_TITLES[error.code]),
+                               message=error.description if custom else "")
+        return page, error.code, error.get_headers() if error.code in (405,) else {}
 
 
 class DataFolderRefused(Exception):
@@ -179,7 +221,7 @@ def _add_csrf(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(error):
-        reason = "This page is out of date, or the request did not come from it: reload the page and try again."
+        reason = _("This page is out of date, or the request did not come from it: reload the page and try again.")
         if request.mimetype == "application/x-www-form-urlencoded":  # a person sent a form: a page to read
             return Forbidden(reason).get_response()
         return {"error": reason}, 403
@@ -247,7 +289,7 @@ def _keep_doors(app: Flask) -> None:
 
 
 def _busy():
-    answer = make_response({"error": doors.BUSY_TEXT}, 503)
+    answer = make_response({"error": _(doors.BUSY_TEXT)}, 503)
     answer.headers["Retry-After"] = "30"
     answer.headers["Connection"] = "close"
     return answer

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 
+from .i18n import _
 from .relay import Relay
 from .signins import SignIn
 from .store import Rep, Store
@@ -73,9 +74,9 @@ def sign_in():
         return _locked_out(username, locked)
     if rep is None:
         current_app.logger.info("failed sign-in for %r from %s", username[:40], request.remote_addr)
-        return render_template("sign-in.html", error="Wrong username or password.", username=username), 401
+        return render_template("sign-in.html", error=_("Wrong username or password."), username=username), 401
     if rep.disabled:
-        return render_template("sign-in.html", error="This account is disabled.", username=username), 403
+        return render_template("sign-in.html", error=_("This account is disabled."), username=username), 403
     session.clear()
     session["sign_in"] = relay().sign_ins.start(rep, request.user_agent.string, request.remote_addr or "")
     session.permanent = True
@@ -84,9 +85,9 @@ def sign_in():
 
 def _locked_out(username: str, locked: LockedOut) -> tuple[str, int, dict]:
     """Answer 429 with Retry-After, and tell the rep when to try again."""
-    error = f"Too many attempts: try again in {wait_text(locked.wait)}."
+    error = _("Too many attempts: try again in %(wait)s.", wait=wait_text(locked.wait))
     if locked.failed:
-        error = f"Wrong username or password. {error}"
+        error = _("Wrong username or password. %(error)s", error=error)
     return render_template("sign-in.html", error=error, username=username), 429, {"Retry-After": math.ceil(locked.wait)}
 
 

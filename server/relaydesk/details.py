@@ -10,10 +10,19 @@ from collections.abc import Callable
 
 from .language import N_, _
 
-OUTCOME_NAMES = {
-    "resolved": "Resolved", "unresolved": "Unresolved", "unknown": "Unknown",
-    "left": "Customer left", "timed-out": "Timed out",
+OUTCOME_NAMES = {  # read through _(): in the reader's language
+    "resolved": N_("Resolved"), "unresolved": N_("Unresolved"), "unknown": N_("Unknown"),
+    "left": N_("Customer left"), "timed-out": N_("Timed out"),
 }
+STATUS_NAMES = {"waiting": N_("Waiting"), "active": N_("Active"), "ended": N_("Ended")}
+
+
+def outcome_name(outcome: str | None) -> str:
+    return _(OUTCOME_NAMES.get(outcome or "", "Unknown"))
+
+
+def status_name(status: str) -> str:
+    return _(STATUS_NAMES[status]) if status in STATUS_NAMES else status
 # The customer's answers to "How satisfied are you with this chat?", from 1 to 5.
 RATING_NAMES = {1: N_("Very dissatisfied"), 2: N_("Dissatisfied"), 3: N_("Neutral"), 4: N_("Satisfied"),
                 5: N_("Very satisfied")}
@@ -28,20 +37,20 @@ def detail_rows(summary: dict, when: Callable[[int], str]) -> list[tuple[str, st
     """Return ``(label, value)`` rows for a session summary; ``when`` formats a timestamp."""
     details = summary.get("details") or {}
     rows = [
-        ("Session ID", str(summary["id"])),
-        ("Portal", summary.get("portal", "")),
-        ("Started", when(summary["created_at"])),
-        ("Customer", summary["customer"]),
-        ("Request", summary.get("issue", "")),
-        ("Operating system", details.get("os", "Unknown")),
-        ("Browser", details.get("browser", "Unknown")),
-        ("Language", details.get("language", "Unknown")),
-        ("Time zone", details.get("timezone", "Unknown")),
-        ("Screen size", details.get("screen", "Unknown")),
+        (_("Session ID"), str(summary["id"])),
+        (_("Portal"), summary.get("portal", "")),
+        (_("Started"), when(summary["created_at"])),
+        (_("Customer"), summary["customer"]),
+        (_("Request"), summary.get("issue", "")),
+        (_("Operating system"), details.get("os") or _("Unknown")),
+        (_("Browser"), details.get("browser") or _("Unknown")),
+        (_("Language"), details.get("language") or _("Unknown")),
+        (_("Time zone"), details.get("timezone") or _("Unknown")),
+        (_("Screen size"), details.get("screen") or _("Unknown")),
     ]
     if summary.get("ended_at"):
-        rows += [("Ended", when(summary["ended_at"])),
-                 ("Outcome", OUTCOME_NAMES.get(summary.get("outcome") or "", "Unknown"))]
+        rows += [(_("Ended"), when(summary["ended_at"])),
+                 (_("Outcome"), outcome_name(summary.get("outcome")))]
     if summary.get("rating") in RATING_NAMES:
         rows.append((_("Satisfaction"), rating_text(summary["rating"])))
         if summary.get("comment"):

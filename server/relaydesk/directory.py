@@ -12,6 +12,8 @@ import sqlite3
 
 from . import prefs, protocol, scripts
 from .database import Database, inserted_id
+from .i18n import _
+from .language import LANGUAGES
 from .model import RESERVED_PATHS, Refused, Rep, now_ms
 from .passwords import Passwords
 
@@ -32,9 +34,9 @@ class Directory:
         """Create a rep; raise ``ValueError`` with a readable reason on bad input."""
         username, display_name = username.strip(), protocol.one_line(display_name)
         if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", username):
-            raise ValueError("A username is 1 to 40 letters, digits, '.', '-' or '_'.")
+            raise ValueError(_("A username is 1 to 40 letters, digits, '.', '-' or '_'."))
         if not display_name or len(display_name) > 80:
-            raise ValueError("A display name is 1 to 80 characters.")
+            raise ValueError(_("A display name is 1 to 80 characters."))
         password_hash = self._password_hash(password)
         try:
             cur = self.db.write(
@@ -42,7 +44,7 @@ class Directory:
                 (username, display_name, password_hash, "admin" if admin else "rep", now_ms()),
             )
         except sqlite3.IntegrityError:
-            raise ValueError(f"The username {username!r} is taken.") from None
+            raise ValueError(_("The username %(username)s is taken.", username=f"{username!r}")) from None
         return Rep(inserted_id(cur), username, display_name, "admin" if admin else "rep")
 
     def authenticate(self, username: str, password: str) -> Rep | None:
@@ -77,7 +79,7 @@ class Directory:
     def _password_hash(self, password: str) -> str:
         """Return the hash to keep for a new password (made off the hub); ``ValueError`` if it is too weak."""
         if len(password) < 8:
-            raise ValueError("A password needs at least 8 characters.")
+            raise ValueError(_("A password needs at least 8 characters."))
         return self.passwords.hash(password)
 
     def _change_rep(self, username: str, change: str, value: object) -> Rep:
@@ -85,7 +87,7 @@ class Directory:
         with self.db.transaction() as db:
             row = db.execute("SELECT id FROM reps WHERE username = ?", (username.strip(),)).fetchone()
             if row is None:
-                raise ValueError(f"No rep is called {username.strip()!r}.")
+                raise ValueError(_("No rep is called %(username)s.", username=f"{username.strip()!r}"))
             db.execute(f"UPDATE reps SET {change} WHERE id = ?", (value, row["id"]))
             db.execute("DELETE FROM rep_sessions WHERE rep_id = ?", (row["id"],))
         return self.rep(row["id"])
@@ -103,20 +105,26 @@ class Directory:
         """Add a portal; raise ``Refused`` with a reason on bad input."""
         path, name, greeting = path.strip().lower(), name.strip(), greeting.strip()
         if not re.fullmatch(r"/[a-z0-9][a-z0-9-]{0,39}", path) or path.split("/")[1] in RESERVED_PATHS:
-            raise Refused("A portal path is / then up to 40 letters, digits or dashes, like /billing "
-                          f"(not {', '.join('/' + p for p in RESERVED_PATHS)}).")
+            raise Refused(_("A portal path is / then up to 40 letters, digits or dashes, like /billing (not "
+                            "%(reserved)s).", reserved=", ".join("/" + p for p in RESERVED_PATHS)))
         if not 1 <= len(name) <= 80:
-            raise Refused("A portal name is 1 to 80 characters.")
+            raise Refused(_("A portal name is 1 to 80 characters."))
         if len(greeting) > 500:
-            raise Refused("A greeting is 500 characters at most.")
+            raise Refused(_("A greeting is 500 characters at most."))
         try:
             self.db.write("INSERT INTO portals (path, name, greeting) VALUES (?, ?, ?)", (path, name, greeting))
         except sqlite3.IntegrityError:
-            raise Refused(f"There is already a portal at {path}.") from None
+            raise Refused(_("There is already a portal at %(path)s.", path=path)) from None
+
+    def set_portal_language(self, path: str, language: str) -> None:
+        """Make a portal speak one language whatever the visitor's browser says ("": the browser's)."""
+        if language not in ("", *LANGUAGES):
+            raise Refused(_("A portal speaks English (en), French (fr), or the visitor's language."))
+        self.db.write("UPDATE portals SET language = ? WHERE path = ?", (language, path))
 
     def set_portal_enabled(self, path: str, enabled: bool) -> None:
         if path == "/" and not enabled:
-            raise Refused("The default portal / cannot be disabled.")
+            raise Refused(_("The default portal / cannot be disabled."))
         self.db.write("UPDATE portals SET enabled = ? WHERE path = ?", (int(enabled), path))
 
     def set_portal_survey(self, path: str, survey: bool) -> None:
@@ -145,16 +153,20 @@ class Directory:
             (rep_id,),
         )
         return [{"id": row["id"], "kind": row["kind"], "category": row["category"], "title": row["title"],
-                 "body": row["body"], "mine": row["owner_rep_id"] is not None} for row in rows]
+                 "body": row["body"], "mine": row["owner_rep_id"] is not None, "language": row["language"]}
+                for row in rows]
 
-    def add_script(self, owner_rep_id: int | None, kind: str, category: str, title: str, body: str) -> None:
-        """Add a scripted message or URL (``owner_rep_id`` None: shared); raise ``Refused`` on bad input."""
+    def add_script(self, owner_rep_id: int | None, kind: str, category: str, title: str, body: str,
+                   language: str = "") -> None:
+        """Add a scripted message or URL (``owner_rep_id`` None: shared) in a language ("": any); raise
+        ``Refused`` on bad input."""
         try:
             kind, category, title, body = scripts.check(kind, category, title, body)
+            language = scripts.check_language(language)
         except scripts.ScriptError as exc:
             raise Refused(str(exc)) from None
-        self.db.write("INSERT INTO scripts (owner_rep_id, kind, category, title, body) VALUES (?, ?, ?, ?, ?)",
-                      (owner_rep_id, kind, category, title, body))
+        self.db.write("INSERT INTO scripts (owner_rep_id, kind, category, title, body, language)"
+                      " VALUES (?, ?, ?, ?, ?, ?)", (owner_rep_id, kind, category, title, body, language))
 
     def delete_script(self, script_id: int, owner_rep_id: int | None) -> None:
         self.db.write("DELETE FROM scripts WHERE id = ? AND owner_rep_id IS ?", (script_id, owner_rep_id))

@@ -27,6 +27,7 @@ from collections.abc import Mapping
 import gevent
 from gevent.pywsgi import WSGIHandler
 
+from .language import N_
 from .logs import ACCESS, combined
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ DEFAULTS: dict[str, object] = {
     "SEND_QUEUE_CHARS": 4 * 1024 * 1024,  # characters waiting for one reader before its connection is closed
 }
 SPARE_FDS = 64  # file descriptors kept for the database, files being sent, logs
-BUSY_TEXT = "The server is busy: try again in a minute."
+BUSY_TEXT = N_("The server is busy: try again in a minute.")
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 30\r\n"
         b"Connection: close\r\nContent-Length: %d\r\n\r\n%s")
 

@@ -17,6 +17,7 @@ from werkzeug.exceptions import RequestTimeout
 
 from .auth import current_rep, relay, same_origin, store
 from .database import StorageError
+from .i18n import _
 from .model import Session
 from .protocol import ProtocolError
 
@@ -58,7 +59,7 @@ def customer_access():
         abort(403)
     token = (request.get_json(silent=True) or {}).get("token", "")
     if not isinstance(token, str) or not 32 <= len(token) <= 100 or store().session_for_token(token) is None:
-        return problem(404, "This support session could not be found.")
+        return problem(404, _("This support session could not be found."))
     response = make_response("", 204)
     response.set_cookie(CUSTOMER_COOKIE, token, path="/files", httponly=True, samesite="Strict",
                         secure=request.is_secure)
@@ -72,17 +73,17 @@ def upload(session_id: int):
         abort(403)
     session, rep = store().get_session(session_id), current_rep()
     if session is None:
-        return problem(404, "That session does not exist.")
+        return problem(404, _("That session does not exist."))
     if rep is not None and (me := store().participant(session_id, rep.id)) is not None:
         if me.hidden or me.role == "monitor":
-            return problem(403, "You are hidden from the customer: show yourself before sending a file.")
+            return problem(403, _("You are hidden from the customer: show yourself before sending a file."))
         author: tuple[str, str, int | None] = ("rep", rep.display_name, rep.id)
     elif (mine := customer_session()) is not None and mine.id == session_id:
         author = ("customer", session.customer_name, None)
     else:
-        return problem(404, "That session does not exist.")
+        return problem(404, _("That session does not exist."))
     if session.status != "active":
-        return problem(409, "Files can be sent while the session is active.")
+        return problem(409, _("Files can be sent while the session is active."))
     refused = relay().quotas.file_refusal(session_id, request.content_length or 0)
     if refused is not None:  # before reading it
         return problem(*refused)
@@ -118,8 +119,8 @@ class PacedBody:
             with gevent.Timeout(left_s):
                 data = read(*args)
         except gevent.Timeout:
-            raise RequestTimeout("The file came in too slowly and was not kept. Try again on a faster "
-                                 "connection.") from None
+            raise RequestTimeout(_("The file came in too slowly and was not kept. Try again on a faster "
+                                   "connection.")) from None
         self.got += len(data)
         return data
 
@@ -152,7 +153,7 @@ def keep(session: Session, author: tuple[str, str, int | None]):
     try:
         sent = request.files.get("file")
         if sent is None or not sent.filename:
-            return problem(400, "Choose a file to send.")
+            return problem(400, _("Choose a file to send."))
         name = clean_name(sent.filename)
         with open(os.open(folder() / file_id, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
             sent.save(out)
@@ -168,16 +169,16 @@ def keep(session: Session, author: tuple[str, str, int | None]):
         kept = True
         return jsonify(id=file_id, name=name, size=size), 201
     except ProtocolError:  # the session ended while the file came in
-        return problem(409, "Files can be sent while the session is active.")
+        return problem(409, _("Files can be sent while the session is active."))
     except StorageError as exc:
         log.error("a file sent into session %s was not listed: %s", session.id, exc.__cause__)
         return problem(507, str(exc))
     except (OSError, sqlite3.OperationalError) as exc:
         log.error("a file sent into session %s was not kept: %s", session.id, exc)
         if getattr(exc, "errno", None) in DISK_FULL or getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
-            return problem(507, "The server's disk is full, so the file was not kept. Try again later, or tell "
-                                "the support team.")
-        return problem(500, "The server could not keep that file. Try again later, or tell the support team.")
+            return problem(507, _("The server's disk is full, so the file was not kept. Try again later, or "
+                                  "tell the support team."))
+        return problem(500, _("The server could not keep that file. Try again later, or tell the support team."))
     finally:
         if not kept:
             discard(path)
@@ -195,7 +196,7 @@ def download(file_id: str):
         or (mine is not None and mine.id == row["session_id"])
     )
     if row is None or not allowed:
-        return problem(404, "There is no such file for you.")
+        return problem(404, _("There is no such file for you."))
     response = send_file(folder() / file_id, as_attachment=True, download_name=clean_name(row["name"]),
                          mimetype="application/octet-stream")
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -213,4 +214,4 @@ def discard(path: Path) -> None:
 
 
 def too_large() -> str:
-    return f"That file is too large: files are limited to {current_app.config['MAX_FILE_MB']} MB."
+    return _("That file is too large: files are limited to %(mb)s MB.", mb=current_app.config["MAX_FILE_MB"])

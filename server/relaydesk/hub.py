@@ -22,6 +22,7 @@ from simple_websocket import ConnectionClosed
 from .delivery import Customers, One, QueueWatchers, Reply, Send, Sender, SessionReps
 from .delivery import Rep as RepAddress
 from .images import CheckedImage
+from .language import _
 from .metrics import Metrics, frame_type
 from .model import Event, Participant, Rep, Session
 from .protocol import AUDIENCE_ALL, ProtocolError
@@ -139,7 +140,7 @@ class LiveSession:
 
 def ended(frame_id: str | None = None) -> ProtocolError:
     """Return the refusal of a change to a session that has ended."""
-    return ProtocolError("ended", "This support session has ended.", frame_id)
+    return ProtocolError("ended", _("This support session has ended."), frame_id)
 
 
 class Hub:
@@ -366,9 +367,10 @@ class Relaying(Protocol):
         """Return the customer's session while it has not ended; refuse otherwise."""
         ...
 
-    def status(self, session: Session, event_id: str, text: str, audience: str = AUDIENCE_ALL,
-               public_text: str | None = None) -> None:
-        """Write a status note into a session's log; ``public_text`` is what the customer reads instead."""
+    def status(self, session: Session, event_id: str, said: dict, audience: str = AUDIENCE_ALL,
+               public: dict | None = None) -> None:
+        """Write a status note (``notes.note``) into a session's log; ``public`` is what the customer reads
+        instead."""
         ...
 
     def open_for(self, session: Session, rep_id: int, comment: str = "") -> None:

@@ -28,6 +28,7 @@ from flask import Flask, has_request_context, request
 from flask_babel import Babel, Domain, force_locale, get_locale
 
 from . import language
+from .details import outcome_name, status_name
 from .language import DEFAULT, LANGUAGES, N_, NAMES, _, catalog, current, ngettext, speaking, supported
 
 __all__ = ["DEFAULT", "LANGUAGES", "N_", "NAMES", "_", "catalog", "current", "force_locale", "format_datetime",
@@ -76,14 +77,19 @@ def lazy_gettext(message: str, **params: object) -> LazyString:
 
 # --- which language: the request's ---------------------------------------------------------------------------------
 
-# Asked in order after ``?lang=``, before Accept-Language: each returns a language or None (rep preference,
-# a portal's forced language); set by the modules that know them.
+# Each returns a language or None; set by the modules that know them.  ``forcers`` come first (a portal that
+# forces one), then ``?lang=``, then ``choosers`` (the rep's preference), then Accept-Language.
+forcers: list[Callable[[], str | None]] = []
 choosers: list[Callable[[], str | None]] = []
 
 
 def request_language() -> str:
-    """The language for this request: ``?lang=``, then ``choosers`` (the rep's preference, a portal's forced
-    language), then the browser's (Accept-Language), then English."""
+    """The language for this request: a portal's forced one, then ``?lang=``, then the rep's preference, then
+    the browser's (Accept-Language), then English."""
+    for force in forcers:
+        forced = supported(force())
+        if forced:
+            return forced
     asked = supported(request.args.get("lang"))
     if asked:
         return asked
@@ -135,4 +141,6 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, default_locale=DEFAULT, locale_selector=request_language)
     babel.domain_instance = _Catalogs()
     app.add_template_global(current, "page_language")
+    app.add_template_global(outcome_name, "outcome_name")
+    app.add_template_global(status_name, "status_name")
     app.jinja_env.globals["language_names"] = NAMES

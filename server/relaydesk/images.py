@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from .i18n import _
+
 FORMATS = {"WEBP": "image/webp", "JPEG": "image/jpeg"}
 MOST_BYTES = 2 * 1024 * 1024  # a 1280-px Viewer frame is ~100 KB; thumbnails ~10 KB
 MOST_SIDE = 4096
@@ -35,24 +37,27 @@ class CheckedImage:
 def check(data: bytes) -> CheckedImage:
     """Return the image if it is a sound WebP or JPEG within the caps; raise ``ImageRefused`` otherwise."""
     if not data:
-        raise ImageRefused("The image is empty.")
+        raise ImageRefused(_("The image is empty."))
     if len(data) > MOST_BYTES:
-        raise ImageRefused(f"The image is too large ({len(data):,} bytes; {MOST_BYTES:,} at most).")
+        raise ImageRefused(_("The image is too large (%(size)s bytes; %(most)s at most).", size=f"{len(data):,}",
+                             most=f"{MOST_BYTES:,}"))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))
             mime = FORMATS.get(image.format or "")
             if mime is None:
-                raise ImageRefused("The image is not WebP or JPEG.")
+                raise ImageRefused(_("The image is not WebP or JPEG."))
             width, height = image.size
             if width > MOST_SIDE or height > MOST_SIDE or width * height > MOST_PIXELS:
-                raise ImageRefused(f"The image is too large ({width}×{height} pixels).")
+                raise ImageRefused(_("The image is too large (%(width)s×%(height)s pixels).", width=width,
+                                     height=height))
             image.load()  # decodes every pixel: a truncated or corrupt image fails here
     except ImageRefused:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageRefused("The image claims more pixels than allowed.") from None
+        raise ImageRefused(_("The image claims more pixels than allowed.")) from None
     except Exception as exc:  # Pillow raises many kinds for bad data; all mean the same here
-        raise ImageRefused(f"The image could not be read as WebP or JPEG ({type(exc).__name__}).") from None
+        raise ImageRefused(_("The image could not be read as WebP or JPEG (%(error)s).",
+                             error=type(exc).__name__)) from None
     return CheckedImage(data, mime, width, height)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from .delivery import Rep as RepAddress
 from .delivery import Reply, ack, send
 from .hub import CustomerConnection, Part, RepConnection, RepHandler
+from .i18n import _
 from .model import KeyRefused, Rep, now_ms
 from .protocol import ProtocolError
 from .throttle import Throttle, wait_text
@@ -50,9 +51,9 @@ class SessionKeys(Part):
         keys = self.store.rep_keys(rep.id)
         if len(keys) >= self.most_per_rep:
             wait = (keys[0]["expires_at"] - now_ms()) / 1000
-            raise ProtocolError("too-many-keys", f"You already have {self.most_per_rep} session keys waiting for "
-                                f"customers, the most allowed. Use one, or wait: the first expires in "
-                                f"{wait_text(wait)}.", frame_id)
+            raise ProtocolError("too-many-keys", _("You already have %(most)s session keys waiting for customers, "
+                                                   "the most allowed. Use one, or wait: the first expires in %(wait)s.",
+                                                   most=self.most_per_rep, wait=wait_text(wait)), frame_id)
 
     def view(self, rep_id: int) -> dict:
         """Return the rep's open keys, and how many wrong keys were tried since the oldest of them was made."""
@@ -73,8 +74,10 @@ class SessionKeys(Part):
         with self.throttle.key_turn(conn.address):
             wait = self.throttle.key_wait(conn.tag, conn.address)
             if wait > 0:
-                raise ProtocolError("rate-limited", f"Too many wrong session keys. Try again in {wait_text(wait)}, "
-                                    "or leave the key empty to wait for a representative.", frame_id)
+                raise ProtocolError("rate-limited", _("Too many wrong session keys. Try again in %(wait)s, or leave "
+                                                      "the key empty to wait for a representative.",
+                                                      wait=wait_text(wait)),
+                                    frame_id)
             try:
                 yield
             except KeyRefused:

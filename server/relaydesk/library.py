@@ -28,7 +28,7 @@ def add_mine():
     data = request.get_json(silent=True) or {}
     try:
         store().add_script(signed_in().id, str(data.get("kind", "")), str(data.get("category", "")),
-                           str(data.get("title", "")), str(data.get("body", "")))
+                           str(data.get("title", "")), str(data.get("body", "")), str(data.get("language", "")))
     except Refused as exc:
         return jsonify(error=str(exc)), 400
     return jsonify(store().scripts(signed_in().id)), 201

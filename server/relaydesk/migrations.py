@@ -15,11 +15,13 @@ older files as well as making new ones.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from .model import now_ms
+from .notes import from_english
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,26 @@ def _reps_can_be_disabled(db: sqlite3.Connection) -> None:
     """Files from before reps could be disabled lack the column that step 1's CREATE TABLE now has."""
     if "disabled" not in {row[1] for row in db.execute("PRAGMA table_info(reps)")}:
         db.execute("ALTER TABLE reps ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
+
+
+def _status_notes_as_codes(db: sqlite3.Connection) -> None:
+    """Status notes were English sentences: read each back into its code and parameters (``notes.note``), kept
+    in ``meta`` beside the sentence, so that older logs too read in each reader's language.  A sentence that is
+    none of ours stays as it is, and reads as it was written."""
+    rows = db.execute("SELECT session_id, seq, text, public_text, meta FROM events WHERE kind = 'status'").fetchall()
+    for session_id, seq, text, public_text, meta in rows:
+        kept = json.loads(meta or "{}")
+        if "note" in kept:
+            continue
+        said = from_english(text)
+        if said is None:
+            continue
+        kept["note"] = said
+        public = from_english(public_text) if public_text else None
+        if public is not None:
+            kept["public_note"] = public
+        db.execute("UPDATE events SET meta = ? WHERE session_id = ? AND seq = ?",
+                   (json.dumps(kept), session_id, seq))
 
 
 STEPS: tuple[Step, ...] = (
@@ -162,6 +184,10 @@ ALTER TABLE portals ADD COLUMN survey INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions(created_at);
 CREATE INDEX IF NOT EXISTS participants_by_rep ON participants(rep_id, session_id);
 """),
+    Step(5, "a portal may force its language", "ALTER TABLE portals ADD COLUMN language TEXT NOT NULL DEFAULT '';"),
+    Step(6, "status notes as codes, each reader's language", _status_notes_as_codes),
+    Step(7, "a scripted message may have a language",
+         "ALTER TABLE scripts ADD COLUMN language TEXT NOT NULL DEFAULT '';"),
 )
 
 _RECORD = """

@@ -11,13 +11,13 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 
 from .assets import IMMUTABLE, Served, digest
 from .auth import current_rep, relay, store
-from .i18n import LANGUAGES, mo_bytes
+from .i18n import LANGUAGES, _, mo_bytes
 
 bp = Blueprint("pages", __name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The browser loads these server modules as they are: one protocol, two runtimes.
-SHARED_MODULES = ("__init__.py", "protocol.py", "details.py", "prefs.py", "scripts.py", "language.py")
+SHARED_MODULES = ("__init__.py", "protocol.py", "details.py", "prefs.py", "scripts.py", "language.py", "notes.py")
 
 
 def web_dir() -> Path:
@@ -58,7 +58,7 @@ def portal(slug: str):
     """Serve a customer portal: ``/`` is the default one, admins add others."""
     portal = store().portal("/" + slug)
     if portal is None:
-        return render_template("not-found.html", message="This help page does not exist."), 404
+        return render_template("not-found.html", message=_("This help page does not exist.")), 404
     return _app_page("portal.html", portal=portal)
 
 

@@ -12,6 +12,8 @@ import json
 import re
 import struct
 
+from .language import N_, _
+
 MAX_FRAME_BYTES = 64 * 1024
 MAX_TEXT = 4000
 MAX_NAME = 80
@@ -85,7 +87,7 @@ def decode_screen_image_header(header: bytes) -> dict:
     """Read a screen image frame's header (its first ``SCREEN_IMAGE.size`` bytes): the session, size and type."""
     magic, session, width, height, kind = SCREEN_IMAGE.unpack(header[:SCREEN_IMAGE.size])
     if magic != SCREEN_IMAGE_MAGIC or kind >= len(IMAGE_TYPES):
-        raise ProtocolError("bad-image", "That binary frame is not a screen image.")
+        raise ProtocolError("bad-image", _("That binary frame is not a screen image."))
     return check_server_frame({"type": "screen-image", "session": session, "width": width, "height": height,
                                "mime": IMAGE_TYPES[kind]}, "rep")
 
@@ -107,7 +109,7 @@ def error_frame(error: ProtocolError) -> str:
 
 def _client_id(value: object) -> str:
     if not isinstance(value, str) or not _ID.match(value):
-        raise ProtocolError("bad-id", "Every change needs an id of 8 to 64 letters, digits, - or _.")
+        raise ProtocolError("bad-id", _("Every change needs an id of 8 to 64 letters, digits, - or _."))
     return value
 
 
@@ -119,12 +121,13 @@ def one_line(text: str) -> str:
 def _text(limit: int, label: str, required: bool = True, single_line: bool = False):
     def check(value: object) -> str:
         if not isinstance(value, str):
-            raise ProtocolError("bad-field", f"{label} must be text.")
+            raise ProtocolError("bad-field", _("%(label)s must be text.", label=_(label)))
         value = one_line(value) if single_line else value.strip()
         if required and not value:
-            raise ProtocolError("empty", f"{label} cannot be empty.")
+            raise ProtocolError("empty", _("%(label)s cannot be empty.", label=_(label)))
         if len(value) > limit:
-            raise ProtocolError("too-long", f"{label} is too long ({limit:,} characters at most).")
+            raise ProtocolError("too-long", _("%(label)s is too long (%(most)s characters at most).", label=_(label),
+                                              most=f"{limit:,}"))
         return value
 
     return check
@@ -138,11 +141,11 @@ def _whole(value: object, least: int, code: str, message: str) -> int:
 
 
 def _session_id(value: object) -> int:
-    return _whole(value, 1, "bad-session", "That session does not exist.")
+    return _whole(value, 1, "bad-session", _("That session does not exist."))
 
 
 def _seq(value: object) -> int:
-    return _whole(value, 0, "bad-field", "A sequence number must be a whole number, 0 or more.")
+    return _whole(value, 0, "bad-field", _("A sequence number must be a whole number, 0 or more."))
 
 
 def _since_map(value: object) -> dict[int, int]:
@@ -158,13 +161,13 @@ def _since_map(value: object) -> dict[int, int]:
 
 def _token(value: object) -> str:
     if not isinstance(value, str) or not 32 <= len(value) <= 100:
-        raise ProtocolError("bad-token", "This support session link is not valid any more.")
+        raise ProtocolError("bad-token", _("This support session link is not valid any more."))
     return value
 
 
 def _portal(value: object) -> str:
     if not isinstance(value, str) or not _PORTAL.match(value):
-        raise ProtocolError("bad-portal", "This help page does not exist.")
+        raise ProtocolError("bad-portal", _("This help page does not exist."))
     return value
 
 
@@ -172,7 +175,7 @@ def _details(value: object) -> dict[str, str]:
     """Keep the few browser facts the customer's page reports about itself."""
     if not isinstance(value, dict):
         raise ProtocolError("bad-field", "details must be an object.")
-    check = _text(MAX_DETAIL, "A detail", required=False, single_line=True)
+    check = _text(MAX_DETAIL, N_("A detail"), required=False, single_line=True)
     return {key: check(value[key]) for key in CLIENT_DETAILS if key in value and value[key] is not None}
 
 
@@ -182,38 +185,38 @@ def _key(value: object) -> str | None:
         return None
     digits = value.replace(" ", "").replace("-", "") if isinstance(value, str) else ""
     if not (len(digits) == 9 and digits.isascii() and digits.isdigit()):
-        raise ProtocolError("bad-key", "A session key is 9 digits, like 123 456 789.")
+        raise ProtocolError("bad-key", _("A session key is 9 digits, like 123 456 789."))
     return digits
 
 
 def web_url(value: object) -> str:
     """Accept only an absolute http or https address, as a customer's browser may open it."""
     if not isinstance(value, str):
-        raise ProtocolError("bad-url", "Type a web address starting with http:// or https://.")
+        raise ProtocolError("bad-url", _("Type a web address starting with http:// or https://."))
     url = value.strip()
-    scheme, _, rest = url.partition("://")
+    scheme, _sep, rest = url.partition("://")
     host = rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
     if scheme.lower() not in ("http", "https") or not host or len(url) > 2000 or any(
         c.isspace() or ord(c) < 32 for c in url
     ) or "@" in host:
-        raise ProtocolError("bad-url", "Only web addresses starting with http:// or https:// can be sent, "
-                            "like https://example.com/help.")
+        raise ProtocolError("bad-url", _("Only web addresses starting with http:// or https:// can be sent, "
+                                         "like https://example.com/help."))
     return url
 
 
 def _outcome(value: object) -> str:
     if value not in OUTCOMES:
-        raise ProtocolError("bad-field", "The outcome is Resolved, Unresolved or Unknown.")
+        raise ProtocolError("bad-field", _("The outcome is Resolved, Unresolved or Unknown."))
     return value
 
 
 def _rep_ref(value: object) -> int:
-    return _whole(value, 1, "bad-rep", "Choose a representative.")
+    return _whole(value, 1, "bad-rep", _("Choose a representative."))
 
 
 def _flag(value: object) -> bool:
     if not isinstance(value, bool):
-        raise ProtocolError("bad-field", "A yes-or-no field must be true or false.")
+        raise ProtocolError("bad-field", _("A yes-or-no field must be true or false."))
     return value
 
 
@@ -226,13 +229,13 @@ def _recipient(value: object) -> str | int:
 
 def _changes(value: object) -> dict:
     if not isinstance(value, dict) or len(value) > 20:
-        raise ProtocolError("bad-field", "Preferences come as a few named values.")
+        raise ProtocolError("bad-field", _("Preferences come as a few named values."))
     return value
 
 
 def _screen_state(value: object) -> str:
     if value not in ("allowed", "denied", "stopped"):
-        raise ProtocolError("bad-field", "Screen sharing is allowed, denied or stopped.")
+        raise ProtocolError("bad-field", _("Screen sharing is allowed, denied or stopped."))
     return value
 
 
@@ -268,14 +271,14 @@ CUSTOMER_FRAMES = {
         "id": _client_id,
         "token": _token,
         "portal": _portal,
-        "name": _text(MAX_NAME, "Your name", single_line=True),
-        "issue": _text(MAX_ISSUE, "The description of your issue"),
+        "name": _text(MAX_NAME, N_("Your name"), single_line=True),
+        "issue": _text(MAX_ISSUE, N_("The description of your issue")),
         "details": _details,
         "key": optional(_key),
     },
     "hello": {"token": _token, "since": _seq},
     "history": {"page": _client_id, "after": _seq},
-    "say": {"id": _client_id, "text": _text(MAX_TEXT, "A message")},
+    "say": {"id": _client_id, "text": _text(MAX_TEXT, N_("A message"))},
     "screen": {"id": _client_id, "state": _screen_state},
     # Not stored, never acknowledged: the page says it is typing (again every few seconds while it is) and that it
     # stopped; ``text``, the unsent message, only while the team lets its reps see a live preview.
@@ -289,15 +292,15 @@ REP_FRAMES = {
     "hello": {"since": _since_map},
     "history": {"page": _client_id, "session": _session_id, "after": optional(lambda value: _seq(value)),
                 "before": optional(lambda value: _seq(value))},
-    "say": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A message"),
+    "say": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, N_("A message")),
             "to": optional(_recipient)},
     "invite": {"id": _client_id, "session": _session_id, "rep": _rep_ref, "hidden": _flag},
     "join": {"id": _client_id, "session": _session_id},
     "visibility": {"id": _client_id, "session": _session_id, "hidden": _flag},
     "transfer": {"id": _client_id, "session": _session_id, "rep": _rep_ref, "stay": _flag,
-                 "comment": optional(_text(MAX_COMMENT, "The comment", required=False))},
+                 "comment": optional(_text(MAX_COMMENT, N_("The comment"), required=False))},
     "leave": {"id": _client_id, "session": _session_id},
-    "note": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, "A note")},
+    "note": {"id": _client_id, "session": _session_id, "text": _text(MAX_TEXT, N_("A note"))},
     "push-url": {"id": _client_id, "session": _session_id, "url": web_url},
     "prefs": {"id": _client_id, "prefs": _changes},
     "screen-request": {"id": _client_id, "session": _session_id},
@@ -344,7 +347,7 @@ _PAGE = _server_fields(session=_INT, page=(str, type(None)), after=[int], before
 _ACK = _server_fields(id=_STR, session=[int], seq=[int], at=[int])  # [..]: optional
 _ERROR = _server_fields(code=_STR, message=_STR, id=[str])
 _EVENT: dict[str, tuple[type, ...] | list[type]] = dict(session=_INT, seq=_INT, id=_STR, kind=_STR, at=_INT,
-                                                       text=_STR, author=_DICT, live=[bool])
+                                                       text=_STR, author=_DICT, live=[bool], note=[dict])
 
 TO_CUSTOMER_FRAMES = {
     "welcome": _server_fields(role=_STR, session=_DICT, screen=_DICT),
@@ -434,27 +437,30 @@ def decode(frame: str | bytes, role: str) -> dict:
     ``ProtocolError`` with a message for a person when the frame is refused.
     """
     if isinstance(frame, bytes):  # the relay takes a customer's screen images before decoding
-        raise ProtocolError("binary", "This connection does not accept binary frames.")
+        raise ProtocolError("binary", _("This connection does not accept binary frames."))
     if len(frame.encode("utf-8")) > MAX_FRAME_BYTES:
-        raise ProtocolError("too-large", f"That was too large to send ({MAX_FRAME_BYTES // 1024} KB at most).",
+        raise ProtocolError("too-large", _("That was too large to send (%(kb)s KB at most).",
+                                           kb=MAX_FRAME_BYTES // 1024),
                             _top_level_id(frame[:MAX_FRAME_BYTES]))
     try:
         data = json.loads(frame)
     except ValueError:
-        raise ProtocolError("bad-json", "That frame was not valid JSON.") from None
+        raise ProtocolError("bad-json", _("That frame was not valid JSON.")) from None
     except RecursionError:
-        raise ProtocolError("too-deep", "That frame nests too deeply to be read.", _top_level_id(frame)) from None
+        raise ProtocolError("too-deep", _("That frame nests too deeply to be read."), _top_level_id(frame)) from None
     if not isinstance(data, dict):
-        raise ProtocolError("bad-frame", "A frame must be a JSON object.")
+        raise ProtocolError("bad-frame", _("A frame must be a JSON object."))
     frame_id = data.get("id") if isinstance(data.get("id"), str) else None
     if "\\u" in frame and _holds_lone_surrogate(data):
-        raise ProtocolError("bad-text", "That frame held text that is not valid Unicode (a lone surrogate).", frame_id)
+        raise ProtocolError("bad-text", _("That frame held text that is not valid Unicode (a lone surrogate)."),
+                            frame_id)
     frame_type = data.get("type")
     if not isinstance(frame_type, str):
         raise ProtocolError("unknown-type", "A frame's type must be text, like \"say\".", frame_id)
     schema = ROLES[role].get(frame_type)
     if schema is None:
-        raise ProtocolError("unknown-type", f"Unknown frame type: {frame_type[:40]!r}.", frame_id)
+        raise ProtocolError("unknown-type", _("Unknown frame type: %(type)s.", type=f"{frame_type[:40]!r}"),
+                            frame_id)
     checked: dict[str, object] = {"type": frame_type}
     if frame_id is not None and "id" not in schema:  # so that a refusal still names the frame
         checked["id"] = frame_id
@@ -463,7 +469,7 @@ def decode(frame: str | bytes, role: str) -> dict:
             if getattr(check, "optional", False):
                 checked[field] = None
                 continue
-            raise ProtocolError("missing-field", f"The frame lacks {field!r}.", frame_id)
+            raise ProtocolError("missing-field", _("The frame lacks %(field)s.", field=f"{field!r}"), frame_id)
         try:
             checked[field] = check(data[field])
         except ProtocolError as exc:

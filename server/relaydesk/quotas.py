@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping
 
 from .database import Database
+from .i18n import _
 from .protocol import ProtocolError
 
 DEFAULTS: dict[str, object] = {
@@ -46,8 +47,8 @@ class Quotas:
             self._remember(session_id, used)
             if self._stored(session_id, frame_id):
                 return
-            raise ProtocolError("quota", f"This session holds as much text as it may ({self.text_chars:,} "
-                                "characters): start a new session to go on writing.", frame_id)
+            raise ProtocolError("quota", _("This session holds as much text as it may (%(most)s characters): start "
+                                           "a new session to go on writing.", most=f"{self.text_chars:,}"), frame_id)
         self._remember(session_id, used + len(text))
 
     def _stored_text(self, session_id: int) -> int:
@@ -69,9 +70,10 @@ class Quotas:
         row = self.db.row("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM files WHERE session_id = ?", (session_id,))
         count, used = (int(row[0]), int(row[1])) if row else (0, 0)
         if count >= self.files:
-            return 429, f"This session holds as many files as it may ({self.files}): start a new session to send more."
+            return 429, _("This session holds as many files as it may (%(files)s): start a new session to send more.",
+                          files=self.files)
         if used + size > self.file_bytes:
             mb = self.file_bytes // (1024 * 1024)
-            return 413, (f"This session holds as much in files as it may ({mb:,} MB): start a new session to "
-                         "send more.")
+            return 413, _("This session holds as much in files as it may (%(mb)s MB): start a new session to send "
+                          "more.", mb=f"{mb:,}")
         return None

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, render_template, request
 from . import transcript
 from .auth import current_rep, same_origin, store
 from .details import rating_text
+from .i18n import _
 from .relay import rep_summary
 from .store import Event, Rep, Session
 
@@ -19,7 +20,7 @@ def download(session: Session, events: list[Event], format: str, tz_name: str | 
              ) -> Response:
     """Return a session's log as an attachment with a sensible file name."""
     if format not in FORMATS:
-        abort(400, "The format is text or html.")
+        abort(400, _("The format is text or html."))
     extension, mimetype = FORMATS[format]
     render = transcript.render_text if format == "text" else transcript.render_html
     body = render(rep_summary(session), events, transcript.zone(tz_name), for_customer)
@@ -36,7 +37,7 @@ def readable_session(session_id: int) -> tuple[Session, Rep]:
         abort(401)
     session = store().get_session(session_id)
     if session is None or not store().may_read(session_id, rep):
-        abort(404, "There is no session with that ID that you can read.")
+        abort(404, _("There is no session with that ID that you can read."))
     return session, rep
 
 
@@ -73,6 +74,6 @@ def customer_transcript():
     token = request.form.get("token", "")
     session = store().session_for_token(token) if 32 <= len(token) <= 100 else None
     if session is None:
-        abort(404, "This support session could not be found.")
+        abort(404, _("This support session could not be found."))
     events = store().events_since(session.id, 0)
     return download(session, events, request.form.get("format", "text"), request.form.get("tz"), for_customer=True)

@@ -31,9 +31,10 @@ from .delivery import SENDER, Customers, One, QueueWatchers, Reply, Send, Sessio
 from .delivery import Rep as RepAddress
 from .details import OUTCOME_NAMES
 from .hub import Connection, CustomerConnection, Hub, LiveSession, RepConnection, ended
-from .i18n import _
+from .i18n import N_, _
 from .keys import SessionKeys
 from .metrics import Metrics
+from .notes import english, note, with_outcome
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .quotas import Quotas
@@ -58,20 +59,14 @@ def event_view(event: Event, for_rep: bool) -> dict:
     author: dict[str, object] = {"kind": event.author_kind, "name": event.author_name}
     view: dict[str, object] = {"session": event.session_id, "seq": event.seq, "id": event.id, "kind": event.kind,
                                "at": event.at}
+    said = event.meta.get("public_note" if not for_rep and "public_note" in event.meta else "note")
+    if said is not None:  # a status note: each reader renders it in their language
+        view["note"] = said
     if not for_rep:
         return view | {"text": event.public_text or event.text, "author": author}
     if event.author_id is not None:
         author["id"] = event.author_id
     return view | {"text": event.text, "author": author, "meta": event.meta}
-
-
-def size_text(size: int) -> str:
-    """Return a byte count as people read it: 512 bytes, 12 KB, 3.4 MB."""
-    if size < 1024:
-        return f"{size} bytes"
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def rep_summary(session: Session) -> dict:
@@ -204,7 +199,7 @@ class Relay:
             self._refuse(conn, ProtocolError("storage", str(exc), frame_id))
         except Exception:  # a bug must cost one frame, not the connection
             log.exception("frame from %s failed", conn.role)
-            self._refuse(conn, ProtocolError("server", "The server could not handle that. Try again.",
+            self._refuse(conn, ProtocolError("server", _("The server could not handle that. Try again."),
                                              message.get("id")))
 
     def _refuse(self, conn: Connection, error: ProtocolError) -> None:
@@ -224,8 +219,9 @@ class Relay:
         wait = self.throttle.frame_wait(sender)
         if wait:
             self.metrics.rate_limited.labels(conn.role).inc()
-            raise ProtocolError("rate-limited", f"You are sending faster than we can take: wait {wait_text(wait)}, "
-                                "then try again.", message.get("id") if isinstance(message.get("id"), str) else None)
+            raise ProtocolError("rate-limited", _("You are sending faster than we can take: wait %(wait)s, then try "
+                                                  "again.", wait=wait_text(wait)),
+                                message.get("id") if isinstance(message.get("id"), str) else None)
 
     def _rep_seen(self, conn: RepConnection) -> None:
         """Count a frame from a rep's console as a use of their sign-in, written at most once a minute."""
@@ -263,12 +259,12 @@ class Relay:
 
     def _customer_request(self, conn: CustomerConnection, message: dict) -> Reply:
         if conn.session_id is not None:
-            raise ProtocolError("already-joined", "You are already in a support session.", message["id"])
+            raise ProtocolError("already-joined", _("You are already in a support session."), message["id"])
         if not self.store.request_known(message["id"]):  # a resend after a lost reply is no new request
             wait = self.throttle.request_wait(conn.address)
             if wait:
-                raise ProtocolError("rate-limited", f"Too many requests for help come from your network: wait "
-                                    f"{wait_text(wait)}, then try again.", message["id"])
+                raise ProtocolError("rate-limited", _("Too many requests for help come from your network: wait "
+                                                      "%(wait)s, then try again.", wait=wait_text(wait)), message["id"])
         try:
             with self.keys.attempt(conn, message["id"]) if message["key"] else nullcontext():
                 session = self.store.create_session(
@@ -282,12 +278,12 @@ class Relay:
         # Status ids derive from the request id, so a resent request adds nothing twice.
         if session.status == "waiting":
             queued = session.id in self._places  # a resent request: the queue does not change, this page is told
-            self.status(session, f"asked-{message['id']}", f"{session.customer_name} asked for help")
+            self.status(session, f"asked-{message['id']}", note("asked", customer=session.customer_name))
             self._queue_changed()
             if queued:
                 self._tell_place(conn, session.id)
         elif session.status == "active" and session.owner_rep_id is not None:
-            self.status(session, f"asked-{message['id']}", f"{session.customer_name} joined with a session key")
+            self.status(session, f"asked-{message['id']}", note("keyed", customer=session.customer_name))
             self._opened(session, self.store.rep(session.owner_rep_id), f"keyed-{message['id']}")
             self.keys.changed(session.owner_rep_id)
         return []
@@ -295,7 +291,7 @@ class Relay:
     def _customer_hello(self, conn: CustomerConnection, message: dict) -> None:
         session = self.store.session_for_token(message["token"])
         if session is None:
-            raise ProtocolError("bad-token", "This support session link is not valid any more.")
+            raise ProtocolError("bad-token", _("This support session link is not valid any more."))
         self._join_customer(conn, session, since=message["since"])
         self._tell_place(conn, session.id)
 
@@ -313,11 +309,11 @@ class Relay:
                                    screen=self.screens.welcome_view(session.id))])
         self._send_page(conn, session.id, None, after=since)
         if came_back and session.status == "active":
-            self.status(session, f"back-{secrets.token_urlsafe(9)}", f"{session.customer_name} is back")
+            self.status(session, f"back-{secrets.token_urlsafe(9)}", note("back", customer=session.customer_name))
 
     def _customer_history(self, conn: CustomerConnection, message: dict) -> None:
         if conn.session_id is None:
-            raise ProtocolError("not-joined", "Say hello or ask for help first.")
+            raise ProtocolError("not-joined", _("Say hello or ask for help first."))
         self._send_page(conn, conn.session_id, message["page"], after=message["after"])
 
     def _rep_history(self, conn: RepConnection, message: dict) -> None:
@@ -325,9 +321,9 @@ class Relay:
         before ``before``, or the newest."""
         session_id, after, before = message["session"], message["after"], message["before"]
         if after is not None and before is not None:
-            raise ProtocolError("bad-field", "Ask for the page after a sequence number, or before one: not both.")
+            raise ProtocolError("bad-field", _("Ask for the page after a sequence number, or before one: not both."))
         if not self.store.is_participant(session_id, conn.rep.id):
-            raise ProtocolError("bad-session", "You are not in that session.")
+            raise ProtocolError("bad-session", _("You are not in that session."))
         self._send_page(conn, session_id, message["page"], after=after, before=before)
 
     def _send_page(self, conn: RepConnection | CustomerConnection, session_id: int, page_id: str | None,
@@ -363,8 +359,8 @@ class Relay:
             self.hub.settle(session.id)
         if (session.status == "waiting" and not self.store.has_event(session.id, message["id"])
                 and self.store.customer_messages(session.id) >= self.waiting_messages):
-            raise ProtocolError("quota", "You can write more once a representative has joined you: they will read "
-                                "everything you wrote so far.", message["id"])
+            raise ProtocolError("quota", _("You can write more once a representative has joined you: they will "
+                                           "read everything you wrote so far."), message["id"])
         self.quotas.take_text(session.id, message["id"], message["text"])
         self._record(
             conn, session, message["id"], protocol.MESSAGE, message["text"],
@@ -435,7 +431,7 @@ class Relay:
     def customer_session(self, conn: CustomerConnection, frame_id: str) -> Session:
         """Return the customer's session while it has not ended; refuse otherwise."""
         if conn.session_id is None:
-            raise ProtocolError("not-joined", "Say hello or ask for help first.", frame_id)
+            raise ProtocolError("not-joined", _("Say hello or ask for help first."), frame_id)
         session = self.store.session(conn.session_id)
         if session.status == "ended":
             raise ended(frame_id)
@@ -488,19 +484,19 @@ class Relay:
 
     def _rep_say(self, conn: RepConnection, message: dict) -> None:
         session = self.rep_session(conn, message["session"], message["id"])
-        me = self.acting(conn, session, message["id"], "write in it")
+        me = self.acting(conn, session, message["id"], N_("write in it"))
         to: str | int = message["to"] or "all"
         kind, audience = protocol.MESSAGE, AUDIENCE_ALL
         meta: dict[str, object] = {}
         if to == "all" and me.hidden:
-            raise ProtocolError("hidden", "You are hidden from the customer: show yourself first, or send to "
-                                "representatives only.", message["id"])
+            raise ProtocolError("hidden", _("You are hidden from the customer: show yourself first, or send to "
+                                            "representatives only."), message["id"])
         if to == "reps":
-            kind, audience, meta = protocol.PRIVATE, AUDIENCE_REPS, {"to": "All representatives"}
+            kind, audience, meta = protocol.PRIVATE, AUDIENCE_REPS, {"to": N_("All representatives")}
         elif isinstance(to, int):
             target = self.store.participant(session.id, to)
             if target is None or to == conn.rep.id:
-                raise ProtocolError("bad-recipient", "That representative is not in this session.", message["id"])
+                raise ProtocolError("bad-recipient", _("That representative is not in this session."), message["id"])
             kind, audience, meta = protocol.PRIVATE, f"rep:{to}", {"to": target.name, "to_id": to}
         self.quotas.take_text(session.id, message["id"], message["text"])
         self._record(
@@ -511,8 +507,8 @@ class Relay:
     def _rep_push_url(self, conn: RepConnection, message: dict) -> None:
         """Open a web page in the customer's browser; both logs keep it as a link."""
         session = self.rep_session(conn, message["session"], message["id"])
-        if self.acting(conn, session, message["id"], "send pages to the customer").hidden:
-            raise ProtocolError("hidden", "You are hidden from the customer: show yourself before sending a page.",
+        if self.acting(conn, session, message["id"], N_("send pages to the customer")).hidden:
+            raise ProtocolError("hidden", _("You are hidden from the customer: show yourself before sending a page."),
                                 message["id"])
         self._record(conn, session, message["id"], protocol.URL, message["url"], author_kind="rep",
                      author_name=conn.rep.display_name, author_id=conn.rep.id)
@@ -528,13 +524,14 @@ class Relay:
     def file_sent(self, session: Session, file_id: str, name: str, size: int, author_kind: str, author_name: str,
                   author_id: int | None) -> None:
         """Log a file someone sent: an entry both sides see, whose id names the file to download."""
-        self._record(None, session, f"file-{file_id}", protocol.FILE, f"{name} ({size_text(size)})", author_kind,
-                     author_name, author_id)
+        said = note("file", name=name, size=str(size))
+        self._record(None, session, f"file-{file_id}", protocol.FILE, english(said), author_kind, author_name,
+                     author_id, meta={"note": said})
 
     def _rep_note(self, conn: RepConnection, message: dict) -> None:
         """Write a session note: the session's reps read it; the customer never does."""
         session = self.rep_session(conn, message["session"], message["id"])
-        self.acting(conn, session, message["id"], "write notes in it")
+        self.acting(conn, session, message["id"], N_("write notes in it"))
         self.quotas.take_text(session.id, message["id"], message["text"])
         self._record(conn, session, message["id"], protocol.NOTE, message["text"], author_kind="rep",
                      author_name=conn.rep.display_name, author_id=conn.rep.id, audience=AUDIENCE_REPS)
@@ -543,7 +540,7 @@ class Relay:
         """Return a session the rep takes part in, refusing every other id alike."""
         session = self.store.get_session(session_id)
         if session is None or not self.store.is_participant(session_id, conn.rep.id):
-            raise ProtocolError("bad-session", "You are not in that session.", frame_id)
+            raise ProtocolError("bad-session", _("You are not in that session."), frame_id)
         if session.status == "ended":
             raise ended(frame_id)
         return session
@@ -552,14 +549,15 @@ class Relay:
         """Return the rep's place in a session they take part in."""
         me = self.store.participant(session.id, conn.rep.id)
         if me is None:  # they left since ``rep_session`` looked
-            raise ProtocolError("bad-session", "You are not in that session.", frame_id)
+            raise ProtocolError("bad-session", _("You are not in that session."), frame_id)
         return me
 
     def acting(self, conn: RepConnection, session: Session, frame_id: str, doing: str) -> Participant:
         """Return the rep's place in a session, refusing a monitoring admin: they read, they do not ``doing``."""
         me = self.participant(conn, session, frame_id)
         if me.role == "monitor":
-            raise ProtocolError("monitoring", f"You are monitoring this session: you can read it, not {doing}.",
+            raise ProtocolError("monitoring", _("You are monitoring this session: you can read it, not %(doing)s.",
+                                                doing=_(doing)),
                                 frame_id)
         return me
 
@@ -571,14 +569,14 @@ class Relay:
         """Refuse a rep who holds as many sessions as the team allows."""
         cap = self.max_sessions()
         if cap and len(self.store.rep_sessions(rep.id)) >= cap:
-            raise ProtocolError("at-capacity", f"You already hold {cap} sessions, the most your team allows at once. "
-                                "End one first.", frame_id)
+            raise ProtocolError("at-capacity", _("You already hold %(cap)s sessions, the most your team allows at "
+                                                 "once. End one first.", cap=cap), frame_id)
 
     def _rep_accept(self, conn: RepConnection, message: dict) -> Reply:
         rep, session_id = conn.rep, message["session"]
         session = self.store.get_session(session_id)
         if session is None or session.status == "ended":
-            raise ProtocolError("taken", "That customer is no longer waiting.", message["id"])
+            raise ProtocolError("taken", _("That customer is no longer waiting."), message["id"])
         if session.owner_rep_id != rep.id:
             self.check_capacity(rep, message["id"])
         if self.store.accept(session_id, rep):
@@ -604,7 +602,7 @@ class Relay:
         """Show a session that just became ``rep``'s: open it on their console by itself."""
         self.open_for(session, rep.id)
         self.session_changed(session.id)
-        self.status(session, note_id, f"{rep.display_name} joined the chat")
+        self.status(session, note_id, note("joined", name=rep.display_name))
         greeting = self.store.setting("team_greeting")
         if greeting:
             text = greeting.replace("{customer}", session.customer_name).replace("{rep}", rep.display_name)
@@ -613,12 +611,12 @@ class Relay:
 
     def _rep_end(self, conn: RepConnection, message: dict) -> Reply:
         session = self.rep_session(conn, message["session"], message["id"])
-        hidden = self.acting(conn, session, message["id"], "end it").hidden
-        self.end(session, message["outcome"], f"{conn.rep.display_name} ended the session", message["id"],
-                 public_why="The representative ended the session" if hidden else None)
+        hidden = self.acting(conn, session, message["id"], N_("end it")).hidden
+        self.end(session, message["outcome"], note("ended", name=conn.rep.display_name), message["id"],
+                 public_why=note("ended-by-rep") if hidden else None)
         return [ack(message["id"], session=session.id)]
 
-    def end(self, session: Session, outcome: str, why: str, note_id: str, public_why: str | None = None) -> None:
+    def end(self, session: Session, outcome: str, why: dict, note_id: str, public_why: dict | None = None) -> None:
         """End a session with an outcome, tell everyone in it, then let go of its live state.
 
         ``public_why``, when given, is what the customer reads instead of ``why``.
@@ -626,9 +624,10 @@ class Relay:
         with self.hub.locked(session.id) as live:
             if live is None:
                 return
-            outcome_name = OUTCOME_NAMES[outcome]
-            self.status(session, f"end-{note_id}", f"{why} ({outcome_name})",
-                        public_text=f"{public_why} ({outcome_name})" if public_why else None)
+            if outcome not in OUTCOME_NAMES:
+                raise KeyError(outcome)
+            self.status(session, f"end-{note_id}", with_outcome(why, outcome),
+                        public=with_outcome(public_why, outcome) if public_why else None)
             self.store.end_session(session.id, outcome)
             live.ended = True
         self.session_changed(session.id)
@@ -636,14 +635,17 @@ class Relay:
 
     # --- the one path every event takes -------------------------------------
 
-    def status(self, session: Session, event_id: str, text: str, audience: str = AUDIENCE_ALL,
-               public_text: str | None = None) -> None:
-        """Write a status note into a session's log and show it to those who may see it.
+    def status(self, session: Session, event_id: str, said: dict, audience: str = AUDIENCE_ALL,
+               public: dict | None = None) -> None:
+        """Write a status note (``notes.note``: a code and its parameters) into a session's log and show it to
+        those who may see it, each in their language.
 
-        ``public_text``, when given, is what the customer reads instead of ``text``.
+        ``public``, when given, is what the customer reads instead.  The English wording is kept in ``text``
+        (and ``public_text``) for search and for a reader that knows no codes.
         """
-        self._record(None, session, event_id, protocol.STATUS, text, "system", "Relaydesk", audience=audience,
-                     public_text=public_text)
+        meta = {"note": said} | ({"public_note": public} if public else {})
+        self._record(None, session, event_id, protocol.STATUS, english(said), "system", "Relaydesk",
+                     audience=audience, public_text=english(public) if public else None, meta=meta)
 
     def _record(
         self, sender: Connection | None, session: Session, event_id: str, kind: str, text: str,
@@ -762,10 +764,10 @@ class Relay:
             gone_for = self.hub.gone_for(live, now)
             waited_s = (now_ms() - session.created_at) / 1000
             if session.status == "waiting" and waited_s > self.queue_timeout_s:
-                self.end(session, "timed-out", "No representative was free in time", "timeout")
+                self.end(session, "timed-out", note("timed-out"), "timeout")
                 queue_changed = True
             elif session.status == "waiting" and gone_for > self.gone_after_s:
-                self.end(session, "left", f"{session.customer_name} left the queue", "left-queue")
+                self.end(session, "left", note("left-queue", customer=session.customer_name), "left-queue")
                 queue_changed = True
             elif session.status == "active" and gone_for > self.gone_after_s and not live.gone_noted:
                 self._note_gone(session)
@@ -776,7 +778,7 @@ class Relay:
         with self.hub.locked(session.id) as live:
             if live is not None and not live.gone_noted:
                 live.gone_noted = True
-                self.status(session, f"left-{secrets.token_urlsafe(9)}", f"{session.customer_name} left the chat")
+                self.status(session, f"left-{secrets.token_urlsafe(9)}", note("left", name=session.customer_name))
 
     def run_housekeeping(self, every_s: float = 1.0) -> threading.Thread:
         """Sweep in the background, for as long as the process lives."""

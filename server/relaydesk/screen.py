@@ -14,7 +14,9 @@ from __future__ import annotations
 from . import protocol
 from .delivery import Customers, One, Reply, Send, SessionReps, ack, send
 from .hub import CustomerConnection, CustomerHandler, LiveSession, Part, RepConnection, RepHandler, ScreenState, ended
+from .i18n import N_, _
 from .images import CheckedImage, ImageRefused, check
+from .notes import note
 from .protocol import ProtocolError
 
 
@@ -33,17 +35,17 @@ class Screens(Part):
 
     def request(self, conn: RepConnection, message: dict) -> Reply:
         session = self.relay.rep_session(conn, message["session"], message["id"])
-        me = self.relay.acting(conn, session, message["id"], "ask to see the customer's screen")
+        me = self.relay.acting(conn, session, message["id"], N_("ask to see the customer's screen"))
         if me.hidden:
-            raise ProtocolError("hidden", "You are hidden from the customer: show yourself before asking.",
+            raise ProtocolError("hidden", _("You are hidden from the customer: show yourself before asking."),
                                 message["id"])
         screen = self._live(session.id, message["id"]).screen
         reply = [ack(message["id"], session=session.id)]
         if not screen.sharing:
             screen.asked_by = conn.rep.display_name
             self.relay.status(session, f"ask-screen-{message['id']}",
-                              f"{conn.rep.display_name} asked to see the customer's screen",
-                              public_text=f"{conn.rep.display_name} asked to see your screen")
+                              note("screen-asked", name=conn.rep.display_name),
+                              public=note("screen-asked-you", name=conn.rep.display_name))
             reply.insert(0, send(Customers(session.id), "screen-asked", by=conn.rep.display_name))
         return reply
 
@@ -58,17 +60,16 @@ class Screens(Part):
         screen, name, state = self._live(session.id, message["id"]).screen, session.customer_name, message["state"]
         asked = bool(screen.asked_by)
         if state == "allowed" and not (asked or screen.sharing or self.store.screen_consent(session.id)):
-            raise ProtocolError("not-asked", "Your screen is shared only when a representative asks to see it.",
+            raise ProtocolError("not-asked", _("Your screen is shared only when a representative asks to see it."),
                                 message["id"])
-        text = {"allowed": f"{name} is sharing their screen", "denied": f"{name} declined to share their screen",
-                "stopped": f"{name} stopped sharing their screen"}[state]
+        said = note(f"screen-{state}", name=name)
         changed = (state == "allowed") != screen.sharing or (state == "denied" and asked)
         screen.asked_by, screen.sharing = "", state == "allowed"
         self.store.set_screen_consent(session.id, screen.sharing)
         if not screen.sharing:
             screen.latest = None
         if changed:
-            self.relay.status(session, f"screen-{message['id']}", text)
+            self.relay.status(session, f"screen-{message['id']}", said)
             self.changed(session.id)
         return [ack(message["id"], session=session.id)]
 
@@ -108,7 +109,7 @@ class Screens(Part):
         """Check a frame of the customer's screen and pass it to the session's reps."""
         live = self.hub.get(session_id)
         if live is None or not live.screen.sharing:
-            raise ProtocolError("not-sharing", "Screen images are only taken while you share your screen.")
+            raise ProtocolError("not-sharing", _("Screen images are only taken while you share your screen."))
         try:
             live.screen.latest = check(data)
         except ImageRefused as exc:

@@ -12,6 +12,7 @@ from . import protocol
 from .commits import Append, GroupCommit, Outcome, event_from_row
 from .database import Database, inserted_id
 from .directory import Directory
+from .i18n import _
 from .migrations import migrate
 from .model import Event, KeyRefused, Page, Participant, Refused, Rep, Session, hash_token, now_ms
 from .passwords import Passwords
@@ -53,13 +54,13 @@ class Store(Directory):
             known = self.db.row("SELECT id, token_hash FROM sessions WHERE request_id = ?", (request_id,))
             if known:
                 if not secrets.compare_digest(known["token_hash"], hash_token(token)):
-                    raise Refused("This request was already made from another page.")
+                    raise Refused(_("This request was already made from another page."))
                 return self.session(known["id"])
             portal = self.portal(portal_path)
             if portal is None:
-                raise Refused("This help page does not exist.")
+                raise Refused(_("This help page does not exist."))
             if self.is_rep_name(name):
-                raise Refused("That name belongs to one of our representatives: please use your own name.")
+                raise Refused(_("That name belongs to one of our representatives: please use your own name."))
             try:
                 with self.db.transaction() as db:
                     owner = self._take_key(db, key) if key else None
@@ -75,7 +76,7 @@ class Store(Directory):
                         db.execute("INSERT INTO participants (session_id, rep_id, joined_at) VALUES (?, ?, ?)",
                                    (session_id, owner, at))
             except sqlite3.IntegrityError:
-                raise Refused("This page already holds another support session.") from None
+                raise Refused(_("This page already holds another support session.")) from None
             return self.session(session_id)
 
     @staticmethod
@@ -83,11 +84,11 @@ class Store(Directory):
         """Return the rep a valid session key belongs to; refuse it with a reason otherwise."""
         row = db.execute("SELECT * FROM session_keys WHERE key = ?", (key,)).fetchone()
         if row is None:
-            raise KeyRefused("No session key matches those digits. Check them with your representative.")
+            raise KeyRefused(_("No session key matches those digits. Check them with your representative."))
         if row["session_id"] is not None:
-            raise KeyRefused("That session key was already used. Ask your representative for a new one.")
+            raise KeyRefused(_("That session key was already used. Ask your representative for a new one."))
         if row["expires_at"] <= now_ms():
-            raise KeyRefused("That session key has expired. Ask your representative for a new one.")
+            raise KeyRefused(_("That session key has expired. Ask your representative for a new one."))
         return row["rep_id"]
 
     # --- session keys -----------------------------------------------------
@@ -275,13 +276,13 @@ class Store(Directory):
         """Record an invitation; refuse a rep already in, or more than ``most`` invited reps."""
         with self.db.lock:
             if self.is_participant(session_id, rep_id):
-                raise Refused("That representative is already in this session.")
+                raise Refused(_("That representative is already in this session."))
             invited = len(self.db.rows(
                 "SELECT rep_id FROM participants WHERE session_id = ? AND role = 'invited' AND left_at IS NULL",
                 (session_id,),
             ))
             if invited >= most:
-                raise Refused(f"A session takes at most {most} invited representatives.")
+                raise Refused(_("A session takes at most %(most)s invited representatives.", most=most))
             self.db.write(
                 "INSERT INTO invites (session_id, rep_id, invited_by, hidden, created_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (session_id, rep_id) DO UPDATE SET hidden = excluded.hidden",

@@ -25,6 +25,8 @@ from limits import RateLimitItem, parse, parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from .language import ngettext
+
 DEFAULTS: dict[str, object] = {
     "THROTTLE_STORAGE": "memory://",  # a limits storage URI; redis://… to share counters between nodes
     "KEY_TRIES_PER_SOCKET": "5/minute",  # wrong session keys one page may try
@@ -58,9 +60,9 @@ def wait_text(seconds: float) -> str:
     """Say how long to wait as a person reads it: 40 seconds, 1 minute, 2 minutes (always rounded up)."""
     seconds = max(1, math.ceil(seconds))
     if seconds < 60:
-        return f"{seconds} second{'s' * (seconds != 1)}"
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
     minutes = math.ceil(seconds / 60)
-    return f"{minutes} minute{'s' * (minutes != 1)}"
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 class Lockout:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from markupsafe import escape
 
 from .details import detail_rows
+from .i18n import N_, _, current, format_datetime
+from .notes import render
 from .store import Event, Session
 
 # Inline, so that an exported log reads well on its own; the Content-Security-Policy allows it by its hash.
@@ -34,8 +36,11 @@ def zone(name: str | None) -> ZoneInfo:
 
 
 def timestamp(at: int, tz: ZoneInfo) -> str:
+    """``2026-11-25 14:03:00 CET (UTC+0100)``; in French ``25 nov. 2026, 14:03 CET (UTC+0100)``."""
     moment = datetime.fromtimestamp(at / 1000, tz)
-    return moment.strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")
+    if current() == "en":
+        return moment.strftime("%Y-%m-%d %H:%M:%S %Z (UTC%z)")
+    return f"{format_datetime(moment)} {moment.strftime('%Z (UTC%z)')}"
 
 
 def file_name(session: Session, extension: str) -> str:
@@ -46,7 +51,7 @@ def file_name(session: Session, extension: str) -> str:
 
 
 CONTINUED = "    "  # how a later line of typed text starts, so it can never pass for a row or an entry of its own
-ROLES = {"rep": "representative", "customer": "customer"}
+ROLES = {"rep": N_("representative"), "customer": N_("customer")}
 
 
 def continued(text: str, indent: str = CONTINUED) -> str:
@@ -60,23 +65,26 @@ def line(event: Event, for_customer: bool = False) -> str:
     Who wrote it says what they are, so a customer who takes a representative's
     name still reads as a customer.
     """
-    text = continued((event.public_text or event.text) if for_customer else event.text)
+    stored = (event.public_text or event.text) if for_customer else event.text
+    said = event.meta.get("public_note" if for_customer and "public_note" in event.meta else "note")
+    text = continued(render(said, stored))  # a status note or a file: in the reader's language
     if event.kind == "status":
         return f"* {text}"
     if event.kind == "note":
-        return f"Note by {event.author_name}: {text}"
+        return _("Note by %(name)s: %(text)s", name=event.author_name, text=text)
     if event.kind == "private":
-        return f"{event.author_name} → {event.meta.get('to', 'representatives')} (private): {text}"
+        return _("%(name)s → %(to)s (private): %(text)s", name=event.author_name,
+                 to=_(event.meta.get("to") or "representatives"), text=text)
     role = ROLES.get(event.author_kind)
-    return f"{event.author_name} ({role}): {text}" if role else f"{event.author_name}: {text}"
+    return f"{event.author_name} ({_(role)}): {text}" if role else f"{event.author_name}: {text}"
 
 
 def render_text(summary: dict, events: list[Event], tz: ZoneInfo, for_customer: bool = False) -> str:
     rows = detail_rows(summary, lambda at: timestamp(at, tz))
-    width = max(len(label) for label, _ in rows)
+    width = max(len(label) for label, _value in rows)
     header = [f"{label + ':':<{width + 1}} {continued(value, ' ' * (width + 2))}" for label, value in rows]
     body = [f"[{timestamp(event.at, tz)}] {line(event, for_customer)}" for event in events]
-    return "\n".join(["Relaydesk chat log", "", *header, "", *body, ""])
+    return "\n".join([_("Relaydesk chat log"), "", *header, "", *body, ""])
 
 
 def render_html(summary: dict, events: list[Event], tz: ZoneInfo, for_customer: bool = False) -> str:
@@ -87,9 +95,10 @@ def render_html(summary: dict, events: list[Event], tz: ZoneInfo, for_customer: 
         f"<span>{escape(line(event, for_customer))}</span></li>"
         for event in events
     )
+    title = escape(_("Relaydesk chat log — session %(id)s", id=summary["id"]))
+    heading, log = escape(_("Relaydesk chat log")), escape(_("Log"))
     return (
-        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        f"<title>Relaydesk chat log — session {summary['id']}</title><style>{LOG_STYLE}</style>"
-        f"</head><body><h1>Relaydesk chat log</h1><table>{rows}</table>"
-        f'<h2>Log</h2><ol class="log">{entries}</ol></body></html>'
+        f'<!doctype html><html lang="{current()}"><head><meta charset="utf-8">'
+        f"<title>{title}</title><style>{LOG_STYLE}</style></head><body><h1>{heading}</h1><table>{rows}</table>"
+        f'<h2>{log}</h2><ol class="log">{entries}</ol></body></html>'
     )

@@ -2,9 +2,10 @@
 // A classic script, so it listens before PyScript's module starts.
 addEventListener("py:progress", (event) => {
   const line = document.getElementById("boot-progress");
-  if (line) line.textContent = `${event.detail}…`;
+  // PyScript reports its steps in English: a page in another language keeps its own "Starting…" line.
+  if (line) line.textContent = line.dataset.progress || `${event.detail}…`;
 });
 addEventListener("py:ready", () => {
   const line = document.getElementById("boot-progress");
-  if (line) line.textContent = "Connecting…";
+  if (line) line.textContent = line.dataset.connecting; // in the page's language (the server wrote it)
 });

@@ -16,14 +16,13 @@
     const issue = document.getElementById("ask-issue");
     const notice = document.getElementById("notice");
     if (!name.value.trim() || !issue.value.trim()) {
-      notice.textContent = "Please enter your name and describe your issue.";
+      notice.textContent = form.dataset.missing; // the page's language: the server wrote it there
       notice.hidden = false;
       (name.value.trim() ? issue : name).focus();
       return;
     }
     notice.hidden = true;
     form.dataset.pending = "yes";
-    document.getElementById("ask-progress").textContent =
-      "Starting… your request will be sent as soon as we're connected.";
+    document.getElementById("ask-progress").textContent = form.dataset.starting;
   });
 })();

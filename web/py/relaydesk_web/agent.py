@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from relaydesk_web.i18n import _
+
 # Order matters: Edge and Opera also say "Chrome", Chrome also says "Safari".
 _BROWSERS = (
     ("Edge", r"Edg(?:e|A|iOS)?/(\d+)"),
@@ -36,7 +38,7 @@ def browser_name(user_agent: str) -> str:
         match = re.search(pattern, user_agent)
         if match:
             return f"{name} {match.group(1)}"
-    return "Unknown browser"
+    return _("Unknown browser")
 
 
 def system_name(user_agent: str, platform_hint: str = "") -> str:
@@ -51,4 +53,4 @@ def system_name(user_agent: str, platform_hint: str = "") -> str:
         elif version:
             version = version.replace("_", ".")
         return f"{name} {version}" if version else name
-    return platform_hint or "Unknown system"
+    return platform_hint or _("Unknown system")

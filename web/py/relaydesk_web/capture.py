@@ -19,6 +19,7 @@ import js
 from pyscript import document, window
 
 from . import dom
+from .i18n import _
 
 SIZES = {"thumbnail": (320, 1.0), "viewer": (1280, 0.08)}  # mode -> (most pixels wide, seconds between frames)
 ENCODINGS = {"thumbnail": ("image/webp", 0.6), "viewer": ("image/jpeg", 0.7)}  # mode -> (first choice, quality)
@@ -47,7 +48,7 @@ class ScreenShare:
             self.stream = await promise
         except Exception:  # the person cancelled the browser's own picker, or it is not allowed here
             self.app.dispatch({"type": "screen", "state": "denied"})
-            dom.notice("Screen sharing did not start.")
+            dom.notice(_("Screen sharing did not start."))
             return
         track = self.stream.getVideoTracks()[0]
         dom.listen(track, "ended", lambda event: self.stop(), self._kept)  # the browser's own "Stop sharing"

@@ -11,6 +11,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from relaydesk.notes import render
+
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
@@ -142,7 +144,8 @@ def entry_from_event(event: dict, mine: bool) -> Entry:
     """Build an entry from an ``event`` frame."""
     author = event.get("author") or {}
     return Entry(
-        id=event["id"], kind=event["kind"], text=event["text"], author_name=author.get("name", ""),
+        id=event["id"], kind=event["kind"], text=render(event.get("note"), event["text"]),
+        author_name=author.get("name", ""),
         author_kind=author.get("kind", ""), mine=mine, seq=event["seq"], at=event["at"],
         to=(event.get("meta") or {}).get("to"),
     )

@@ -6,7 +6,7 @@ from typing import Any
 from pyscript import window
 
 from relaydesk import prefs as preferences
-from relaydesk.details import OUTCOME_NAMES, detail_rows
+from relaydesk.details import detail_rows, outcome_name
 from relaydesk_web import dom, i18n, typing_view  # noqa: F401  (i18n first: the page's language, before any word)
 from relaydesk_web.effects import (
     Alert,
@@ -26,9 +26,9 @@ from relaydesk_web.effects import (
     Unread,
     UpdateSession,
 )
+from relaydesk_web.i18n import N_, _, ngettext
 from relaydesk_web.rep_state import RepCore
 from relaydesk_web.runtime import Runtime
-from relaydesk_web.state import RECONNECTING
 from relaydesk_web.tabbar import TabBar
 from relaydesk_web.tools import MessageTools
 
@@ -41,7 +41,7 @@ def earlier(session: int) -> None:
 
 
 logs = dom.SessionLogs(earlier)
-HISTORY = {"loading": "Loading earlier messages…", "start": "Start of the conversation"}
+HISTORY = {"loading": N_("Loading earlier messages…"), "start": N_("Start of the conversation")}
 
 
 def show_history(session: int) -> None:
@@ -51,7 +51,7 @@ def show_history(session: int) -> None:
     if log is None:
         return
     state = core.history_state(session)
-    log.history(HISTORY[state])
+    log.history(_(HISTORY[state]))
     if state == "loading" and log is logs.current and log.node.scrollTop < 40:
         asyncio.get_event_loop().call_soon(earlier, session)
 keys: list[dict] = []
@@ -66,7 +66,7 @@ def show_queue() -> None:
     full = core.at_capacity
     dom.by_id("queue").replaceChildren(*[queue_item(summary, full) for summary in queue])
     dom.by_id("make-key").disabled = full
-    reason = f"You hold {core.max_sessions} sessions, the most your team allows. End one to take another."
+    reason = _("You hold %(num)s sessions, the most your team allows. End one to take another.", num=core.max_sessions)
     dom.by_id("capacity").textContent = reason if full else ""
     dom.show("capacity", full)
 
@@ -76,9 +76,9 @@ def queue_item(summary: dict, full: bool):
     item.append(
         dom.element("strong", summary["customer"]),
         dom.element("span", summary["issue"], **{"class": "issue"}),
-        dom.element("span", f"Waiting since {dom.clock(summary['created_at'])[0]}", **{"class": "hint"}),
+        dom.element("span", _("Waiting since %(time)s", time=dom.clock(summary["created_at"])[0]), **{"class": "hint"}),
     )
-    button = dom.element("button", "Accept", type="button", aria_describedby="capacity")
+    button = dom.element("button", _("Accept"), type="button", aria_describedby="capacity")
     button.disabled = full
     dom.listen(button, "click", lambda event: app.dispatch({"type": "accept", "session": summary["id"]}))
     item.append(button)
@@ -91,7 +91,8 @@ def show_keys() -> None:
     items = []
     for key in keys:
         if key["expires_at"] > now:
-            items.append(dom.element("li", f"{key['key']} — valid until {dom.clock(key['expires_at'])[0]}"))
+            until = dom.clock(key["expires_at"])[0]
+            items.append(dom.element("li", _("%(key)s — valid until %(time)s", key=key["key"], time=until)))
     dom.by_id("keys").replaceChildren(*items)
     show_key_misses(bool(items))
 
@@ -101,8 +102,9 @@ def show_key_misses(open_keys: bool) -> None:
     count, since = key_misses
     shown = open_keys and count > 0
     if shown:
-        dom.by_id("key-misses").textContent = (f"{count} wrong key{'s' * (count != 1)} tried since "
-                                               f"{dom.clock(since)[0]}.")
+        dom.by_id("key-misses").textContent = ngettext(
+            "%(num)d wrong key tried since %(time)s.", "%(num)d wrong keys tried since %(time)s.", count,
+            time=dom.clock(since)[0])
     dom.show("key-misses", shown)
 
 
@@ -110,23 +112,26 @@ def show_participants(summary: dict) -> None:
     """Draw who is in the session, the To choices and this rep's own hide/show controls."""
     items = []
     for person in summary.get("participants", []):
-        role = {"owner": "Representative", "invited": "Invited representative", "monitor": "Monitoring admin"}
+        role = {"owner": _("Representative"), "invited": _("Invited representative"), "monitor": _("Monitoring admin")}
         item = dom.element("li", **{"class": "participant"})
-        state = "Hidden" if person["hidden"] else "Visible"
-        item.append(dom.element("span", role="img", aria_label=state, title=f"{state} to the customer",
-                                **{"class": f"icon icon-{state.lower()}"}),
+        state = "hidden" if person["hidden"] else "visible"
+        hidden = person["hidden"]
+        item.append(dom.element("span", role="img", aria_label=_("Hidden") if hidden else _("Visible"),
+                                title=_("Hidden from the customer") if hidden else _("Visible to the customer"),
+                                **{"class": f"icon icon-{state}"}),
                     dom.element("span", person["name"], **{"class": "name"}),
                     dom.element("span", role[person["role"]], **{"class": "hint"}))
         items.append(item)
-    presence = "Online" if summary.get("customer_online") else "Away"
+    presence = "online" if summary.get("customer_online") else "away"
     customer = dom.element("li", **{"class": "participant"})
-    customer.append(dom.element("span", presence, **{"class": f"presence {presence.lower()}"}),
+    customer.append(dom.element("span", _("Online") if presence == "online" else _("Away"),
+                                **{"class": f"presence {presence}"}),
                     dom.element("span", summary["customer"], **{"class": "name"}),
-                    dom.element("span", "Customer", **{"class": "hint"}))
+                    dom.element("span", _("Customer"), **{"class": "hint"}))
     dom.by_id("participants").replaceChildren(customer, *items)
 
     me = core.participant(summary["id"]) or {}
-    label = "Show me to customer" if me.get("hidden") else "Hide me from customer"
+    label = _("Show me to customer") if me.get("hidden") else _("Hide me from customer")
     for control in (dom.by_id("toggle-hidden"), dom.by_id("visibility-item")):
         control.textContent = label
     dom.options(dom.by_id("to"), core.recipients(summary["id"]), core.recipient(summary["id"]))
@@ -147,7 +152,7 @@ def show_notes(session: int) -> None:
     items = []
     for note in notes:
         item = dom.element("li")
-        when = dom.clock(note.at)[0] if note.at else "sending…"
+        when = dom.clock(note.at)[0] if note.at else _("sending…")
         item.append(dom.element("span", f"{note.author_name}, {when}", **{"class": "hint"}),
                     dom.element("p", note.text))
         items.append(item)
@@ -156,7 +161,7 @@ def show_notes(session: int) -> None:
 
 def show_side_panel(shown: bool) -> None:
     toggle = dom.by_id("side-toggle")
-    label = "Hide side panel" if shown else "Show side panel"
+    label = _("Hide side panel") if shown else _("Show side panel")
     toggle.setAttribute("aria-expanded", "true" if shown else "false")
     toggle.setAttribute("aria-label", label)
     toggle.title = label
@@ -172,9 +177,9 @@ def show_screen(summary: dict) -> None:
         thumb.src = src
     thumb.hidden = not src
     dom.by_id("screen-state").textContent = (
-        "Double-click the picture to open the Viewer." if src
-        else "Shared; waiting for the first picture…" if summary.get("sharing")
-        else "Not shared. Use Request screen sharing.")
+        _("Double-click the picture to open the Viewer.") if src
+        else _("Shared; waiting for the first picture…") if summary.get("sharing")
+        else _("Not shared. Use Request screen sharing."))
 
 
 class Viewer:
@@ -193,13 +198,14 @@ class Viewer:
         name = core.conversations[session].summary["customer"]
         popup = window.open("", f"relaydesk-viewer-{session}", "popup,width=1320,height=800")
         if not popup:
-            dom.notice("The Viewer could not open: allow popups for this page.")
+            dom.notice(_("The Viewer could not open: allow popups for this page."))
             return
         page = popup.document
-        page.title = f"Viewer — {name}"
+        page.title = _("Viewer — %(customer)s", customer=name)
         page.body.style.cssText = "margin:0;background:#111;display:grid;place-items:center;min-height:100vh"
         image = page.createElement("img")
-        image.id, image.alt = "live", "Customer screen (live)"
+        image.id, image.alt = "live", _("Customer screen (live)")
+        page.documentElement.lang = i18n.current()
         image.style.cssText = "max-width:100vw;max-height:100vh"
         page.body.replaceChildren(image)
         self.windows[session] = popup
@@ -227,11 +233,11 @@ def show_details(summary: dict) -> None:
     ended = summary["status"] == "ended"
     dom.show("ended-banner", ended)
     if ended:
-        outcome = OUTCOME_NAMES.get(summary.get("outcome") or "", "Unknown")
-        dom.by_id("ended-text").textContent = f"This session has ended: {outcome}."
+        dom.by_id("ended-text").textContent = _("This session has ended: %(outcome)s.",
+                                                outcome=outcome_name(summary.get("outcome")))
     for control in ("message", "send", "to"):
         dom.by_id(control).disabled = ended
-        dom.set_enabled(dom.by_id(control), "This session has ended." if ended else None)
+        dom.set_enabled(dom.by_id(control), _("This session has ended.") if ended else None)
     show_participants(summary)
     show_screen(summary)
 
@@ -301,7 +307,11 @@ def render(effect) -> None:
             viewer.show(session, src)
             if session == core.current:
                 show_screen(core.conversations[session].summary)
-        case Prefs(prefs):
+        case Prefs(prefs, kept):
+            if kept:  # the server has it: a reload now comes back in the new language
+                if chosen_language[0] is not None and prefs["language"] != chosen_language[0]:
+                    window.location.reload()  # every word on the page, at once, in the new language
+                chosen_language[0] = prefs["language"]
             tools.apply(prefs)
             show_side_panel(prefs["side_panel"])
         case ClearNote():
@@ -317,17 +327,18 @@ def render(effect) -> None:
 def invitation(invite: dict):
     """The alert asking this rep to join another rep's session."""
     box = dom.element("div", role="alert", id=f"invite-{invite['session']}", **{"class": "invitation"})
-    box.append(dom.element("span", f"{invite['by']} invites you to join the session with {invite['customer']} "
-                                   f"({invite['issue']})."))
-    join = dom.element("button", "Join", type="button")
+    box.append(dom.element("span", _("%(by)s invites you to join the session with %(customer)s (%(issue)s).",
+                                     by=invite["by"], customer=invite["customer"], issue=invite["issue"])))
+    join = dom.element("button", _("Join"), type="button")
     dom.listen(join, "click", lambda event: app.dispatch({"type": "join", "session": invite["session"]}))
-    dismiss = dom.element("button", "Dismiss", type="button", **{"class": "secondary"})
+    dismiss = dom.element("button", _("Dismiss"), type="button", **{"class": "secondary"})
     dom.listen(dismiss, "click", lambda event: box.remove())
     box.append(join, dismiss)
     return box
 
 
-app = Runtime(core, "/ws/rep", render)
+chosen_language: list[str | None] = [None]  # the rep's Language preference as this page last heard it
+app = Runtime(core, f"/ws/rep?lang={i18n.current()}", render)
 tools = MessageTools(app, core)
 viewer = Viewer()
 tabbar = TabBar(core, lambda session: app.dispatch({"type": "select", "session": session, "scroll": logs.scroll}),
@@ -434,7 +445,7 @@ def choose_recipient(event) -> None:
 
 
 def prepare_prefs(form) -> None:
-    for name in ("yellow_after", "red_after", "font_size", "spell_language"):
+    for name in ("yellow_after", "red_after", "font_size", "language", "spell_language"):
         form.elements.namedItem(name).value = str(core.prefs[name])
     form.elements.chat_sound.checked = core.prefs["chat_sound"]
 
@@ -445,7 +456,7 @@ async def prefs_ready(form) -> None:
 
 def save_prefs(form) -> str | None:
     """Check the dialog's values; return the reason they cannot be kept, or send them."""
-    fields = ("yellow_after", "red_after", "font_size", "spell_language")
+    fields = ("yellow_after", "red_after", "font_size", "language", "spell_language")
     changes = {name: form.elements.namedItem(name).value for name in fields}
     changes["chat_sound"] = form.elements.chat_sound.checked
     try:
@@ -478,7 +489,7 @@ dom.listen(window.document, "click", lambda event: dom.ask_to_notify())
 
 async def still_signed_in() -> None:
     """While reconnecting, find out whether the sign-in expired; if so, show the sign-in page."""
-    if dom.by_id("app-status").textContent != RECONNECTING:
+    if dom.data(dom.by_id("app-status"), "state") != "reconnecting":
         return
     try:
         response = await window.fetch("/rep/reps")

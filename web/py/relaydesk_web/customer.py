@@ -43,7 +43,8 @@ def page_details() -> dict:
 
 
 details = page_details()
-dom.by_id("ask-details").textContent = "We will share with the representative: " + " · ".join(details.values())
+dom.by_id("ask-details").textContent = _("We will share with the representative: %(details)s",
+                                          details=" · ".join(details.values()))
 
 
 def render(effect) -> None:
@@ -56,11 +57,11 @@ def render(effect) -> None:
             dom.show("waiting", view == "waiting")
             dom.show("ended", view == "ended")
             dom.show("chat", view in ("waiting", "chat", "ended"))
-            ended = "This support session has ended." if view == "ended" else None
+            ended = _("This support session has ended.") if view == "ended" else None
             for control in ("message", "send"):
                 dom.by_id(control).disabled = bool(ended)
                 dom.set_enabled(dom.by_id(control), ended)
-            file_off[:] = [ended or ("You can send files once a representative has joined you."
+            file_off[:] = [ended or (_("You can send files once a representative has joined you.")
                                      if view == "waiting" else "")]
             dom.set_enabled(dom.by_id("send-file"), file_off[0])
             dom.by_id("transcript-token").value = core.token or ""
@@ -68,14 +69,15 @@ def render(effect) -> None:
             if view != "form" or not form.contains(document.activeElement):  # never pull someone typing away
                 dom.by_id({"form": "ask-name", "ended": "download-transcript"}.get(view, "message")).focus()
         case Position(position):
-            ahead = "You are next." if position == 1 else f"You are number {position} in the queue."
-            dom.by_id("position-text").textContent = f"{ahead} A representative will be with you shortly."
+            ahead = _("You are next.") if position == 1 else _("You are number %(num)s in the queue.", num=position)
+            shortly = _("A representative will be with you shortly.")
+            dom.by_id("position-text").textContent = f"{ahead} {shortly}"
         case ShowEntry(_session, placement):
             log.show(placement)
         case ScreenAsk(by):
             dom.show("screen-request", bool(by) and not screen.sharing)
             if by:
-                dom.by_id("screen-request-text").textContent = f"{by} asks to see your screen."
+                dom.by_id("screen-request-text").textContent = _("%(name)s asks to see your screen.", name=by)
         case ScreenMode(mode, sharing):
             screen.mode = mode
             if screen.sharing and not sharing:  # the server lost track (a restart): say so again
@@ -99,7 +101,7 @@ def render(effect) -> None:
             dom.by_id("ask-issue").value = dom.by_id("ask-key").value = ""
 
 
-app = Runtime(core, "/ws/customer", render, storage)
+app = Runtime(core, f"/ws/customer?lang={i18n.current()}", render, storage)
 screen = ScreenShare(app)
 files = dom.FileSender(lambda: f"/files/{core.session['id']}" if core.session else None,
                        lambda: {"X-Relaydesk-Token": core.token or ""})
@@ -151,11 +153,11 @@ def send_request() -> None:
     name, issue = dom.by_id("ask-name").value.strip(), dom.by_id("ask-issue").value.strip()
     key = dom.by_id("ask-key").value.strip()
     if not name or not issue:
-        dom.notice("Please enter your name and describe your issue.")
+        dom.notice(_("Please enter your name and describe your issue."))
         dom.by_id("ask-issue" if name else "ask-name").focus()
         return
     dom.notice("")
-    dom.by_id("ask-progress").textContent = "Sending your request…"
+    dom.by_id("ask-progress").textContent = _("Sending your request…")
     app.dispatch({"type": "ask", "portal": portal, "name": name, "issue": issue, "details": details, "key": key})
 
 

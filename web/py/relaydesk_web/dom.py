@@ -17,6 +17,7 @@ from pyodide.ffi import create_proxy, to_js
 from pyscript import document
 
 from .chat import Entry, Placement
+from .i18n import _, current
 from .jsvalue import attr, data, nothing, prop
 from .state import CONNECTED, RECONNECTING
 from .text import segments
@@ -73,7 +74,7 @@ def show(element_id: str, visible: bool) -> None:
 
 def set_status(text: str) -> None:
     badge = by_id("app-status")
-    badge.textContent = text
+    badge.textContent = _(text)
     badge.dataset.state = _STATES.get(text, "loading")
     by_id("boot-progress").textContent = ""
 
@@ -87,7 +88,15 @@ def notice(text: str) -> None:
 def clock(at: int) -> tuple[str, str]:
     """Return the local ``HH:MM`` of a timestamp and its full local date and time."""
     moment = js.Date.new(at)
-    return f"{moment.getHours():02}:{moment.getMinutes():02}", moment.toLocaleString()
+    return f"{moment.getHours():02}:{moment.getMinutes():02}", date_time(moment)
+
+
+def date_time(moment) -> str:
+    """A JS Date as the page's language writes it: ``25 nov. 2026, 14:03`` in French (Intl), as today in English."""
+    if current() == "en":
+        return str(moment.toLocaleString())
+    return str(moment.toLocaleString(current(), js_object(day="numeric", month="short", year="numeric",
+                                                          hour="2-digit", minute="2-digit")))
 
 
 def entry_node(entry: Entry):
@@ -97,25 +106,25 @@ def entry_node(entry: Entry):
     meta = element("div", **{"class": "meta"})
     meta.append(element("span", entry.author_name, **{"class": "who"}))
     if entry.author_kind == "rep":  # unmistakable: a customer cannot pass for one by taking a rep's name
-        meta.append(element("span", "Representative", **{"class": "role"}))
+        meta.append(element("span", _("Representative"), **{"class": "role"}))
     if entry.at is not None:
         short, full = clock(entry.at)
         meta.append(element("time", short, datetime=js.Date.new(entry.at).toISOString(), title=full))
     if entry.to:
-        meta.append(element("span", f"to {entry.to} · private", **{"class": "to"}))
-    meta.append(element("span", **{"class": "delivery"}))
+        meta.append(element("span", _("to %(name)s · private", name=_(entry.to)), **{"class": "to"}))
+    meta.append(element("span", **{"class": "delivery", "data-sending": _("Sending…"), "data-failed": _("Not sent")}))
     if entry.reason:  # refused: why, beside "Not sent" (over a quota, sent too fast, the session ended)
         meta.append(element("span", entry.reason, **{"class": "why"}))
     body = element("p", **{"class": "text"})
     if entry.kind == "file":  # the entry's id names the stored file: file-<id>
-        body.append(element("span", "File: ", **{"class": "label"}),
+        body.append(element("span", _("File: "), **{"class": "label"}),
                     element("a", entry.text, href=f"/files/{entry.id.removeprefix('file-')}", download=""))
         node.append(meta, body)
         return node
     if entry.kind == "url":
-        body.append(element("span", "Web page: ", **{"class": "label"}))
+        body.append(element("span", _("Web page: "), **{"class": "label"}))
     elif entry.kind == "note":
-        body.append(element("span", "Note: ", **{"class": "label"}))
+        body.append(element("span", _("Note: "), **{"class": "label"}))
     for kind, value in segments(entry.text):
         if kind == "link":
             body.append(element("a", value, href=value, target="_blank", rel="noopener noreferrer"))
@@ -229,7 +238,7 @@ class FileSender:
 
     def choose(self) -> None:
         if self.target() is None:
-            notice("Files can be sent once you are in a chat.")
+            notice(_("Files can be sent once you are in a chat."))
             return
         self.input.click()
 
@@ -239,9 +248,10 @@ class FileSender:
         if not chosen or url is None:
             return
         if chosen.size > self.most:
-            notice(f"{chosen.name} is too large: files are limited to {self.most // 1024 // 1024} MB.")
+            notice(_("%(name)s is too large: files are limited to %(mb)s MB.", name=chosen.name,
+                     mb=self.most // 1024 // 1024))
             return
-        by_id("upload-name").textContent = f"Sending {chosen.name}…"
+        by_id("upload-name").textContent = _("Sending %(name)s…", name=chosen.name)
         progress = by_id("upload-progress")
         progress.value = 0
         show("upload", True)
@@ -259,7 +269,7 @@ class FileSender:
             show("upload", False)
             if request.status != 201:
                 answer = json.loads(request.responseText or "{}") if request.status else {}
-                notice(answer.get("error", "The file could not be sent: the connection dropped. Try again."))
+                notice(answer.get("error", _("The file could not be sent: the connection dropped. Try again.")))
             for proxy in kept:
                 proxy.destroy()
 
@@ -298,7 +308,7 @@ def time_zone() -> str:
 
 def local_time(at: int) -> str:
     """Return a timestamp as the browser's local date and time, with its time zone."""
-    return f"{js.Date.new(at).toLocaleString()} ({time_zone()})"
+    return f"{date_time(js.Date.new(at))} ({time_zone()})"
 
 
 def every(seconds: float, callback) -> None:

@@ -155,9 +155,11 @@ class Invitation(Effect):
 
 @dataclass
 class Prefs(Effect):
-    """Rep console: apply these chat preferences (they changed, here or on another device)."""
+    """Rep console: apply these chat preferences (they changed, here or on another device); ``kept`` once the
+    server has them (the welcome's, or its answer to a change), not while a change made here is on its way."""
 
     prefs: dict
+    kept: bool = True
 
 
 @dataclass

@@ -9,11 +9,18 @@ def matches(script: dict, query: str) -> bool:
     return all(word in haystack for word in query.lower().split())
 
 
-def search(scripts: list[dict], kind: str, query: str = "") -> list[dict]:
-    """Return the scripts of ``kind`` matching ``query``, titles that start with it first."""
+def search(scripts: list[dict], kind: str, query: str = "", language: str | None = None) -> list[dict]:
+    """Return the scripts of ``kind`` matching ``query``: those in ``language`` (the customer's) first, then
+    those in any language, then the others; within each, titles that start with the query first."""
     found = [script for script in scripts if script["kind"] == kind and matches(script, query)]
     first = query.strip().lower()
-    return sorted(found, key=lambda s: (not s["title"].lower().startswith(first), s["category"], s["title"]))
+
+    def rank(script: dict) -> int:
+        said = script.get("language") or ""
+        return 0 if language and said == language else 1 if not said else 2
+
+    return sorted(found, key=lambda s: (rank(s), not s["title"].lower().startswith(first), s["category"],
+                                        s["title"]))
 
 
 def grouped(scripts: list[dict]) -> list[tuple[str, list[dict]]]:

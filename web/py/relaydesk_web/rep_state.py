@@ -33,13 +33,14 @@ from .effects import (
     Unread,
     UpdateSession,
 )
+from .i18n import N_, _
 from .state import CONNECTED, ChatCore, new_id
 
 TOOLS = ("request-screen", "push-url", "send-file", "invite", "transfer", "visibility", "leave", "export", "end",
          "note")
-ENDED = "This session has ended."
-MONITORING = "You are monitoring this session: you can read it, not act in it."
-HIDDEN = "You are hidden from the customer: show yourself first."
+ENDED = N_("This session has ended.")  # read through _(), in the page's language
+MONITORING = N_("You are monitoring this session: you can read it, not act in it.")
+HIDDEN = N_("You are hidden from the customer: show yourself first.")
 
 
 class RepCore(ChatCore):
@@ -186,7 +187,8 @@ class RepCore(ChatCore):
         if typing:
             effects.append(Flash(event["session"]["id"]))
         if event.get("comment"):
-            effects.append(Notice(f"{event['session']['customer']} was transferred to you: {event['comment']}"))
+            effects.append(Notice(_("%(customer)s was transferred to you: %(comment)s",
+                                    customer=event["session"]["customer"], comment=event["comment"])))
         return effects
 
     def on_invited(self, event: dict) -> list[Effect]:
@@ -208,8 +210,8 @@ class RepCore(ChatCore):
     def recipients(self, session: int) -> list[tuple[str | int, str]]:
         """Return who this rep may write to in a session: (value, label) pairs, in order."""
         me = self.participant(session) or {}
-        choices: list[tuple[str | int, str]] = [] if me.get("hidden") else [("all", "Everyone")]
-        choices.append(("reps", "All representatives"))
+        choices: list[tuple[str | int, str]] = [] if me.get("hidden") else [("all", _("Everyone"))]
+        choices.append(("reps", _("All representatives")))
         people = self.conversations[session].summary.get("participants", [])
         return choices + [(p["id"], p["name"]) for p in people if p["id"] != self.me.get("id")]
 
@@ -221,23 +223,23 @@ class RepCore(ChatCore):
         server refuses the same things; this only says so before asking.
         """
         if session is None or session not in self.conversations:
-            return dict.fromkeys(TOOLS, "Accept a customer first.")
+            return dict.fromkeys(TOOLS, _("Accept a customer first."))
         summary = self.conversations[session].summary
         me = self.participant(session) or {}
         reasons: dict[str, str | None] = dict.fromkeys(TOOLS)
         if summary["status"] == "ended":
-            return reasons | dict.fromkeys(TOOLS, ENDED) | {"export": None}
+            return reasons | dict.fromkeys(TOOLS, _(ENDED)) | {"export": None}
         if me.get("role") == "monitor":
             reasons |= dict.fromkeys(("request-screen", "push-url", "send-file", "invite", "transfer", "end", "note"),
-                                     MONITORING)
-            reasons["visibility"] = "Monitoring admins stay hidden from the customer."
+                                     _(MONITORING))
+            reasons["visibility"] = _("Monitoring admins stay hidden from the customer.")
             return reasons
         if me.get("hidden"):
-            reasons |= dict.fromkeys(("request-screen", "push-url", "send-file"), HIDDEN)
+            reasons |= dict.fromkeys(("request-screen", "push-url", "send-file"), _(HIDDEN))
         if summary.get("owner") != self.me.get("id"):
-            reasons["transfer"] = "Only the representative who holds the session can transfer it."
+            reasons["transfer"] = _("Only the representative who holds the session can transfer it.")
         else:
-            reasons["leave"] = "You hold this session: transfer it or end it instead."
+            reasons["leave"] = _("You hold this session: transfer it or end it instead.")
         return reasons
 
     def on_to(self, event: dict) -> list[Effect]:
@@ -283,12 +285,12 @@ class RepCore(ChatCore):
         except preferences.PrefsError as exc:
             return [Notice(str(exc))]
         changes = {name: self.prefs[name] for name in event["changes"]}
-        return [Prefs(self.prefs)] + self._submit({"type": "prefs", "id": self.new_id(), "prefs": changes})
+        return [Prefs(self.prefs, kept=False)] + self._submit({"type": "prefs", "id": self.new_id(), "prefs": changes})
 
     def on_push_url(self, event: dict) -> list[Effect]:
         """Open the web address typed in Message in the customer's browser."""
         if self.current is None:
-            return [Notice("Accept a customer first.")]
+            return [Notice(_("Accept a customer first."))]
         try:
             url = protocol.web_url(event["text"])
         except protocol.ProtocolError as exc:
@@ -418,7 +420,7 @@ class RepCore(ChatCore):
 
     def on_send(self, event: dict) -> list[Effect]:
         if self.current is None:
-            return [Notice("Accept a customer first.")]
+            return [Notice(_("Accept a customer first."))]
         to = self.recipient(self.current)
         frame = {"type": "say", "id": self.new_id(), "session": self.current, "to": to}
         label = dict(self.recipients(self.current))[to]

@@ -35,11 +35,12 @@ from .effects import (
     Transmit,
     Typing,
 )
+from .i18n import N_
 from .link import Link
 from .typist import Typers, Typist, preview_of
 
-CONNECTED = "Connected"
-RECONNECTING = "Reconnecting…"
+CONNECTED = N_("Connected")  # shown through _(): the badge reads in the page's language
+RECONNECTING = N_("Reconnecting…")
 ENTRY_FRAMES = ("say", "note", "push-url")  # the frames that show as an entry in the log while they are sent
 
 
@@ -187,7 +188,7 @@ class ChatCore:
         if not text:
             return []
         if len(text) > protocol.MAX_TEXT:
-            return [Notice(f"That message is too long ({protocol.MAX_TEXT:,} characters at most).")]
+            return [Notice(_("That message is too long (%(most)s characters at most).", most=f"{protocol.MAX_TEXT:,}"))]
         entry = Entry(frame["id"], kind, text, author_name, author_kind, mine=True, to=to)
         frame[field] = text
         placement = self.conversations[session].add_pending(entry)
@@ -371,6 +372,6 @@ class CustomerCore(ChatCore):
 
     def on_send(self, event: dict) -> list[Effect]:
         if self.session is None:
-            return [Notice("Wait until your request is received.")]
+            return [Notice(_("Wait until your request is received."))]
         frame = {"type": "say", "id": self.new_id()}
         return self.say(self.session["id"], event["text"], self.name, "customer", frame)

@@ -10,6 +10,7 @@ import js
 from pyscript import document
 
 from . import dom, tabs
+from .i18n import _
 
 
 class TabBar:
@@ -28,7 +29,7 @@ class TabBar:
                           aria_controls="chat", tabindex="-1", **{"class": "session-tab"})
         tab.append(
             dom.element("span", role="img", data_testid="idle-indicator", data_level="green",
-                        aria_label="0 s since you last wrote to the customer", **{"class": "idle"}),
+                        aria_label=_("%(time)s since you last wrote to the customer", time="0 s"), **{"class": "idle"}),
             dom.element("span", summary["customer"], **{"class": "tab-name"}),
             dom.element("span", **{"class": "waiting"}),
             dom.element("span", **{"class": "unread", "hidden": ""}),
@@ -66,7 +67,7 @@ class TabBar:
         tab = self.tab(session)
         if tab:
             badge = tab.querySelector(".unread")
-            badge.textContent = f"{count} unread" if count else ""
+            badge.textContent = _("%(num)s unread", num=count) if count else ""
             badge.hidden = not count
         self.show_total()
 
@@ -87,7 +88,7 @@ class TabBar:
             colour, name, waiting = tabs.indicator(conversation.entries, started, now, yellow, red,
                                                    summary.get("replied_at"), summary.get("waiting_at"))
             if summary["status"] == "ended":
-                colour, name, waiting = "green", "Session ended", ""
+                colour, name, waiting = "green", _("Session ended"), ""
             icon = tab.querySelector("[data-testid=idle-indicator]")
             if dom.data(icon, "level") != colour:
                 icon.dataset.level = colour

@@ -7,6 +7,7 @@ without asking the server, and tests run with a fake clock.
 from __future__ import annotations
 
 from .chat import Entry
+from .i18n import _
 
 GREEN, YELLOW, RED = "green", "yellow", "red"
 
@@ -71,6 +72,6 @@ def indicator(entries: list[Entry], started_at: int, now_ms: int, yellow_after: 
     come with its summary, for the part of the log not loaded."""
     idle_s = (now_ms - last_reply_at(entries, started_at, replied_at)) / 1000
     colour = level(idle_s, yellow_after, red_after)
-    name = f"{duration(idle_s)} since you last wrote to the customer"
+    name = _("%(time)s since you last wrote to the customer", time=duration(idle_s))
     waiting = waiting_since(entries, waiting_at)
-    return colour, name, (f"waiting {duration((now_ms - waiting) / 1000)}" if waiting else "")
+    return colour, name, (_("waiting %(time)s", time=duration((now_ms - waiting) / 1000)) if waiting else "")

@@ -15,6 +15,7 @@ from pyscript import document
 from relaydesk import scripts
 
 from . import dom, library, spelling
+from .i18n import _, current, ngettext, supported
 
 
 class Listbox:
@@ -131,7 +132,7 @@ class MessageTools:
         self.typed(None)
 
     def open_picker(self, kind: str) -> None:
-        title = "Scripted messages" if kind == "message" else "Scripted URLs"
+        title = _("Scripted messages") if kind == "message" else _("Scripted URLs")
 
         async def prepare(form) -> None:
             form.querySelector("h2").textContent = title
@@ -147,11 +148,12 @@ class MessageTools:
             picker = Listbox(listbox, pick)
 
             def refresh(*_args) -> None:
-                found = library.search(self.scripts, kind, search.value)
-                picker.show([(category, [(s["title"] + (" (mine)" if s["mine"] else ""), s) for s in scripts])
+                found = library.search(self.scripts, kind, search.value, self.customer_language())
+                picker.show([(category, [(_("%(title)s (mine)", title=s["title"]) if s["mine"] else s["title"], s)
+                                         for s in scripts])
                              for category, scripts in library.grouped(found)])
                 if not found:
-                    listbox.replaceChildren(dom.element("li", "Nothing matches.", role="presentation"))
+                    listbox.replaceChildren(dom.element("li", _("Nothing matches."), role="presentation"))
 
             dom.listen(search, "input", refresh)
             dom.listen(search, "keydown", lambda event: picker.keydown(event))
@@ -161,6 +163,11 @@ class MessageTools:
             refresh()
 
         dom.open_dialog("scripts-dialog", lambda form: None, prepare)
+
+    def customer_language(self) -> str | None:
+        """The language of the customer in front (their browser's), for the scripts in it to come first."""
+        summary = self.core.conversations[self.core.current].summary if self.core.current else {}
+        return supported((summary.get("details") or {}).get("language"))
 
     async def save_mine(self, form, kind: str, refresh) -> None:
         """Save a script of the rep's own; what is wrong with it shows in the dialog, where the rep is looking."""
@@ -172,6 +179,7 @@ class MessageTools:
             error.textContent, error.hidden = str(exc), False
             return
         body = dict(zip(("kind", "category", "title", "body"), fields, strict=True))
+        body["language"] = form.elements.namedItem("language").value
         response = await dom.post_json("/rep/scripts", body)
         answer = json.loads(await response.text())
         if not response.ok:
@@ -199,8 +207,11 @@ class MessageTools:
     async def suggest(self, query: str) -> None:
         if not self.scripts:
             await self.load_scripts()
-        found = library.search(self.scripts, "message", query)[:8] + library.search(self.scripts, "url", query)[:4]
-        self.slash.show([("", [(("URL: " if s["kind"] == "url" else "") + s["title"], s) for s in found])])
+        language = self.customer_language()
+        found = (library.search(self.scripts, "message", query, language)[:8]
+                 + library.search(self.scripts, "url", query, language)[:4])
+        self.slash.show([("", [(_("URL: %(title)s", title=s["title"]) if s["kind"] == "url" else s["title"], s)
+                               for s in found])])
         dom.show("slash-list", bool(found))
 
     def keydown(self, event) -> None:
@@ -219,9 +230,9 @@ class MessageTools:
         self._pending = asyncio.get_event_loop().call_later(0.15, lambda: asyncio.ensure_future(self.check()))
 
     async def check(self) -> None:
-        language = self.core.prefs["spell_language"]
+        language = self.core.prefs["spell_language"] or current()  # by default, the console's language
         if self.checker is None or self.checker_language != language:
-            dom.by_id("spell-state").textContent = "Loading the dictionary…"
+            dom.by_id("spell-state").textContent = _("Loading the dictionary…")
             started = js.performance.now()
             self.checker = await load_checker(language)
             self.checker_language = language
@@ -230,7 +241,7 @@ class MessageTools:
         self.spans = spelling.misspelled(self.field.value, self.checker.unknown, self.core.prefs["dictionary"])
         js.window.relaydeskSpellMs = js.performance.now() - started
         dom.by_id("spell-state").textContent = (
-            f"{len(self.spans)} unknown word{'s' if len(self.spans) != 1 else ''}" if self.spans else "")
+            ngettext("%(num)d unknown word", "%(num)d unknown words", len(self.spans)) if self.spans else "")
         self.draw_spelling()
 
     def draw_spelling(self) -> None:
@@ -259,7 +270,7 @@ class MessageTools:
         old = dom.by_id("spell-menu")
         if old:
             old.remove()
-        menu = dom.element("div", role="menu", id="spell-menu", aria_label=f"Corrections for {word}",
+        menu = dom.element("div", role="menu", id="spell-menu", aria_label=_("Corrections for %(word)s", word=word),
                            **{"class": "menu spell-menu"})
         candidates = sorted(self.checker.candidates(word.lower()) or [],
                             key=lambda candidate: -self.checker.word_usage_frequency(candidate))
@@ -268,7 +279,7 @@ class MessageTools:
             item = dom.element("button", fixed, role="menuitem", type="button")
             dom.listen(item, "click", lambda event, f=fixed: self.correct(start, end, f))
             menu.append(item)
-        add = dom.element("button", "Add to dictionary", role="menuitem", type="button")
+        add = dom.element("button", _("Add to dictionary"), role="menuitem", type="button")
         dom.listen(add, "click", lambda event: self.add_word(word))
         menu.append(add)
         anchor.after(menu)

@@ -1,0 +1,231 @@
+"""The whole product in French: every page state walked with the French names, and no English word left.
+
+The browsers here say French (``locale="fr-FR"``: ``navigator.language`` and
+``Accept-Language``), so the portal and the console speak it without being
+asked.  At each state, ``english_left`` reads what a person reads — the text
+of every visible element, and the names the page gives them (``aria-label``,
+``title``, ``placeholder``, ``alt``) — and fails on any word that is English and
+not French.  Text inside an element marked with another ``lang`` (the
+language names in the language lists) is the other language's on purpose.
+The controls are found by their French names, which are as stable as the
+English ones (README, "Languages").
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from e2e.conftest import REP_PASSWORD, Actors
+from e2e.pages import BOOT_TIMEOUT, wait_until
+
+CUSTOMER, ISSUE = "Chloé Dupont", "Mon imprimante est hors ligne"
+REP = "Alice Martin"
+# Words people read in English that are not French words too ("message", "session", "note", "client", "file",
+# "type", "format", "comment", "invite", "issue", "suggestions", "scripts" are both, and say nothing).
+ENGLISH = set("""
+the and you your is are was were with from this that these not for of to in at by be it its they them their our we
+please send sent sending help get ended waiting wait share sharing shared screen stop allow deny customer customers
+representative representatives sign out name key keys save saved cancel close search history start started
+over download loading loaded connected reconnecting connecting settings shortcuts hidden unknown resolved unresolved
+join joined leave left transfer transferred export log tools spell check larger smaller text enter shift new line
+accept generate add added remove removed monitor monitoring enable enabled disable disabled team greeting path
+username password details viewer preferences language browser system time size outcome request operating portal
+portals display sound default yellow red after seconds online away everyone all private mine unread dictionary
+since until valid wrong tried next number thanks thank contacting copy describe optional digit phone directly
+computer nothing else keep tab tabs open already below shortly will can who what how my if no yes title category
+kind role state status general found find past words asks asked see read only end ended toolbar panel side show
+hide choose file's chatting give them queue's library scripted misspelled picture click live shared
+""".split())
+ALLOWED = {"Relaydesk", "Chrome", "Linux", "HeadlessChrome", "Chromium", "UTC", "Europe", "Paris"}
+WORD = re.compile(r"[A-Za-zÀ-ÿ’']+")
+PLACEHOLDER = re.compile(r"\{\w+\}")  # {customer} and {rep}, which scripted messages are written with
+
+# Visible text and the names of visible elements, skipping what is marked as another language.
+READ_PAGE = """() => {
+  const shown = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length)
+      && getComputedStyle(el).visibility !== "hidden";
+  const french = (el) => { const tagged = el.closest("[lang]"); return !tagged || tagged.lang.startsWith("fr"); };
+  const out = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || ["SCRIPT", "STYLE", "TEMPLATE"].includes(el.tagName) || !french(el)) continue;
+    if ((el.tagName === "OPTION" || shown(el)) && node.textContent.trim()) out.push(node.textContent.trim());
+  }
+  for (const el of document.body.querySelectorAll("[aria-label],[title],[placeholder],[alt],[data-sending]")) {
+    if (!french(el) || !(shown(el) || el.tagName === "SELECT")) continue;
+    for (const name of ["aria-label", "title", "placeholder", "alt"]) {
+      if (el.getAttribute(name)) out.push(el.getAttribute(name));
+    }
+  }
+  out.push(document.title);
+  return out;
+}"""
+
+
+def english_left(page: Page, state: str, allowed: set[str] = frozenset()) -> None:
+    """Fail if anything a person reads in this page state is still English."""
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    found = []
+    for text in page.evaluate(READ_PAGE):
+        words = [word for word in WORD.findall(PLACEHOLDER.sub("", text)) if word not in ALLOWED | allowed]
+        english = [word for word in words if word.lower().strip("'’") in ENGLISH]
+        if english:
+            found.append(f"{text!r} ({', '.join(english)})")
+    assert not found, f"English left in {state}:\n  " + "\n  ".join(found)
+
+
+def connected(actors: Actors, page: Page) -> None:
+    try:  # two pages boot at once, on a machine other tests share
+        expect(page.get_by_test_id("app-status")).to_have_text("Connecté", timeout=3 * BOOT_TIMEOUT)
+    except AssertionError as exc:
+        raise AssertionError(f"{page.url} did not connect; the pages reported: {actors.problems()}") from exc
+
+
+def french_page(actors: Actors, label: str) -> tuple[Page, object]:
+    return actors.new_page(label, locale="fr-FR", timezone_id="Europe/Paris")
+
+
+def test_every_page_state_reads_in_french(actors: Actors):
+    server = actors.server
+    server.add_rep("alice", REP, REP_PASSWORD, admin=True)
+    customer, _ = french_page(actors, "customer")
+    rep, _ = french_page(actors, "rep alice")
+    names = {CUSTOMER, ISSUE, REP}
+    people = {word for name in names for word in WORD.findall(name)}
+
+    customer.goto(server.url + "/")
+    rep.goto(server.url + "/rep")
+    english_left(rep, "the sign-in page")
+    rep.locator("#username").fill("alice")
+    rep.locator("#password").fill(REP_PASSWORD)
+    rep.get_by_role("button", name="Se connecter").click()
+    for page in (customer, rep):
+        connected(actors, page)
+    english_left(customer, "the portal")
+    english_left(rep, "the console, empty")
+
+    # The portal says what is missing in French, before Python and after.
+    customer.get_by_role("button", name="Obtenir de l'aide").click()
+    expect(customer.get_by_role("alert")).to_have_text("Veuillez saisir votre nom et décrire votre problème.")
+    customer.get_by_role("textbox", name="Votre nom").fill(CUSTOMER)
+    customer.get_by_role("textbox", name="Décrivez votre problème").fill(ISSUE)
+    expect(customer.get_by_role("textbox", name="Clé de session")).to_be_empty()
+    customer.get_by_role("button", name="Obtenir de l'aide").click()
+    expect(customer.get_by_text("Vous êtes le prochain.")).to_be_visible()
+    english_left(customer, "waiting in the queue", people)
+    queue = rep.get_by_role("region", name="File d'attente").get_by_role("listitem").filter(has_text=CUSTOMER)
+    expect(queue).to_be_visible()
+    english_left(rep, "the console with a queue", people)
+
+    queue.get_by_role("button", name="Accepter").click()
+    expect(customer.get_by_role("log", name="Journal de chat")).to_contain_text(f"{REP} a rejoint le chat")
+    rep_log = rep.get_by_role("log", name="Journal de chat")
+    expect(rep_log).to_contain_text(f"{REP} a rejoint le chat")
+    expect(rep_log).to_contain_text(f"{CUSTOMER} a demandé de l'aide")
+    customer.get_by_role("textbox", name="Message").fill("Bonjour, merci")
+    customer.get_by_role("button", name="Envoyer", exact=True).click()
+    rep.get_by_role("textbox", name="Message").fill("Bonjour Chloé, je regarde cela")
+    rep.get_by_role("combobox", name="À").select_option(label="Tout le monde")
+    rep.get_by_role("button", name="Envoyer", exact=True).click()
+    expect(customer.get_by_role("log", name="Journal de chat")).to_contain_text("je regarde cela")
+    rep.get_by_role("textbox", name="Notes de session").fill("Vérifier le pilote")
+    rep.get_by_role("button", name="Ajouter la note").click()
+    expect(rep_log.locator('li[data-kind="note"]')).to_contain_text("Vérifier le pilote")
+    for region in ("Détails", "Participants", "Écran du client"):
+        expect(rep.get_by_role("region", name=region)).to_be_visible()
+    expect(rep.get_by_role("button", name="Envoyer l'URL")).to_be_visible()
+    english_left(customer, "the customer in the chat", people)
+    english_left(rep, "the console holding the chat", people)
+
+    # The console's menu and every dialog, each open in turn.
+    rep.get_by_role("button", name="Outils de session").click()
+    expect(rep.get_by_role("menu")).to_be_visible()
+    english_left(rep, "the Session tools menu", people)
+    rep.keyboard.press("Escape")
+    for opener, dialog in [("Raccourcis clavier", "Raccourcis clavier"), ("Préférences de chat", "Préférences de chat"),
+                           ("Exporter le journal de chat", "Exporter le journal de chat"),
+                           ("Terminer la session", "Terminer la session"),
+                           ("Messages préenregistrés", "Messages préenregistrés"),
+                           ("URL préenregistrées", "URL préenregistrées")]:
+        rep.get_by_role("button", name=opener, exact=True).first.click()
+        shown = rep.get_by_role("dialog", name=dialog)
+        expect(shown).to_be_visible()
+        english_left(rep, f"the dialog {dialog}", people)
+        rep.keyboard.press("Escape")
+        expect(shown).to_have_count(0)
+    for item, dialog in [("Inviter un représentant", "Inviter un représentant"),
+                         ("Transférer la session", "Transférer la session")]:
+        rep.get_by_role("button", name="Outils de session").click()
+        rep.get_by_role("menuitem", name=item).click()
+        shown = rep.get_by_role("dialog", name=dialog)
+        expect(shown).to_be_visible()
+        english_left(rep, f"the dialog {dialog}", people)
+        rep.keyboard.press("Escape")
+        expect(shown).to_have_count(0)
+    rep.get_by_role("button", name="Orthographe").click()
+    rep.get_by_role("textbox", name="Message").fill("Bonjour, votre imprimante est brnchée ?")
+    expect(rep.get_by_role("group", name="Mots mal orthographiés").get_by_role("button", name="brnchée")).to_be_visible(
+        timeout=30_000)
+    english_left(rep, "the console checking spelling in French", people | {"brnchée"})
+    rep.get_by_role("textbox", name="Message").fill("")
+
+    # The customer's screen: asked (Autoriser / Refuser), shared, stopped.
+    rep.get_by_role("button", name="Demander le partage d'écran").click()
+    ask = customer.get_by_role("alertdialog")
+    expect(ask).to_contain_text(f"{REP} demande à voir votre écran.")
+    english_left(customer, "asked for the screen", people)
+    expect(customer.get_by_role("button", name="Refuser")).to_be_visible()
+    customer.get_by_role("button", name="Autoriser").click()
+    expect(customer.get_by_role("button", name="Arrêter le partage")).to_be_visible()
+    expect(rep.get_by_role("img", name="Écran du client")).to_be_visible(timeout=15_000)
+    english_left(customer, "sharing the screen", people)
+    english_left(rep, "the console seeing the screen", people)
+    customer.get_by_role("button", name="Arrêter le partage").click()
+    expect(rep_log).to_contain_text(f"{CUSTOMER} a arrêté de partager son écran")
+    expect(customer.get_by_role("button", name="Envoyer un fichier")).to_be_visible()
+
+    # The end, both sides.
+    rep.get_by_role("button", name="Terminer la session", exact=True).first.click()
+    dialog = rep.get_by_role("dialog", name="Terminer la session")
+    dialog.get_by_role("radio", name="Résolu", exact=True).check()
+    dialog.get_by_role("button", name="Terminer la session").click()
+    expect(rep.get_by_text("Cette session est terminée : Résolu.")).to_be_visible()
+    expect(customer.get_by_role("heading", name="Cette session d'assistance est terminée")).to_be_visible()
+    english_left(customer, "the customer after the end", people)
+    english_left(rep, "the console after the end", people)
+
+    # Admin, history and a read-only log, in French too.
+    for path, state in [("/rep/admin", "the admin page"), (f"/rep/history?q={CUSTOMER.split()[0]}", "history")]:
+        rep.goto(server.url + path)
+        english_left(rep, state, people | {"Support"})
+    rep.get_by_role("link", name="Ouvrir le journal").click()
+    expect(rep.get_by_text(f"{REP} a mis fin à la session (Résolu)")).to_be_visible()
+    english_left(rep, "a read-only log", people | {"Support", "fr", "FR", "HeadlessChrome"})
+
+
+def test_a_rep_switches_the_console_to_french_and_back_at_once(actors: Actors):
+    server = actors.server
+    server.add_rep("bruno", "Bruno Petit", REP_PASSWORD)
+    page, _ = actors.new_page("rep bruno", locale="en-GB")
+    page.goto(server.url + "/rep")
+    page.locator("#username").fill("bruno")
+    page.locator("#password").fill(REP_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_test_id("app-status")).to_have_text("Connected", timeout=BOOT_TIMEOUT)
+    page.get_by_role("button", name="Chat preferences").click()
+    page.get_by_role("dialog", name="Chat preferences").get_by_role("combobox", name="Language", exact=True) \
+        .select_option("fr")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr", timeout=BOOT_TIMEOUT)
+    expect(page.get_by_test_id("app-status")).to_have_text("Connecté", timeout=BOOT_TIMEOUT)
+    english_left(page, "the console switched to French", {"Bruno", "Petit"})
+    page.get_by_role("button", name="Préférences de chat").click()
+    page.get_by_role("dialog", name="Préférences de chat").get_by_role("combobox", name="Langue", exact=True) \
+        .select_option("")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en", timeout=BOOT_TIMEOUT)
+    expect(page.get_by_role("button", name="Chat preferences")).to_be_visible(timeout=BOOT_TIMEOUT)
+    wait_until(page, "document.getElementById('app-status').textContent === 'Connected'", timeout_s=30)
