@@ -90,6 +90,6 @@ def render_html(summary: dict, events: list[Event], tz: ZoneInfo, for_customer: 
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>Relaydesk chat log — session {summary['id']}</title><style>{LOG_STYLE}</style>"
-        f"</head><body><h1>Relaydesk chat log</h1><table>{rows}</table>"
-        f'<h2>Log</h2><ol class="log">{entries}</ol></body></html>'
+        f"</head><body><main><h1>Relaydesk chat log</h1><table>{rows}</table>"
+        f'<h2>Log</h2><ol class="log">{entries}</ol></main></body></html>'
     )
