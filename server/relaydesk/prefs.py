@@ -15,9 +15,11 @@ DEFAULTS = {
     "spell_language": "en",
     "side_panel": True,
     "dictionary": [],  # words the rep added to the spell checker
+    "theme": "auto",  # light or dark; auto follows the system (prefers-color-scheme)
 }
 FONT_SIZES = range(11, 25)
 LANGUAGES = {"en": "English", "fr": "Français"}
+THEMES = ("auto", "light", "dark")
 MOST_SECONDS = 24 * 3600
 MOST_WORDS = 2000
 
@@ -56,6 +58,8 @@ def check(changes: dict, current: dict | None = None) -> dict:
                                 f"The font size is {FONT_SIZES.start} to {FONT_SIZES.stop - 1} pixels.")
     if not isinstance(prefs["spell_language"], str) or prefs["spell_language"] not in LANGUAGES:
         raise PrefsError("Spell check speaks English (en) or French (fr).")
+    if prefs["theme"] not in THEMES:
+        raise PrefsError("The theme follows the system (auto), or is light or dark.")
     words = prefs["dictionary"]
     if not isinstance(words, list) or len(words) > MOST_WORDS or not all(
         isinstance(word, str) and 0 < len(word) <= 60 for word in words
