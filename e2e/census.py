@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -77,6 +78,7 @@ class Census:
         self.check_clean = check_clean
         self.audit = audit  # run on each state as the census finds it (axe: e2e/axe.py)
         self.audited = 0
+        self.audit_seconds = 0.0  # printed, not asserted: what the audit adds to the walk
         self.activated: list[str] = []
         self.problems: list[str] = []
 
@@ -111,7 +113,9 @@ class Census:
 
     def audit_state(self, page: Page, state: str, within: Locator | None = None) -> None:
         if self.audit is not None:
+            started = time.perf_counter()
             self.problems += self.audit(page, state, within)
+            self.audit_seconds += time.perf_counter() - started
             self.audited += 1
 
     def off(self, state: str, scope: Locator, key: tuple[str, Name]) -> None:

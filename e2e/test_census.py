@@ -40,7 +40,8 @@ def census(request: pytest.FixtureRequest, actors: Actors) -> Iterator[Census]:
     census = Census(actors.assert_clean, audit)
     yield census
     census.assert_complete()
-    print(f"\ncensus: {len(census.activated)} activations, {census.audited} states audited by axe",
+    print(f"\ncensus: {len(census.activated)} activations, {census.audited} states audited by axe "
+          f"(light and dark) in {census.audit_seconds:.1f} s",
           *census.activated, sep="\n  ")
 
 
