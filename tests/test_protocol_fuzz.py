@@ -82,6 +82,7 @@ def plausible(known: Known) -> dict[str, st.SearchStrategy]:
         "outcome": st.sampled_from(protocol.OUTCOMES),
         "state": st.sampled_from(["allowed", "denied", "stopped"]),
         "page": IDS, "after": NUMBERS, "before": NUMBERS,
+        "typing": st.booleans(), "everyone": st.booleans(), "rating": st.integers(0, 6) | NUMBERS,
     }
 
 

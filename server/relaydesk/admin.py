@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from .auth import relay, same_origin, signed_in, store
+from .i18n import _
 from .protocol import ProtocolError
 from .store import Refused
 
@@ -24,6 +25,7 @@ def page():
     return render_template("admin.html", rep=signed_in(), reps=store().reps(), portals=store().portals(),
                            greeting=store().setting("team_greeting"),
                            invite_hidden=store().setting("invite_hidden") == "1",
+                           typing_preview=store().setting("typing_preview") == "1",
                            max_sessions=store().setting("max_sessions", "0"),
                            active=[s for s in store().open_sessions() if s.status == "active"],
                            scripts=[s for s in store().scripts(signed_in().id) if not s["mine"]])
@@ -65,6 +67,15 @@ def enable_portal():
     return _done(f"{'Enabled' if enabled else 'Disabled'} the portal {path}.")
 
 
+@bp.post("/portals/survey")
+def portal_survey():
+    """Ask a portal's customers how satisfied they are when their session ends, or stop asking."""
+    path, survey = request.form.get("path", ""), request.form.get("survey") == "1"
+    store().set_portal_survey(path, survey)
+    return _done(_("Turned on the feedback survey on %(path)s.", path=path) if survey else
+                 _("Turned off the feedback survey on %(path)s.", path=path))
+
+
 @bp.post("/settings")
 def settings():
     greeting = request.form.get("greeting", "").strip()
@@ -76,6 +87,11 @@ def settings():
         return _done("The most sessions a rep may hold is a whole number from 0 (no limit) to 100.", "error")
     store().set_setting("invite_hidden", "1" if request.form.get("invite_hidden") == "on" else "0")
     store().set_setting("max_sessions", str(int(most)))
+    preview = "1" if request.form.get("typing_preview") == "on" else "0"
+    if preview != store().setting("typing_preview", "0"):
+        store().set_setting("typing_preview", preview)
+        for session in store().open_sessions():  # their customers' pages start, or stop, sending what they type
+            relay().session_changed(session.id)
     return _done("Saved the team settings.")
 
 

@@ -15,10 +15,28 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, assets, auth, doors, files, headers, library, pages, quotas, records, throttle, transcript, wire
+from . import (
+    admin,
+    assets,
+    auth,
+    doors,
+    files,
+    headers,
+    health,
+    library,
+    logs,
+    pages,
+    quotas,
+    records,
+    throttle,
+    transcript,
+    wire,
+)
 from .hub import CustomerConnection, RepConnection
+from .i18n import init_app as set_up_languages
 from .passwords import Passwords
 from .relay import Relay
+from .report_pages import bp as reports_bp
 from .store import Store
 from .wire import Outbox, outbox
 
@@ -52,6 +70,8 @@ DEFAULTS: dict[str, object] = {
     **throttle.DEFAULTS,
     **doors.DEFAULTS,
     **quotas.DEFAULTS,
+    **health.DEFAULTS,
+    **logs.DEFAULTS,
     "SIGN_IN_LIFETIME_S": 12 * 3600,  # a rep's sign-in ends this long after it began, used or not
     "SIGN_IN_IDLE_S": 2 * 3600,  # and this long after it was last used
     "SESSION_COOKIE_NAME": "relaydesk_session",
@@ -93,6 +113,7 @@ def create_app(config: dict | None = None) -> Flask:
     served = assets.Served(Path(app.config["WEB_DIR"]))
     app.extensions["relaydesk_assets"] = served
     app.add_template_global(served.url, "asset_url")
+    set_up_languages(app)
     https = bool(app.config["SESSION_COOKIE_SECURE"])
     app.wsgi_app = served.wrap(  # type: ignore[method-assign]
         app.wsgi_app, lambda sent: headers.add_security_headers(sent, https))
@@ -106,10 +127,12 @@ def create_app(config: dict | None = None) -> Flask:
     _keep_doors(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(headers.bp)
+    app.register_blueprint(health.bp)
 
     @app.errorhandler(413)
     def too_large(error):
@@ -202,7 +225,7 @@ def _keep_doors(app: Flask) -> None:
     def at_the_door():
         gate: doors.Gate = app.extensions["relaydesk.gate"]
         socket = request.path.startswith("/ws/")
-        if not (gate.crowded or socket):
+        if not (gate.crowded or socket) or request.path in health.UNGATED:
             return None
         signed_in = auth.current_rep() is not None
         if gate.crowded and not signed_in:
