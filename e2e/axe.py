@@ -25,24 +25,43 @@ LANGUAGES = ["en"]
 THEMES = ("light", "dark")  # each state is audited in both (prefers-color-scheme), light first and last
 
 RUN = """async ([scope, tags]) => {
-  // A scrolled log clips its older entries, and axe cannot decide the contrast of clipped text: unroll each log
-  // (through the CSSOM, which the page's CSP allows) for the run, then put it back as it was.
-  const logs = [...document.querySelectorAll("[role=log]")].map(log => [log, log.style.cssText, log.scrollTop]);
-  for (const [log] of logs) { log.style.height = "auto"; log.style.overflow = "visible"; }
-  let result;
-  try {
-    result = await axe.run(scope || document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations",
-      "incomplete"]});
-  } finally {
-    for (const [log, css, top] of logs) { log.style.cssText = css; log.scrollTop = top; }
-  }
+  const options = values => ({runOnly: values, resultTypes: ["violations", "incomplete"]});
+  const result = await axe.run(scope || document, options({type: "tag", values: tags}));
   const node = n => n.target.join(" ") + ": " + (n.failureSummary || "").replace(/\\s+/g, " ").trim();
-  return {
-    violations: result.violations.map(v => `${v.id} (${v.impact}): ${v.help} — ` + v.nodes.map(node).join(" | ")),
-    contrast_undecided: result.incomplete.filter(v => v.id === "color-contrast")
-      .map(v => v.nodes.map(n => n.target.join(" ") + ": " + (n.any[0]?.message || "") + " "
-        + (n.any[0]?.relatedNodes || []).map(r => r.target.join(" ")).join(", ")).join(" | ")),
-  };
+  const rule = v => `${v.id} (${v.impact}): ${v.help} — ` + v.nodes.map(node).join(" | ");
+  const violations = result.violations.map(rule);
+  // Text scrolled out of its box (older chat entries, a wide table's far columns) is clipped, and axe cannot
+  // decide its contrast: bring such a node into view, check its box again (which decides its visible
+  // neighbours too), and so on until each is decided or truly undecidable; then put every scroll back.
+  const undecided = [];
+  const incomplete = result.incomplete.find(v => v.id === "color-contrast");
+  if (incomplete) {
+    const element = n => document.querySelector(n.target[0]);
+    const scrolls = n => n.scrollHeight > n.clientHeight || n.scrollWidth > n.clientWidth;
+    const scrolled = [...document.querySelectorAll("*")].filter(scrolls).map(n => [n, n.scrollTop, n.scrollLeft]);
+    const pending = new Set(incomplete.nodes.map(element));
+    const why = new Map(incomplete.nodes.map(n => [element(n), n]));
+    while (pending.size) {
+      const [next] = pending;
+      next.scrollIntoView({block: "center", inline: "center"});
+      let box = next.parentElement;
+      while (box && box !== document.body && !(scrolls(box) && /(auto|scroll)/.test(getComputedStyle(box).overflow))) {
+        box = box.parentElement;
+      }
+      const again = await axe.run(box || document, options({type: "rule", values: ["color-contrast"]}));
+      violations.push(...again.violations.map(rule));
+      const still = new Set((again.incomplete[0]?.nodes || []).map(element));
+      for (const n of [...pending]) {
+        if (!still.has(n) && (box || document).contains(n)) pending.delete(n);
+      }
+      if (pending.delete(next)) {
+        const n = why.get(next);
+        undecided.push(n.target.join(" ") + ": " + (n.any[0]?.message || ""));
+      }
+    }
+    for (const [n, top, left] of scrolled) { n.scrollTop = top; n.scrollLeft = left; }
+  }
+  return {violations, contrast_undecided: undecided.length ? [undecided.join(" | ")] : []};
 }"""
 
 
