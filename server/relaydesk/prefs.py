@@ -6,6 +6,8 @@ and the server checks again before storing.  Standard library only.
 
 from __future__ import annotations
 
+from .language import _
+
 DEFAULTS = {
     "yellow_after": 60,  # seconds since the rep last wrote before a tab turns yellow
     "red_after": 180,  # ... and red
@@ -59,7 +61,7 @@ def check(changes: dict, current: dict | None = None) -> dict:
     if not isinstance(prefs["spell_language"], str) or prefs["spell_language"] not in LANGUAGES:
         raise PrefsError("Spell check speaks English (en) or French (fr).")
     if prefs["theme"] not in THEMES:
-        raise PrefsError("The theme follows the system (auto), or is light or dark.")
+        raise PrefsError(_("The theme follows the system (auto), or is light or dark."))
     words = prefs["dictionary"]
     if not isinstance(words, list) or len(words) > MOST_WORDS or not all(
         isinstance(word, str) and 0 < len(word) <= 60 for word in words

@@ -26,6 +26,7 @@ from relaydesk_web.effects import (
     Unread,
     UpdateSession,
 )
+from relaydesk_web.i18n import _
 from relaydesk_web.rep_state import RepCore
 from relaydesk_web.runtime import Runtime
 from relaydesk_web.state import RECONNECTING
@@ -242,7 +243,8 @@ def render(effect) -> None:
             known = {summary["id"] for summary in queue}
             for summary in waiting:
                 if summary["id"] not in known:
-                    dom.announce(f"{summary['customer']} is waiting in the queue: {summary['issue']}")
+                    dom.announce(_("%(customer)s is waiting in the queue: %(issue)s", customer=summary["customer"],
+                                   issue=summary["issue"]))
             queue[:] = waiting
             show_queue()
         case Keys(latest, wrong_tries):
