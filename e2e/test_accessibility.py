@@ -313,6 +313,19 @@ def test_the_dark_theme_follows_the_system_and_the_reps_choice_wins(actors: Acto
     wait_until(page, "document.documentElement.dataset.theme === 'dark'")
     assert theme_of(page) == "dark"
 
+    # The session tabs' idle levels differ by shape too, not only by colour: a circle, a triangle, a square.
+    shapes = page.evaluate("""() => ["green", "yellow", "red"].map(level => {
+      const dot = document.createElement("span");
+      dot.className = "idle";
+      dot.dataset.level = level;
+      document.body.append(dot);
+      const style = getComputedStyle(dot);
+      const shape = style.clipPath + " / " + style.borderRadius;
+      dot.remove();
+      return shape;
+    })""")
+    assert len(set(shapes)) == 3, shapes
+
     page.reload()  # kept for the rep, on the server
     rep.expect_connected()
     wait_until(page, "document.documentElement.dataset.theme === 'dark'")
