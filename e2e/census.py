@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -72,8 +73,12 @@ def locate(scope: Locator, key: tuple[str, Name]) -> Locator:
 class Census:
     """Visit page states; remember every control activated, and everything that went wrong."""
 
-    def __init__(self, check_clean: Callable[[], None]) -> None:
+    def __init__(self, check_clean: Callable[[], None],
+                 audit: Callable[[Page, str, Locator | None], list[str]] | None = None) -> None:
         self.check_clean = check_clean
+        self.audit = audit  # run on each state as the census finds it (axe: e2e/axe.py)
+        self.audited = 0
+        self.audit_seconds = 0.0  # printed, not asserted: what the audit adds to the walk
         self.activated: list[str] = []
         self.problems: list[str] = []
 
@@ -81,6 +86,7 @@ class Census:
               optional: tuple[tuple[str, Name], ...] = ()) -> None:
         """Check one state: every control known, every known control there, each one activated."""
         done: set[tuple[str, Name]] = set()
+        self.audit_state(scope.page, state)
         for _pass in range(3):  # an action may bring new controls (an added row): look again
             if not scope.is_visible():  # the state's last action closed it (a dialog's Save)
                 break
@@ -104,6 +110,13 @@ class Census:
         for key in actions:
             if key not in done and key not in optional:
                 self.problems.append(f"{state}: expected {key[0]} {key[1]!r}, which is not there")
+
+    def audit_state(self, page: Page, state: str, within: Locator | None = None) -> None:
+        if self.audit is not None:
+            started = time.perf_counter()
+            self.problems += self.audit(page, state, within)
+            self.audit_seconds += time.perf_counter() - started
+            self.audited += 1
 
     def off(self, state: str, scope: Locator, key: tuple[str, Name]) -> None:
         """A control that is off must say why; one still focusable says it again when activated."""
@@ -151,6 +164,7 @@ class Census:
 
             button.click()
             expect(menu).to_be_visible()
+            self.audit_state(page, f"{state}, menu {button.inner_text()} open", menu)
             found = controls(menu)
             page.keyboard.press("Escape")
             expect(menu).to_be_hidden()

@@ -122,9 +122,12 @@ class Actors:
         self.contexts: list[BrowserContext] = []
         self.watches: list[PageWatch] = []
         self._reported = 0
+        self.locale: str | None = None  # the browsers' language (navigator.language, Accept-Language), if set
 
     def new_page(self, label: str, **context_options) -> tuple[Page, PageWatch]:
         """A page in a context of its own; ``context_options`` as for ``Browser.new_context`` (say, a viewport)."""
+        if self.locale:
+            context_options.setdefault("locale", self.locale)
         context = self.browser.new_context(**context_options)
         context.set_default_timeout(15_000)
         context.add_init_script(REPORT_IN_CONSOLE)

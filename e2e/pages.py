@@ -247,9 +247,13 @@ def invite(rep: RepConsole, other: str, hidden: bool) -> None:
     expect(dialog).to_have_count(0)
 
 
+def invitation(rep: RepConsole) -> Locator:
+    """The box inviting ``rep`` to join a session (announced through the page's live region)."""
+    return rep.page.get_by_role("group", name=re.compile("invites you"))
+
+
 def join_invitation(rep: RepConsole) -> None:
-    alert = rep.page.get_by_role("alert").filter(has_text="invites you")
-    alert.get_by_role("button", name="Join").click()
+    invitation(rep).get_by_role("button", name="Join").click()
 
 
 def send_to(rep: RepConsole, recipient: str, text: str) -> None:

@@ -19,9 +19,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from e2e.axe import LANGUAGES, audit
 from e2e.census import LATER, Action, Census, Name, dialog_closes, notice
 from e2e.conftest import Actors
-from e2e.pages import CustomerPage, RepConsole, detail, join_invitation, participant, wait_until
+from e2e.pages import CustomerPage, RepConsole, detail, invitation, join_invitation, participant, wait_until
 
 CUSTOMER = "Carol Census"
 ISSUE = "Every control"
@@ -32,12 +33,16 @@ SENT = itertools.count(1)
 BASE_URL = [""]  # the live server's, once the test has one
 
 
-@pytest.fixture
-def census(actors: Actors) -> Iterator[Census]:
-    census = Census(actors.assert_clean)
+@pytest.fixture(params=LANGUAGES)
+def census(request: pytest.FixtureRequest, actors: Actors) -> Iterator[Census]:
+    """The census, with axe-core auditing every state it visits, in each language of ``LANGUAGES``."""
+    actors.locale = request.param
+    census = Census(actors.assert_clean, audit)
     yield census
     census.assert_complete()
-    print(f"\ncensus: {len(census.activated)} activations", *census.activated, sep="\n  ")
+    print(f"\ncensus: {len(census.activated)} activations, {census.audited} states audited by axe "
+          f"(light and dark) in {census.audit_seconds:.1f} s",
+          *census.activated, sep="\n  ")
 
 
 @pytest.fixture
@@ -224,6 +229,7 @@ def preferences_dialog(reopen: Callable[[], None]) -> Actions:
         ("checkbox", "Chat sound"): checkbox_both_ways,
         ("combobox", "Language"): select_and_back("Français"),
         ("combobox", "Spell-check language"): select_and_back("Français"),
+        ("combobox", "Theme"): select_and_back("Dark"),
         ("button", "Cancel"): cancel_reopens("Chat preferences", reopen),
         ("button", "Save"): closes("Chat preferences"),
     }
@@ -293,7 +299,7 @@ def invite_dialog(other: RepConsole) -> Callable[[Callable[[], None]], Actions]:
         def invite(button: Locator) -> None:
             button.click()
             expect(button.page.get_by_role("dialog", name="Invite representative")).to_have_count(0)
-            alert = other.page.get_by_role("alert").filter(has_text="invites you")
+            alert = invitation(other)
             expect(alert).to_be_visible()
             alert.get_by_role("button", name="Dismiss").click()
             expect(alert).to_have_count(0)

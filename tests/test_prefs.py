@@ -23,6 +23,8 @@ def test_digits_typed_in_a_form_become_numbers():
         ({"font_size": True}, "font size"),
         ({"spell_language": "de"}, "English"),
         ({"chat_sound": "yes"}, "on or off"),
+        ({"theme": "sepia"}, "light or dark"),
+        ({"theme": None}, "light or dark"),
         ({"dictionary": "word"}, "dictionary"),
         ({"colour": "blue"}, "Unknown preference"),
     ],
@@ -35,3 +37,8 @@ def test_bad_preferences_are_refused_with_a_reason(changes, reason):
 def test_changes_apply_on_top_of_the_current_ones():
     current = check({"yellow_after": 5, "red_after": 10})
     assert check({"font_size": 12}, current)["yellow_after"] == 5
+
+
+def test_the_theme_follows_the_system_unless_the_rep_chooses():
+    assert DEFAULTS["theme"] == "auto"
+    assert check({"theme": "dark"})["theme"] == "dark"

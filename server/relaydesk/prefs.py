@@ -18,9 +18,11 @@ DEFAULTS = {
     "spell_language": "",  # "" for the console's language
     "side_panel": True,
     "dictionary": [],  # words the rep added to the spell checker
+    "theme": "auto",  # light or dark; auto follows the system (prefers-color-scheme)
 }
 FONT_SIZES = range(11, 25)
 LANGUAGES = {"en": "English", "fr": "Français"}
+THEMES = ("auto", "light", "dark")
 MOST_SECONDS = 24 * 3600
 MOST_WORDS = 2000
 
@@ -63,6 +65,8 @@ def check(changes: dict, current: dict | None = None) -> dict:
         raise PrefsError(_("Spell check speaks English (en) or French (fr)."))
     if not isinstance(prefs["language"], str) or prefs["language"] not in ("", *LANGUAGES):
         raise PrefsError(_("The console speaks English (en) or French (fr)."))
+    if prefs["theme"] not in THEMES:
+        raise PrefsError(_("The theme follows the system (auto), or is light or dark."))
     words = prefs["dictionary"]
     if not isinstance(words, list) or len(words) > MOST_WORDS or not all(
         isinstance(word, str) and 0 < len(word) <= 60 for word in words

@@ -99,6 +99,6 @@ def render_html(summary: dict, events: list[Event], tz: ZoneInfo, for_customer: 
     heading, log = escape(_("Relaydesk chat log")), escape(_("Log"))
     return (
         f'<!doctype html><html lang="{current()}"><head><meta charset="utf-8">'
-        f"<title>{title}</title><style>{LOG_STYLE}</style></head><body><h1>{heading}</h1><table>{rows}</table>"
-        f'<h2>{log}</h2><ol class="log">{entries}</ol></body></html>'
+        f"<title>{title}</title><style>{LOG_STYLE}</style></head><body><main><h1>{heading}</h1><table>{rows}</table>"
+        f'<h2>{log}</h2><ol class="log">{entries}</ol></main></body></html>'
     )

@@ -245,6 +245,11 @@ def show_details(summary: dict) -> None:
 def render(effect) -> None:
     match effect:
         case Queue(waiting):
+            known = {summary["id"] for summary in queue}
+            for summary in waiting:
+                if summary["id"] not in known:
+                    dom.announce(_("%(customer)s is waiting in the queue: %(issue)s", customer=summary["customer"],
+                                   issue=summary["issue"]))
             queue[:] = waiting
             show_queue()
         case Keys(latest, wrong_tries):
@@ -320,15 +325,19 @@ def render(effect) -> None:
             old = dom.by_id(f"invite-{invite['session']}")
             if old:
                 old.remove()
-            if open_:
-                dom.by_id("invitations").append(invitation(invite))
+            if open_:  # one already shown (sent again after a reconnect) is not news: drawn, not said again
+                dom.by_id("invitations").append(invitation(invite, news=not old))
 
 
-def invitation(invite: dict):
-    """The alert asking this rep to join another rep's session."""
-    box = dom.element("div", role="alert", id=f"invite-{invite['session']}", **{"class": "invitation"})
-    box.append(dom.element("span", _("%(by)s invites you to join the session with %(customer)s (%(issue)s).",
-                                     by=invite["by"], customer=invite["customer"], issue=invite["issue"])))
+def invitation(invite: dict, news: bool = True):
+    """The box asking this rep to join another rep's session; announced once, through the page's live region."""
+    box = dom.element("div", role="group", id=f"invite-{invite['session']}", **{"class": "invitation"})
+    text = _("%(by)s invites you to join the session with %(customer)s (%(issue)s).",
+             by=invite["by"], customer=invite["customer"], issue=invite["issue"])
+    box.setAttribute("aria-labelledby", f"invite-{invite['session']}-text")
+    box.append(dom.element("span", text, id=f"invite-{invite['session']}-text"))
+    if news:
+        dom.announce(text)
     join = dom.element("button", _("Join"), type="button")
     dom.listen(join, "click", lambda event: app.dispatch({"type": "join", "session": invite["session"]}))
     dismiss = dom.element("button", _("Dismiss"), type="button", **{"class": "secondary"})
@@ -444,8 +453,11 @@ def choose_recipient(event) -> None:
     app.dispatch({"type": "to", "to": int(value) if value.isdigit() else value})
 
 
+PREF_FIELDS = ("yellow_after", "red_after", "font_size", "language", "spell_language", "theme")
+
+
 def prepare_prefs(form) -> None:
-    for name in ("yellow_after", "red_after", "font_size", "language", "spell_language"):
+    for name in PREF_FIELDS:
         form.elements.namedItem(name).value = str(core.prefs[name])
     form.elements.chat_sound.checked = core.prefs["chat_sound"]
 
@@ -456,8 +468,7 @@ async def prefs_ready(form) -> None:
 
 def save_prefs(form) -> str | None:
     """Check the dialog's values; return the reason they cannot be kept, or send them."""
-    fields = ("yellow_after", "red_after", "font_size", "language", "spell_language")
-    changes = {name: form.elements.namedItem(name).value for name in fields}
+    changes = {name: form.elements.namedItem(name).value for name in PREF_FIELDS}
     changes["chat_sound"] = form.elements.chat_sound.checked
     try:
         checked = preferences.check(changes, core.prefs)

@@ -72,9 +72,17 @@ def show(element_id: str, visible: bool) -> None:
     by_id(element_id).hidden = not visible
 
 
+def announce(text: str) -> None:
+    """Say ``text`` once, politely, through the page's one live region for news (``#announcer``)."""
+    by_id("announcer").textContent = text
+
+
 def set_status(text: str) -> None:
     badge = by_id("app-status")
-    badge.textContent = _(text)
+    shown = _(text)
+    if text in _STATES and badge.textContent != shown:  # Connected, Reconnecting…: said once per change
+        announce(shown)
+    badge.textContent = shown
     badge.dataset.state = _STATES.get(text, "loading")
     by_id("boot-progress").textContent = ""
 
@@ -135,10 +143,11 @@ def entry_node(entry: Entry):
 
 
 class ChatLog:
-    """The ``log`` element of the chat box."""
+    """The ``log`` element of the chat box; its entries are the items of the list inside it."""
 
     def __init__(self, node=None) -> None:
         self.node = node or by_id("chat-log")
+        self.list = self.node.querySelector("ol")
         self.top: Any = None  # a rep's log: the line above its entries, older ones loading or the start
 
     def show(self, placement: Placement) -> None:
@@ -152,11 +161,11 @@ class ChatLog:
         node = entry_node(placement.entry)
         if before:
             was = before.getBoundingClientRect().top
-            self.node.insertBefore(node, before)
+            self.list.insertBefore(node, before)
             if not pinned and not self.node.hidden:  # the browser may have kept it in place already
                 self.node.scrollTop += before.getBoundingClientRect().top - was
         else:
-            self.node.append(node)
+            self.list.append(node)
         if (pinned or (placement.entry.mine and not before)) and not self.node.hidden:  # one's own, just sent
             self.node.scrollTop = self.node.scrollHeight
 
@@ -164,9 +173,9 @@ class ChatLog:
         fragment = document.createDocumentFragment()
         for entry in entries:
             fragment.append(entry_node(entry))
-        self.node.replaceChildren(fragment)
+        self.list.replaceChildren(fragment)
         if self.top is not None:
-            self.node.prepend(self.top)
+            self.list.prepend(self.top)
         self.node.scrollTop = self.node.scrollHeight
 
     def history(self, text: str) -> None:
@@ -174,7 +183,7 @@ class ChatLog:
         if self.top is None:
             self.top = element("li", **{"class": "history", "data_testid": "history-marker"})
         self.top.textContent = text
-        self.node.prepend(self.top)
+        self.list.prepend(self.top)
 
     def _find(self, key: str):
         # Keys are protocol ids: letters, digits, - and _ only, so safe in a selector.
@@ -193,7 +202,7 @@ class SessionLogs:
 
     def of(self, session: int, entries: list[Entry] | None = None) -> ChatLog:
         if session not in self.logs:
-            node = self.template.cloneNode(False)
+            node = self.template.cloneNode(True)
             node.id = f"chat-log-{session}"
             node.hidden = True
             self.template.before(node)
@@ -208,10 +217,12 @@ class SessionLogs:
             self.at_top(session)
 
     def select(self, session: int, entries: list[Entry], scroll: float | None) -> None:
-        if self.current is not None:
+        if self.current is not None:  # a background log is hidden and silent: its news shows as the tab's count
             self.current.node.hidden = True
+            self.current.node.setAttribute("aria-live", "off")
         self.current = self.of(session, entries)
         self.current.node.hidden = False
+        self.current.node.setAttribute("aria-live", "polite")
         self.current.node.scrollTop = self.current.node.scrollHeight if scroll is None else scroll
 
     def drop(self, session: int) -> None:
@@ -356,17 +367,70 @@ async def _open_dialog(template_id: str, on_submit, prepare) -> None:
         else:
             dialog.close()
 
+    opener = document.activeElement
+
     def closed(event) -> None:
         dialog.remove()
         for proxy in kept:
             proxy.destroy()
+        settle_focus(opener)
 
     listen(form, "submit", submit, kept)
     listen(dialog, "close", closed, kept)
+    listen(dialog, "keydown", lambda event: trap_focus(dialog, event), kept)
     for button in dialog.querySelectorAll("[data-close]"):
         listen(button, "click", lambda event: dialog.close(), kept)
     document.body.append(dialog)
     dialog.showModal()
+
+
+TABBABLE = ("a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), select:not([disabled]), "
+            "textarea:not([disabled]), summary, [tabindex]:not([tabindex='-1'])")
+
+
+def tabbables(container) -> list:
+    """The elements Tab stops at in ``container``, in order: visible ones, one radio a group."""
+    found = []
+    for node in container.querySelectorAll(TABBABLE):
+        if not node.checkVisibility():
+            continue
+        if prop(node, "type", "") == "radio" and not node.checked and container.querySelector(
+                f'input[type=radio][name="{node.name}"]:checked'):
+            continue
+        found.append(node)
+    return found
+
+
+def trap_focus(dialog, event) -> None:
+    """Tab and Shift+Tab go round the dialog's controls: the keyboard never leaves an open dialog."""
+    if event.key != "Tab":
+        return
+    stops = tabbables(dialog)
+    if not stops:
+        return
+    first, last, active = stops[0], stops[-1], document.activeElement
+    if event.shiftKey and (active.isSameNode(first) or active.isSameNode(dialog)):
+        event.preventDefault()
+        last.focus()
+    elif not event.shiftKey and active.isSameNode(last):
+        event.preventDefault()
+        first.focus()
+
+
+def settle_focus(opener) -> None:
+    """After a dialog closes, focus goes back where it was, or, if that is gone, to Message or the page's heading:
+    never to nowhere (the body), where a keyboard user would have to start over."""
+    active = document.activeElement
+    if active is not None and not active.isSameNode(document.body):
+        return
+    for candidate in (opener, by_id("message"), document.querySelector("h1")):
+        if candidate is not None and candidate.isConnected and candidate.checkVisibility() and not prop(
+                candidate, "disabled", False):
+            if candidate.tagName == "H1":
+                candidate.tabIndex = -1
+            candidate.focus()
+            if not document.activeElement.isSameNode(document.body):
+                return
 
 
 def options(select, choices: Sequence[tuple[object, str]], selected: object = None) -> None:

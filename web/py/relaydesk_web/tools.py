@@ -39,6 +39,7 @@ class Listbox:
                 nodes.append(option)
                 self.items.append(item)
         self.node.replaceChildren(*nodes)
+        self.node.removeAttribute("aria-busy")  # loaded: an empty list now says so with an option of its own
         self.move(0)
 
     def move(self, step: int) -> None:
@@ -105,6 +106,7 @@ class MessageTools:
 
     def apply(self, prefs: dict) -> None:
         document.documentElement.style.setProperty("--chat-font", f"{prefs['font_size']}px")
+        document.documentElement.dataset.theme = prefs["theme"]  # app.css: auto follows the system
         toggle = dom.by_id("spell-toggle")
         toggle.setAttribute("aria-pressed", "true" if prefs["spell_check"] else "false")
         if prefs["spell_check"]:
@@ -153,7 +155,8 @@ class MessageTools:
                                          for s in scripts])
                              for category, scripts in library.grouped(found)])
                 if not found:
-                    listbox.replaceChildren(dom.element("li", _("Nothing matches."), role="presentation"))
+                    listbox.replaceChildren(dom.element("li", _("Nothing matches."), role="option",
+                                                        aria_disabled="true", aria_selected="false"))
 
             dom.listen(search, "input", refresh)
             dom.listen(search, "keydown", lambda event: picker.keydown(event))
