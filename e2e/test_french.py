@@ -5,7 +5,9 @@ The browsers here say French (``locale="fr-FR"``: ``navigator.language`` and
 asked.  At each state, ``english_left`` reads what a person reads — the text
 of every visible element, and the names the page gives them (``aria-label``,
 ``title``, ``placeholder``, ``alt``) — and fails on any word that is English and
-not French.  Text inside an element marked with another ``lang`` (the
+not French; it also runs axe-core there (``e2e/axe.py``, light and dark themes),
+so every French state is held to the same zero violations as the English
+census.  Text inside an element marked with another ``lang`` (the
 language names in the language lists) is the other language's on purpose.
 The controls are found by their French names, which are as stable as the
 English ones (README, "Languages").
@@ -17,6 +19,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from e2e.axe import audit
 from e2e.conftest import REP_PASSWORD, Actors
 from e2e.pages import BOOT_TIMEOUT, wait_until
 
@@ -65,9 +68,12 @@ READ_PAGE = """() => {
 }"""
 
 
-def english_left(page: Page, state: str, allowed: set[str] = frozenset()) -> None:
-    """Fail if anything a person reads in this page state is still English."""
+def english_left(page: Page, state: str, allowed: set[str] = frozenset(), within: str | None = None) -> None:
+    """Fail if anything a person reads in this page state is still English, or if axe finds a violation in it
+    (``within``: only in that part of the page, as for an open menu over the page audited already)."""
     expect(page.locator("html")).to_have_attribute("lang", "fr")
+    problems = audit(page, f"{state}, in French", page.locator(within) if within else None)
+    assert not problems, "\n".join(problems)
     found = []
     for text in page.evaluate(READ_PAGE):
         words = [word for word in WORD.findall(PLACEHOLDER.sub("", text)) if word not in ALLOWED | allowed]
@@ -143,7 +149,7 @@ def test_every_page_state_reads_in_french(actors: Actors):
     # The console's menu and every dialog, each open in turn.
     rep.get_by_role("button", name="Outils de session").click()
     expect(rep.get_by_role("menu")).to_be_visible()
-    english_left(rep, "the Session tools menu", people)
+    english_left(rep, "the Session tools menu", people, within="#tools-menu")
     rep.keyboard.press("Escape")
     for opener, dialog in [("Raccourcis clavier", "Raccourcis clavier"), ("Préférences de chat", "Préférences de chat"),
                            ("Exporter le journal de chat", "Exporter le journal de chat"),
