@@ -20,6 +20,7 @@ from .hub import CustomerConnection, RepConnection
 from .passwords import Passwords
 from .relay import Relay
 from .store import Store
+from .webhook import DEFAULTS as WEBHOOK_DEFAULTS
 from .wire import Outbox, outbox
 
 mimetypes.add_type("application/wasm", ".wasm")
@@ -52,6 +53,7 @@ DEFAULTS: dict[str, object] = {
     **throttle.DEFAULTS,
     **doors.DEFAULTS,
     **quotas.DEFAULTS,
+    **WEBHOOK_DEFAULTS,
     "SIGN_IN_LIFETIME_S": 12 * 3600,  # a rep's sign-in ends this long after it began, used or not
     "SIGN_IN_IDLE_S": 2 * 3600,  # and this long after it was last used
     "SESSION_COOKIE_NAME": "relaydesk_session",

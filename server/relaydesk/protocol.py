@@ -236,6 +236,12 @@ def _screen_state(value: object) -> str:
     return value
 
 
+def _availability(value: object) -> str:
+    if value not in ("available", "away"):
+        raise ProtocolError("bad-field", "A status is Available or Away.")
+    return value
+
+
 def optional(check):
     """Mark a field check as optional: a missing field becomes None.  It marks the function itself: give it one
     of its own, not a check other fields use."""
@@ -290,6 +296,7 @@ REP_FRAMES = {
     "accept": {"id": _client_id, "session": _session_id},
     "make-key": {"id": _client_id},
     "end": {"id": _client_id, "session": _session_id, "outcome": _outcome},
+    "availability": {"id": _client_id, "status": _availability},  # My status: available or away
 }
 
 ROLES = {"customer": CUSTOMER_FRAMES, "rep": REP_FRAMES}
@@ -357,6 +364,9 @@ TO_REP_FRAMES = {
     "invited": _server_fields(session=_INT, customer=_STR, issue=_STR, by=_STR),
     "closed": _server_fields(session=_INT),
     "prefs": _server_fields(prefs=_DICT),
+    # The team as it is now: each enabled rep's id, name and status (available, away, offline); sent after
+    # ``welcome`` and whenever it changes.
+    "team": _server_fields(reps=_LIST),
     # Binary, not JSON: ``SCREEN_IMAGE``'s header, then the picture (``decode_screen_image_header`` reads it).
     "screen-image": _server_fields(session=_INT, width=_INT, height=_INT, mime=_STR),
 }

@@ -34,11 +34,13 @@ from .keys import SessionKeys
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .quotas import Quotas
+from .routing import Routing
 from .screen import Screens
 from .signins import SignIns
 from .store import Event, Page, Participant, Refused, Rep, Session, Store, now_ms
 from .team import Team
 from .throttle import Throttle, wait_text
+from .webhook import Webhooks
 
 log = logging.getLogger(__name__)
 
@@ -131,10 +133,13 @@ class Relay:
         # Each waiting session's place in the queue, as its customer was last told.
         self._places = {session.id: place for place, session in enumerate(store.waiting_sessions(), start=1)}
         self._queue_lock = threading.RLock()
+        self.routing = Routing(store, self.hub, self)
+        self.routing.bind(self._opened, self._queue_changed)
+        self.webhooks = Webhooks(store, config)
         self._rep_handlers = handler_table(protocol.REP_FRAMES, {
             "hello": self._rep_hello, "say": self._rep_say, "note": self._rep_note, "push-url": self._rep_push_url,
             "prefs": self._rep_prefs, "accept": self._rep_accept, "end": self._rep_end, "history": self._rep_history,
-        }, self.team.handlers(), self.screens.rep_handlers(), self.keys.rep_handlers())
+        }, self.team.handlers(), self.screens.rep_handlers(), self.keys.rep_handlers(), self.routing.handlers())
         self._customer_handlers = handler_table(protocol.CUSTOMER_FRAMES, {
             "request": self._customer_request, "hello": self._customer_hello, "say": self._customer_say,
             "history": self._customer_history,
@@ -232,6 +237,7 @@ class Relay:
         if isinstance(conn, RepConnection):
             self.screens.forget(conn)
             self.hub.remove_rep(conn)
+            self.routing.team_changed()
         else:
             self.hub.remove_customer(conn)
 
@@ -259,10 +265,11 @@ class Relay:
         if session.status == "waiting":
             queued = session.id in self._places  # a resent request: the queue does not change, this page is told
             self.status(session, f"asked-{message['id']}", f"{session.customer_name} asked for help")
-            self._queue_changed()
+            if queued or not self.routing.consider(session, message["id"]):  # routed: it never joins the queue
+                self._queue_changed()
             if queued:
                 self._tell_place(conn, session.id)
-        elif session.status == "active" and session.owner_rep_id is not None:
+        elif session.status == "active" and session.owner_rep_id is not None and message["key"]:
             self.status(session, f"asked-{message['id']}", f"{session.customer_name} joined with a session key")
             self._opened(session, self.store.rep(session.owner_rep_id), f"keyed-{message['id']}")
             self.keys.changed(session.owner_rep_id)
@@ -373,10 +380,12 @@ class Relay:
             prefs=self.store.prefs(rep.id),
             max_sessions=self.max_sessions(),
         )])
+        self.routing.welcome(conn)
         for session in sessions:
             self.screens.send_latest(conn, session.id)
         for session_id, seq in since.items():
             self._send_page(conn, session_id, None, after=seq)
+        self.routing.assign_waiting()
 
     def rep_view(self, session: Session) -> dict:
         """Return a session's summary for reps, with who is in it."""
@@ -537,10 +546,14 @@ class Relay:
             outcome_name = OUTCOME_NAMES[outcome]
             self.status(session, f"end-{note_id}", f"{why} ({outcome_name})",
                         public_text=f"{public_why} ({outcome_name})" if public_why else None)
-            self.store.end_session(session.id, outcome)
+            ended_now = self.store.end_session(session.id, outcome)
             live.ended = True
         self.session_changed(session.id)
         self.hub.drop(session.id)
+        if ended_now:
+            self.webhooks.session_ended(session.id)
+            if session.status == "active":  # a rep has room again
+                self.routing.assign_waiting()
 
     # --- the one path every event takes -------------------------------------
 
@@ -654,4 +667,5 @@ class Relay:
 
         thread = threading.Thread(target=loop, name="relaydesk-housekeeping", daemon=True)
         thread.start()
+        self.webhooks.start()
         return thread

@@ -13,6 +13,7 @@ from .database import Database, inserted_id
 from .directory import Directory
 from .model import Event, KeyRefused, Page, Participant, Refused, Rep, Session, hash_token, now_ms
 from .passwords import Passwords
+from .roster import Roster, apply_schema
 
 __all__ = ["Event", "KeyRefused", "Page", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
 
@@ -141,6 +142,8 @@ class Store(Directory):
         self.path = self.db.path
         if "disabled" not in {row["name"] for row in self.db.rows("PRAGMA table_info(reps)")}:  # an older file
             self.db.write("ALTER TABLE reps ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
+        apply_schema(self.db)
+        self.roster = Roster(self.db)
 
     def close(self) -> None:
         self.db.close()
