@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from .auth import relay, same_origin, signed_in, store
-from .protocol import ProtocolError
-from .store import Refused
+from .protocol import ProtocolError, web_url
+from .store import Refused, Rep
 
 bp = Blueprint("admin", __name__, url_prefix="/rep/admin")
 
@@ -25,6 +25,10 @@ def page():
                            greeting=store().setting("team_greeting"),
                            invite_hidden=store().setting("invite_hidden") == "1",
                            max_sessions=store().setting("max_sessions", "0"),
+                           auto_assign=store().setting("auto_assign") == "1",
+                           me=signed_in(), statuses={r["id"]: r["status"] for r in relay().routing.team_view()},
+                           audit=store().roster.audit_log(), webhook_url=relay().webhooks.url(),
+                           webhook_secret=relay().webhooks.secret(), deliveries=store().roster.deliveries(),
                            active=[s for s in store().open_sessions() if s.status == "active"],
                            scripts=[s for s in store().scripts(signed_in().id) if not s["mine"]])
 
@@ -32,6 +36,23 @@ def page():
 def _done(message: str, category: str = "ok"):
     flash(message, category)
     return redirect(url_for("admin.page"))
+
+
+def _audit(action: str, target: str = "") -> None:
+    """Write an admin's action to the audit log shown on the admin page: who, what, when."""
+    admin = signed_in()
+    store().roster.audit(admin.id, f"{admin.display_name} ({admin.username})", action, target)
+
+
+def _named(rep: Rep) -> str:
+    return f"{rep.display_name} ({rep.username})"
+
+
+def _rep_or_404(rep_id: int) -> Rep:
+    rep = store().get_rep(rep_id)
+    if rep is None:
+        abort(404)
+    return rep
 
 
 @bp.post("/reps")
@@ -42,7 +63,47 @@ def add_rep():
                               admin=form.get("admin") == "on")
     except ValueError as exc:
         return _done(str(exc), "error")
+    _audit("Added the representative" + (" as an admin" if rep.is_admin else ""), _named(rep))
+    relay().routing.team_changed()
     return _done(f"Added {rep.display_name} ({rep.username}).")
+
+
+@bp.post("/reps/<int:rep_id>/enabled")
+def enable_rep(rep_id: int):
+    """Disable a rep (their consoles are signed out at once, their sockets closed) or enable them again."""
+    rep, enabled = _rep_or_404(rep_id), request.form.get("enabled") == "1"
+    if not enabled and rep.id == signed_in().id:
+        return _done("You cannot disable yourself.", "error")
+    if not enabled and rep.is_admin and not rep.disabled and store().roster.admins() <= 1:
+        return _done("The last admin cannot be disabled.", "error")
+    store().set_rep_disabled(rep.username, not enabled)
+    relay().reps_changed()
+    _audit("Enabled the representative" if enabled else "Disabled the representative", _named(rep))
+    return _done(f"{'Enabled' if enabled else 'Disabled'} {_named(rep)}.")
+
+
+@bp.post("/reps/<int:rep_id>/password")
+def reset_password(rep_id: int):
+    """Give a rep a new password; every sign-in they have ends."""
+    rep = _rep_or_404(rep_id)
+    try:
+        store().set_password(rep.username, request.form.get("password", ""))
+    except ValueError as exc:
+        return _done(str(exc), "error")
+    relay().reps_changed()
+    _audit("Reset the password of", _named(rep))
+    return _done(f"Reset the password of {_named(rep)}; they were signed out everywhere.")
+
+
+@bp.post("/reps/<int:rep_id>/admin")
+def set_admin(rep_id: int):
+    """Make a rep an admin, or no longer one: never the last admin."""
+    rep, admin = _rep_or_404(rep_id), request.form.get("admin") == "1"
+    if rep.is_admin and not admin and not rep.disabled and store().roster.admins() <= 1:
+        return _done("The team needs at least one admin: make another representative an admin first.", "error")
+    store().roster.set_role(rep.id, admin)
+    _audit("Made an admin:" if admin else "Removed as admin:", _named(rep))
+    return _done(f"{_named(rep)} is {'now an admin' if admin else 'no longer an admin'}.")
 
 
 @bp.post("/portals")
@@ -52,6 +113,7 @@ def add_portal():
         store().add_portal(form.get("path", ""), form.get("name", ""), form.get("greeting", ""))
     except Refused as exc:
         return _done(str(exc), "error")
+    _audit("Added the portal", form.get("path", "").strip().lower())
     return _done(f"Added the portal {form.get('path', '').strip().lower()}.")
 
 
@@ -62,6 +124,7 @@ def enable_portal():
         store().set_portal_enabled(path, enabled)
     except Refused as exc:
         return _done(str(exc), "error")
+    _audit("Enabled the portal" if enabled else "Disabled the portal", path)
     return _done(f"{'Enabled' if enabled else 'Disabled'} the portal {path}.")
 
 
@@ -76,7 +139,31 @@ def settings():
         return _done("The most sessions a rep may hold is a whole number from 0 (no limit) to 100.", "error")
     store().set_setting("invite_hidden", "1" if request.form.get("invite_hidden") == "on" else "0")
     store().set_setting("max_sessions", str(int(most)))
+    store().set_setting("auto_assign", "1" if request.form.get("auto_assign") == "on" else "0")
+    _audit("Saved the team settings")
+    relay().routing.assign_waiting()
     return _done("Saved the team settings.")
+
+
+@bp.post("/webhook")
+def webhook():
+    """Set the team's webhook URL (empty: none)."""
+    url = request.form.get("url", "").strip()
+    if url:
+        try:
+            url = web_url(url)
+        except ProtocolError as exc:
+            return _done(exc.message, "error")
+    store().set_setting("webhook_url", url)
+    _audit("Set the webhook URL" if url else "Removed the webhook URL", url)
+    return _done("Saved the webhook URL." if url else "Removed the webhook URL.")
+
+
+@bp.post("/webhook/secret")
+def webhook_secret():
+    relay().webhooks.new_secret()
+    _audit("Made a new webhook secret")
+    return _done("Made a new webhook secret: give it to the receiving system.")
 
 
 @bp.post("/scripts")
@@ -87,12 +174,14 @@ def add_script():
                            form.get("body", ""))
     except Refused as exc:
         return _done(str(exc), "error")
+    _audit("Added to the team's library", form.get("title", "").strip())
     return _done(f"Added “{form.get('title', '').strip()}” to the team's library.")
 
 
 @bp.post("/scripts/<int:script_id>/delete")
 def delete_script(script_id: int):
     store().delete_script(script_id, None)
+    _audit("Removed from the team's library", f"script {script_id}")
     return _done("Removed the script from the team's library.")
 
 
@@ -106,6 +195,7 @@ def monitor(session_id: int):
         relay().team.monitor(session, signed_in())
     except ProtocolError:  # it ended meanwhile
         return _done("That session is not active any more.", "error")
+    _audit("Monitored the session", str(session.id))
     return redirect(url_for("pages.console"))
 
 

@@ -16,6 +16,7 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import admin, assets, auth, doors, files, headers, library, pages, quotas, records, throttle, transcript, wire
+from .account import bp as account_bp
 from .hub import CustomerConnection, RepConnection
 from .passwords import Passwords
 from .relay import Relay
@@ -109,6 +110,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(headers.bp)

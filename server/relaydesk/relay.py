@@ -220,6 +220,12 @@ class Relay:
         key = self.sign_ins.end(sign_in_id)
         self._close_sockets([conn for conn in self.hub.rep_sockets() if conn.sign_in == key])
 
+    def reps_changed(self) -> None:
+        """A rep was disabled, enabled or given a new password: close the sockets of the sign-ins that ended, at
+        once, and tell the consoles the team."""
+        self._close_lapsed_sign_ins()
+        self.routing.team_changed()
+
     def _close_lapsed_sign_ins(self) -> None:
         """Close the sockets whose sign-in ended some other way: expired, or its rep disabled or given a new
         password (from the command line, another process)."""
