@@ -103,6 +103,8 @@ def set_admin(rep_id: int):
         return _done("The team needs at least one admin: make another representative an admin first.", "error")
     store().roster.set_role(rep.id, admin)
     _audit("Made an admin:" if admin else "Removed as admin:", _named(rep))
+    if rep.id == signed_in().id and not admin:  # the admin page is no longer theirs
+        return redirect(url_for("pages.console"))
     return _done(f"{_named(rep)} is {'now an admin' if admin else 'no longer an admin'}.")
 
 
