@@ -85,6 +85,7 @@ def test_a_disabled_rep_is_signed_out_at_once_and_cannot_sign_in_again(actors: A
 
     expect(alice.sign_in_button).to_be_visible()  # the console reloaded as its socket was closed: signed out
     expect(team_member(root, "Alice")).to_have_count(0)
+    alice.watch.allow_console_error(r"status of 403 .*/rep/sign-in")  # the refusal the rep reads
     alice.sign_in(alice.username, alice.password)
     alice.expect_sign_in_error("This account is disabled.")
 
