@@ -15,9 +15,26 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, assets, auth, doors, files, headers, library, pages, quotas, records, throttle, transcript, wire
+from . import (
+    admin,
+    assets,
+    auth,
+    doors,
+    files,
+    headers,
+    health,
+    library,
+    logs,
+    pages,
+    quotas,
+    records,
+    throttle,
+    transcript,
+    wire,
+)
 from .account import bp as account_bp
 from .hub import CustomerConnection, RepConnection
+from .i18n import init_app as set_up_languages
 from .passwords import Passwords
 from .relay import Relay
 from .store import Store
@@ -54,6 +71,8 @@ DEFAULTS: dict[str, object] = {
     **throttle.DEFAULTS,
     **doors.DEFAULTS,
     **quotas.DEFAULTS,
+    **health.DEFAULTS,
+    **logs.DEFAULTS,
     **WEBHOOK_DEFAULTS,
     "SIGN_IN_LIFETIME_S": 12 * 3600,  # a rep's sign-in ends this long after it began, used or not
     "SIGN_IN_IDLE_S": 2 * 3600,  # and this long after it was last used
@@ -96,6 +115,7 @@ def create_app(config: dict | None = None) -> Flask:
     served = assets.Served(Path(app.config["WEB_DIR"]))
     app.extensions["relaydesk_assets"] = served
     app.add_template_global(served.url, "asset_url")
+    set_up_languages(app)
     https = bool(app.config["SESSION_COOKIE_SECURE"])
     app.wsgi_app = served.wrap(  # type: ignore[method-assign]
         app.wsgi_app, lambda sent: headers.add_security_headers(sent, https))
@@ -114,6 +134,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(library.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(headers.bp)
+    app.register_blueprint(health.bp)
 
     @app.errorhandler(413)
     def too_large(error):
@@ -206,7 +227,7 @@ def _keep_doors(app: Flask) -> None:
     def at_the_door():
         gate: doors.Gate = app.extensions["relaydesk.gate"]
         socket = request.path.startswith("/ws/")
-        if not (gate.crowded or socket):
+        if not (gate.crowded or socket) or request.path in health.UNGATED:
             return None
         signed_in = auth.current_rep() is not None
         if gate.crowded and not signed_in:

@@ -47,10 +47,12 @@ def serve(host: str, port: int, data: str | None) -> None:
     from gevent.pywsgi import WSGIServer
 
     from .doors import Gate, GatedHandler, raise_fd_limit
+    from .logs import configure
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     open_files = raise_fd_limit()
     app = _app(data)
+    configure(app.config)
     gate = app.extensions["relaydesk.gate"] = Gate(app.config, fd_limit=open_files)
     app.extensions["relaydesk"].run_housekeeping(app.config["HOUSEKEEPING_S"])
     server = WSGIServer((host, port), app, log=None, error_log=logging.getLogger("relaydesk.http"),

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -67,6 +68,7 @@ class GroupCommit:
         self._waiting: list[Append] = []
         self._wake = Signal()
         self._committer: gevent.Greenlet | None = None
+        self.on_batch: Callable[[int], object] = lambda size: None  # told each batch's size (for metrics)
 
     def append(self, event: Append) -> tuple[Event, bool]:
         """Store one event; return it, and whether it is new, once it is on disk. Only the caller waits."""
@@ -87,6 +89,7 @@ class GroupCommit:
             self._wake.clear()
             while self._waiting:
                 batch, self._waiting = self._waiting, []
+                self.on_batch(len(batch))
                 try:
                     with self.db.lock:  # no transaction() of another greenlet is open on the writer
                         outcomes = self.db.run(partial(store_events, self.db.writer, batch))

@@ -30,6 +30,8 @@ import gevent
 from gevent import monkey
 from gevent.event import AsyncResult
 
+from .migrations import SchemaTooNew
+
 Result = TypeVar("Result")
 BUSY_WAIT_S = 5.0  # how long a write waits for a lock another program holds, off the hub, before it is refused
 
@@ -131,9 +133,11 @@ class Unusable(Exception):
 
 class Database:
     """``worker`` names what runs the work that may wait, under gevent: "thread" (a thread of its own) or
-    "pool" (gevent's threadpool, shared with password hashing: kept to measure, see bench/commits.py)."""
+    "pool" (gevent's threadpool, shared with password hashing: kept to measure, see bench/commits.py).
+    ``prepare(connection)`` brings the file's schema up to date as it opens (``migrations.migrate``)."""
 
-    def __init__(self, path: str | Path, synchronous: str, schema: str, worker: str = "thread") -> None:
+    def __init__(self, path: str | Path, synchronous: str, prepare: Callable[[sqlite3.Connection], object],
+                 worker: str = "thread") -> None:
         self.path = str(path)
         self.lock = threading.RLock()  # writers: held across several statements that must see one state
         self._read_lock = threading.RLock()
@@ -145,8 +149,10 @@ class Database:
             with self.lock:
                 self.writer.execute("PRAGMA journal_mode=WAL")
                 self.writer.execute(f"PRAGMA synchronous={synchronous}")
-                self.writer.executescript(schema)
+                prepare(self.writer)
             self._reader = self._connect(0)  # never waits: see ``_read``
+        except SchemaTooNew as exc:
+            raise Unusable(str(exc)) from None
         except (OSError, sqlite3.DatabaseError) as exc:
             raise Unusable(why_unusable(self.path, exc)) from None
 

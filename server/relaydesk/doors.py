@@ -27,6 +27,8 @@ from collections.abc import Mapping
 import gevent
 from gevent.pywsgi import WSGIHandler
 
+from .logs import ACCESS, combined
+
 log = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, object] = {
@@ -145,6 +147,10 @@ class GatedHandler(WSGIHandler):
             super().handle()
         finally:
             gate.leave(peer)
+
+    def log_request(self) -> None:
+        if not ACCESS.disabled:
+            ACCESS.info(combined(self))
 
     def handle_one_request(self):
         self._timer = gevent.Timeout(self.server.gate.header_timeout_s, HeadTimeout)

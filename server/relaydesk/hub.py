@@ -22,6 +22,7 @@ from simple_websocket import ConnectionClosed
 from .delivery import Customers, One, QueueWatchers, Reply, Send, Sender, SessionReps
 from .delivery import Rep as RepAddress
 from .images import CheckedImage
+from .metrics import Metrics, frame_type
 from .model import Event, Participant, Rep, Session
 from .protocol import AUDIENCE_ALL, ProtocolError
 from .store import Store
@@ -132,8 +133,9 @@ def ended(frame_id: str | None = None) -> ProtocolError:
 class Hub:
     """The open connections of one server, and the live state of its open sessions."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, metrics: Metrics | None = None) -> None:
         self.store = store
+        self.metrics = metrics or Metrics()
         self._lock = threading.Lock()
         self._reps: dict[int, set[RepConnection]] = {}  # the consoles that said hello, by rep
         self._rep_sockets: set[RepConnection] = set()  # every rep socket being served, hello or not
@@ -175,6 +177,11 @@ class Hub:
         with self._lock:
             return set(self._reps)
 
+    def connection_counts(self) -> dict[str, int]:
+        """Open sockets by role: every rep socket being served, and customers' sockets in their sessions."""
+        with self._lock:
+            return {"rep": len(self._rep_sockets), "customer": sum(len(live.customers) for live in self._live.values())}
+
 
     # --- customers --------------------------------------------------------------
 
@@ -206,9 +213,14 @@ class Hub:
         An event's frame reaches only the connections whose person may see it.
         """
         members: dict[int, set[int]] = {}
+        started = time.perf_counter()
         for item in sends:
-            for conn in self.recipients(item, sender, members):
+            recipients = self.recipients(item, sender, members)
+            for conn in recipients:
                 conn.send(item.frame, item.latest)
+            if recipients:
+                self.metrics.frames_out.labels(frame_type(item.frame)).inc(len(recipients))
+        self.metrics.fan_out_seconds.observe(time.perf_counter() - started)
 
     def recipients(self, item: Send, sender: Connection | None = None,
                    members: dict[int, set[int]] | None = None) -> list[Connection]:

@@ -11,12 +11,13 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 
 from .assets import IMMUTABLE, Served, digest
 from .auth import current_rep, relay, store
+from .i18n import LANGUAGES, mo_bytes
 
 bp = Blueprint("pages", __name__)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The browser loads these server modules as they are: one protocol, two runtimes.
-SHARED_MODULES = ("__init__.py", "protocol.py", "details.py", "prefs.py", "scripts.py")
+SHARED_MODULES = ("__init__.py", "protocol.py", "details.py", "prefs.py", "scripts.py", "language.py")
 
 
 def web_dir() -> Path:
@@ -36,6 +37,10 @@ def _archive(web: Path) -> tuple[str, bytes]:
         sources += [(f"relaydesk_web/{path.name}", path) for path in sorted(web.glob("py/relaydesk_web/*.py"))]
         for name, path in sources:  # a fixed date in each entry: the same files make the same archive, and URL
             archive.writestr(zipfile.ZipInfo(name), path.read_bytes(), zipfile.ZIP_DEFLATED)
+        for lang in LANGUAGES:  # the catalogs, compiled from the same .po as the server's (relaydesk_web.i18n)
+            mo = mo_bytes(lang)
+            if mo is not None:
+                archive.writestr(zipfile.ZipInfo(f"relaydesk_web/locale/{lang}.mo"), mo, zipfile.ZIP_DEFLATED)
     data = buffer.getvalue()
     return digest(data), data
 

@@ -31,6 +31,7 @@ from .delivery import Rep as RepAddress
 from .details import OUTCOME_NAMES
 from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
 from .keys import SessionKeys
+from .metrics import Metrics
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .quotas import Quotas
@@ -123,7 +124,9 @@ class Relay:
         self.page_chars = config.get("HISTORY_PAGE_CHARS", 64 * 1024)
         self.sign_ins = SignIns(store.db, config.get("SIGN_IN_LIFETIME_S", 12 * 3600),
                                 config.get("SIGN_IN_IDLE_S", 2 * 3600))
-        self.hub = Hub(store)
+        self.metrics = Metrics()
+        self.hub = Hub(store, self.metrics)
+        store.commits.on_batch = self.metrics.commit_batch.observe
         self.team = Team(store, self.hub, self)
         self.screens = Screens(store, self.hub, self)
         self.throttle = Throttle(config)
@@ -133,6 +136,7 @@ class Relay:
         # Each waiting session's place in the queue, as its customer was last told.
         self._places = {session.id: place for place, session in enumerate(store.waiting_sessions(), start=1)}
         self._queue_lock = threading.RLock()
+        self.metrics.watch(lambda: (self.hub.connection_counts(), len(self._places)))
         self.routing = Routing(store, self.hub, self)
         self.routing.bind(self._opened, self._queue_changed)
         self.webhooks = Webhooks(store, config)
@@ -164,10 +168,13 @@ class Relay:
     def handle(self, conn: RepConnection | CustomerConnection, frame: str | bytes) -> None:
         """Act on one frame; a refused frame gets an error, never a crash."""
         message: dict = {}
+        started = time.perf_counter()
         try:
             if isinstance(conn, CustomerConnection) and isinstance(frame, bytes) and conn.session_id is not None:
+                self.metrics.frames_in.labels(conn.role, "screen-image").inc()
                 return self.screens.image(conn.session_id, frame)
             message = protocol.decode(frame, conn.role)
+            self.metrics.frames_in.labels(conn.role, message["type"]).inc()
             if message["type"] != "history":  # it changes nothing, and each one is answered by one page
                 self._keep_pace(conn, message)
             if isinstance(conn, RepConnection):
@@ -177,6 +184,7 @@ class Relay:
                 reply = self._customer_handlers[message["type"]](conn, message)
             if reply:
                 self.hub.deliver(reply, sender=conn)
+            self.metrics.answer_seconds.labels(message["type"]).observe(time.perf_counter() - started)
         except ProtocolError as exc:
             if exc.id is None and isinstance(message.get("id"), str):  # refused further in, e.g. as the session ended
                 exc.id = message["id"]
@@ -191,6 +199,7 @@ class Relay:
                                              message.get("id")))
 
     def _refuse(self, conn: Connection, error: ProtocolError) -> None:
+        self.metrics.errors.labels(error.code).inc()
         self.hub.deliver([Send(SENDER, protocol.error_frame(error))], sender=conn)
 
     def _keep_pace(self, conn: RepConnection | CustomerConnection, message: dict) -> None:
@@ -205,6 +214,7 @@ class Relay:
             sender = f"hello:{conn.tag}"
         wait = self.throttle.frame_wait(sender)
         if wait:
+            self.metrics.rate_limited.labels(conn.role).inc()
             raise ProtocolError("rate-limited", f"You are sending faster than we can take: wait {wait_text(wait)}, "
                                 "then try again.", message.get("id") if isinstance(message.get("id"), str) else None)
 

@@ -1,7 +1,7 @@
 """Keep what the team's routing and its admins need: each rep's availability and last assignment, the admins'
 audit log, and the webhook's deliveries.
 
-Its DDL lives here, in one place (``SCHEMA``, ``COLUMNS``), so that it moves as one into a numbered migration.
+Its tables and columns come with migration step 3 (``migrations.py``).
 """
 
 from __future__ import annotations
@@ -13,44 +13,6 @@ from .model import now_ms
 
 AVAILABLE, AWAY = "available", "away"
 AVAILABILITIES = (AVAILABLE, AWAY)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY,
-    at INTEGER NOT NULL,
-    actor_id INTEGER REFERENCES reps(id),
-    actor_name TEXT NOT NULL,
-    action TEXT NOT NULL,
-    target TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS webhook_deliveries (
-    id INTEGER PRIMARY KEY,
-    session_id INTEGER NOT NULL REFERENCES sessions(id),
-    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_at INTEGER NOT NULL,  -- when the next attempt is due (pending ones)
-    created_at INTEGER NOT NULL,
-    done_at INTEGER,
-    url TEXT NOT NULL DEFAULT '',  -- where the last attempt went
-    last_error TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS webhook_due ON webhook_deliveries(status, next_at);
-"""
-# table -> (column, its definition): columns added to older tables.
-COLUMNS = (
-    ("reps", "availability", "TEXT NOT NULL DEFAULT 'available'"),
-    ("reps", "last_assigned_at", "INTEGER"),  # when routing last gave them a customer: ties go to the longest ago
-)
-
-
-def apply_schema(db: Database) -> None:
-    """Bring the file up to what this module reads and writes (idempotent)."""
-    with db.lock:
-        db.writer.executescript(SCHEMA)
-        for table, column, definition in COLUMNS:
-            if column not in {row["name"] for row in db.rows(f"PRAGMA table_info({table})")}:
-                db.writer.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
-
 
 class Roster:
     def __init__(self, db: Database) -> None:

@@ -11,124 +11,13 @@ from . import protocol
 from .commits import Append, GroupCommit, event_from_row
 from .database import Database, inserted_id
 from .directory import Directory
+from .migrations import migrate
 from .model import Event, KeyRefused, Page, Participant, Refused, Rep, Session, hash_token, now_ms
 from .passwords import Passwords
-from .roster import Roster, apply_schema
+from .roster import Roster
 
 __all__ = ["Event", "KeyRefused", "Page", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS reps (
-    id INTEGER PRIMARY KEY,
-    username TEXT NOT NULL UNIQUE,
-    display_name TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    role TEXT NOT NULL CHECK (role IN ('rep', 'admin')),
-    created_at INTEGER NOT NULL,
-    disabled INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS rep_sessions (  -- reps' sign-ins (signins.py)
-    key_hash TEXT PRIMARY KEY,  -- SHA-256 of the id the rep's cookie carries
-    rep_id INTEGER NOT NULL REFERENCES reps(id),
-    created_at INTEGER NOT NULL,
-    last_seen INTEGER NOT NULL,  -- written at most once a minute
-    user_agent TEXT NOT NULL DEFAULT '',
-    address TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS rep_sessions_by_rep ON rep_sessions(rep_id);
-CREATE TABLE IF NOT EXISTS portals (
-    id INTEGER PRIMARY KEY,
-    path TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    greeting TEXT NOT NULL DEFAULT '',
-    enabled INTEGER NOT NULL DEFAULT 1
-);
-CREATE TABLE IF NOT EXISTS sessions (
-    id INTEGER PRIMARY KEY,
-    portal_id INTEGER NOT NULL REFERENCES portals(id),
-    request_id TEXT NOT NULL UNIQUE,
-    token_hash TEXT NOT NULL UNIQUE,
-    customer_name TEXT NOT NULL,
-    issue TEXT NOT NULL,
-    details TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('waiting', 'active', 'ended')),
-    owner_rep_id INTEGER REFERENCES reps(id),
-    created_at INTEGER NOT NULL,
-    accepted_at INTEGER,
-    ended_at INTEGER,
-    outcome TEXT
-);
-CREATE TABLE IF NOT EXISTS session_keys (
-    key TEXT PRIMARY KEY,
-    rep_id INTEGER NOT NULL REFERENCES reps(id),
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    session_id INTEGER REFERENCES sessions(id)
-);
-CREATE TABLE IF NOT EXISTS rep_prefs (
-    rep_id INTEGER PRIMARY KEY REFERENCES reps(id),
-    prefs TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS scripts (
-    id INTEGER PRIMARY KEY,
-    owner_rep_id INTEGER REFERENCES reps(id),  -- NULL: the team's shared library
-    kind TEXT NOT NULL CHECK (kind IN ('message', 'url')),
-    category TEXT NOT NULL,
-    title TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS files (
-    id TEXT PRIMARY KEY,  -- random: also the stored file's name in the data folder
-    session_id INTEGER NOT NULL REFERENCES sessions(id),
-    name TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    uploader_kind TEXT NOT NULL,
-    uploader_name TEXT NOT NULL,
-    at INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS settings (
-    name TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS sessions_by_status ON sessions(status, created_at);
-CREATE TABLE IF NOT EXISTS participants (
-    session_id INTEGER NOT NULL REFERENCES sessions(id),
-    rep_id INTEGER NOT NULL REFERENCES reps(id),
-    role TEXT NOT NULL DEFAULT 'owner' CHECK (role IN ('owner', 'invited', 'monitor')),
-    hidden INTEGER NOT NULL DEFAULT 0,
-    joined_at INTEGER NOT NULL,
-    left_at INTEGER,  -- NULL while present
-    PRIMARY KEY (session_id, rep_id)
-);
-CREATE TABLE IF NOT EXISTS invites (
-    session_id INTEGER NOT NULL REFERENCES sessions(id),
-    rep_id INTEGER NOT NULL REFERENCES reps(id),
-    invited_by INTEGER NOT NULL REFERENCES reps(id),
-    hidden INTEGER NOT NULL,
-    created_at INTEGER NOT NULL,
-    PRIMARY KEY (session_id, rep_id)
-);
-CREATE TABLE IF NOT EXISTS screen_consents (
-    session_id INTEGER PRIMARY KEY REFERENCES sessions(id)  -- its customer allowed sharing and has not stopped since
-);
-CREATE TABLE IF NOT EXISTS events (
-    session_id INTEGER NOT NULL REFERENCES sessions(id),
-    seq INTEGER NOT NULL,
-    id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    audience TEXT NOT NULL,
-    author_kind TEXT NOT NULL,
-    author_id INTEGER,
-    author_name TEXT NOT NULL,
-    text TEXT NOT NULL,
-    public_text TEXT,  -- what the customer reads instead, where it differs
-    meta TEXT NOT NULL DEFAULT '{}',  -- rep-only extras, e.g. who a private message is for
-    at INTEGER NOT NULL,
-    PRIMARY KEY (session_id, seq),
-    UNIQUE (session_id, id)
-);
-INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '');
-"""
 
 
 class Store(Directory):
@@ -137,12 +26,9 @@ class Store(Directory):
 
     def __init__(self, path: str | Path, synchronous: str = "FULL", passwords: Passwords | None = None,
                  group_commit: bool = True, db_worker: str = "thread") -> None:
-        super().__init__(Database(path, synchronous, SCHEMA, worker=db_worker), passwords)
+        super().__init__(Database(path, synchronous, migrate, worker=db_worker), passwords)
         self.commits = GroupCommit(self.db, enabled=group_commit)
         self.path = self.db.path
-        if "disabled" not in {row["name"] for row in self.db.rows("PRAGMA table_info(reps)")}:  # an older file
-            self.db.write("ALTER TABLE reps ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
-        apply_schema(self.db)
         self.roster = Roster(self.db)
 
     def close(self) -> None:

@@ -7,7 +7,7 @@ from pyscript import window
 
 from relaydesk import prefs as preferences
 from relaydesk.details import OUTCOME_NAMES, detail_rows
-from relaydesk_web import dom
+from relaydesk_web import dom, i18n  # noqa: F401  (i18n first: the page's language, before any word)
 from relaydesk_web.effects import (
     Alert,
     ClearNote,

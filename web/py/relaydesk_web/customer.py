@@ -4,7 +4,7 @@ import asyncio
 
 from pyscript import document, window
 
-from relaydesk_web import dom
+from relaydesk_web import dom, i18n  # noqa: F401  (i18n first: the page's language, before any word)
 from relaydesk_web.agent import browser_name, system_name
 from relaydesk_web.capture import ScreenShare
 from relaydesk_web.effects import OpenUrl, Position, ScreenAsk, ScreenMode, ShowEntry, ShowView, StartOver

@@ -1,0 +1,82 @@
+"""Numbered schema migrations: new files, files from before migrations were recorded, files from a newer Relaydesk."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from relaydesk import migrations
+from relaydesk.database import Unusable
+from relaydesk.migrations import STEPS, Step, latest
+from relaydesk.store import Store
+
+SERVER = Path(__file__).resolve().parents[1] / "server"
+
+
+def recorded(path: Path) -> list[int]:
+    with sqlite3.connect(path) as db:
+        return [row[0] for row in db.execute("SELECT number FROM schema_migrations ORDER BY number")]
+
+
+def test_steps_are_numbered_one_by_one_from_one():
+    assert [step.number for step in STEPS] == list(range(1, len(STEPS) + 1))
+
+
+def test_a_new_file_gets_every_step_once(tmp_path):
+    path = tmp_path / "relaydesk.db"
+    Store(path).close()
+    Store(path).close()  # opening again runs nothing twice
+    assert recorded(path) == list(range(1, latest() + 1))
+
+
+def test_a_file_from_before_migrations_is_adopted_and_keeps_its_data(tmp_path):
+    path = tmp_path / "relaydesk.db"
+    old_schema = STEPS[0].run
+    assert isinstance(old_schema, str)
+    with sqlite3.connect(path) as db:  # as the first releases made it: no record, no reps.disabled
+        db.executescript(old_schema.replace(",\n    disabled INTEGER NOT NULL DEFAULT 0", ""))
+        db.execute("INSERT INTO reps (username, display_name, password_hash, role, created_at) "
+                   "VALUES ('alice', 'Alice Martin', 'x', 'admin', 1)")
+    assert "disabled" not in {row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(reps)")}
+    store = Store(path)
+    try:
+        assert [row["display_name"] for row in store.db.rows("SELECT display_name FROM reps")] == ["Alice Martin"]
+        assert store.db.row("SELECT disabled FROM reps")["disabled"] == 0
+    finally:
+        store.close()
+    assert recorded(path) == list(range(1, latest() + 1))
+
+
+def test_a_file_from_a_newer_relaydesk_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "relaydesk.db"
+    Store(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO schema_migrations VALUES (?, 'from the future', 0)", (latest() + 1,))
+    with pytest.raises(Unusable, match=f"schema version {latest() + 1}.*up to {latest()}"):
+        Store(path)
+    # the command line says so too, without a traceback
+    done = subprocess.run([sys.executable, "-m", "relaydesk", "rep", "disable", "alice", "--data", str(tmp_path)],
+                          capture_output=True, text=True, cwd=SERVER, timeout=60)
+    assert done.returncode != 0
+    assert f"schema version {latest() + 1}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_step_that_fails_leaves_the_file_as_it_was(tmp_path, monkeypatch):
+    path = tmp_path / "relaydesk.db"
+    Store(path).close()
+
+    def half_done(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE half (x)")
+        raise sqlite3.OperationalError("the disk went away")
+
+    monkeypatch.setattr(migrations, "STEPS", (*STEPS, Step(latest() + 1, "fails", half_done)))
+    with pytest.raises(Unusable):
+        Store(path)
+    with sqlite3.connect(path) as db:
+        assert not db.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchall()
+    assert recorded(path) == list(range(1, len(STEPS) + 1))
