@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from .auth import relay, same_origin, signed_in, store
+from .i18n import _
 
 bp = Blueprint("account", __name__, url_prefix="/rep/password")
 
@@ -22,10 +23,10 @@ def change():
         abort(403)
     rep, form = signed_in(), request.form
     if store().authenticate(rep.username, form.get("current", "")) is None:
-        flash("Your current password is not that.", "error")
+        flash(_("Your current password is not that."), "error")
         return redirect(url_for("account.page"))
     if form.get("new", "") != form.get("again", ""):
-        flash("The new password and its repetition differ.", "error")
+        flash(_("The new password and its repetition differ."), "error")
         return redirect(url_for("account.page"))
     try:
         store().set_password(rep.username, form.get("new", ""))
@@ -34,5 +35,5 @@ def change():
         return redirect(url_for("account.page"))
     session["sign_in"] = relay().sign_ins.start(rep, request.user_agent.string, request.remote_addr or "")
     relay().reps_changed()  # the sockets of the sign-ins that ended close now
-    flash("Changed your password. Your other sign-ins were ended.", "ok")
+    flash(_("Changed your password. Your other sign-ins were ended."), "ok")
     return redirect(url_for("account.page"))

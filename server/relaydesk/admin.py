@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 
 from .auth import relay, same_origin, signed_in, store
+from .i18n import N_, _
 from .protocol import ProtocolError, web_url
 from .store import Refused, Rep
 
@@ -39,7 +40,8 @@ def _done(message: str, category: str = "ok"):
 
 
 def _audit(action: str, target: str = "") -> None:
-    """Write an admin's action to the audit log shown on the admin page: who, what, when."""
+    """Write an admin's action to the audit log shown on the admin page: who, what, when.  ``action`` is an
+    ``N_``-marked English phrase, kept as is and translated as the page shows it."""
     admin = signed_in()
     store().roster.audit(admin.id, f"{admin.display_name} ({admin.username})", action, target)
 
@@ -63,7 +65,8 @@ def add_rep():
                               admin=form.get("admin") == "on")
     except ValueError as exc:
         return _done(str(exc), "error")
-    _audit("Added the representative" + (" as an admin" if rep.is_admin else ""), _named(rep))
+    _audit(N_("Added the representative as an admin") if rep.is_admin else N_("Added the representative"),
+           _named(rep))
     relay().routing.team_changed()
     return _done(f"Added {rep.display_name} ({rep.username}).")
 
@@ -73,13 +76,13 @@ def enable_rep(rep_id: int):
     """Disable a rep (their consoles are signed out at once, their sockets closed) or enable them again."""
     rep, enabled = _rep_or_404(rep_id), request.form.get("enabled") == "1"
     if not enabled and rep.id == signed_in().id:
-        return _done("You cannot disable yourself.", "error")
+        return _done(_("You cannot disable yourself."), "error")
     if not enabled and rep.is_admin and not rep.disabled and store().roster.admins() <= 1:
-        return _done("The last admin cannot be disabled.", "error")
+        return _done(_("The last admin cannot be disabled."), "error")
     store().set_rep_disabled(rep.username, not enabled)
     relay().reps_changed()
-    _audit("Enabled the representative" if enabled else "Disabled the representative", _named(rep))
-    return _done(f"{'Enabled' if enabled else 'Disabled'} {_named(rep)}.")
+    _audit(N_("Enabled the representative") if enabled else N_("Disabled the representative"), _named(rep))
+    return _done(_("Enabled %(name)s.", name=_named(rep)) if enabled else _("Disabled %(name)s.", name=_named(rep)))
 
 
 @bp.post("/reps/<int:rep_id>/password")
@@ -91,8 +94,8 @@ def reset_password(rep_id: int):
     except ValueError as exc:
         return _done(str(exc), "error")
     relay().reps_changed()
-    _audit("Reset the password of", _named(rep))
-    return _done(f"Reset the password of {_named(rep)}; they were signed out everywhere.")
+    _audit(N_("Reset the password of"), _named(rep))
+    return _done(_("Reset the password of %(name)s; they were signed out everywhere.", name=_named(rep)))
 
 
 @bp.post("/reps/<int:rep_id>/admin")
@@ -100,12 +103,14 @@ def set_admin(rep_id: int):
     """Make a rep an admin, or no longer one: never the last admin."""
     rep, admin = _rep_or_404(rep_id), request.form.get("admin") == "1"
     if rep.is_admin and not admin and not rep.disabled and store().roster.admins() <= 1:
-        return _done("The team needs at least one admin: make another representative an admin first.", "error")
+        return _done(_("The team needs at least one admin: make another representative an admin first."), "error")
     store().roster.set_role(rep.id, admin)
-    _audit("Made an admin:" if admin else "Removed as admin:", _named(rep))
+    _audit(N_("Made an admin:") if admin else N_("Removed as admin:"), _named(rep))
     if rep.id == signed_in().id and not admin:  # the admin page is no longer theirs
         return redirect(url_for("pages.console"))
-    return _done(f"{_named(rep)} is {'now an admin' if admin else 'no longer an admin'}.")
+    if admin:
+        return _done(_("%(name)s is now an admin.", name=_named(rep)))
+    return _done(_("%(name)s is no longer an admin.", name=_named(rep)))
 
 
 @bp.post("/portals")
@@ -115,7 +120,7 @@ def add_portal():
         store().add_portal(form.get("path", ""), form.get("name", ""), form.get("greeting", ""))
     except Refused as exc:
         return _done(str(exc), "error")
-    _audit("Added the portal", form.get("path", "").strip().lower())
+    _audit(N_("Added the portal"), form.get("path", "").strip().lower())
     return _done(f"Added the portal {form.get('path', '').strip().lower()}.")
 
 
@@ -126,7 +131,7 @@ def enable_portal():
         store().set_portal_enabled(path, enabled)
     except Refused as exc:
         return _done(str(exc), "error")
-    _audit("Enabled the portal" if enabled else "Disabled the portal", path)
+    _audit(N_("Enabled the portal") if enabled else N_("Disabled the portal"), path)
     return _done(f"{'Enabled' if enabled else 'Disabled'} the portal {path}.")
 
 
@@ -142,7 +147,7 @@ def settings():
     store().set_setting("invite_hidden", "1" if request.form.get("invite_hidden") == "on" else "0")
     store().set_setting("max_sessions", str(int(most)))
     store().set_setting("auto_assign", "1" if request.form.get("auto_assign") == "on" else "0")
-    _audit("Saved the team settings")
+    _audit(N_("Saved the team settings"))
     relay().routing.assign_waiting()
     return _done("Saved the team settings.")
 
@@ -157,15 +162,15 @@ def webhook():
         except ProtocolError as exc:
             return _done(exc.message, "error")
     store().set_setting("webhook_url", url)
-    _audit("Set the webhook URL" if url else "Removed the webhook URL", url)
-    return _done("Saved the webhook URL." if url else "Removed the webhook URL.")
+    _audit(N_("Set the webhook URL") if url else N_("Removed the webhook URL"), url)
+    return _done(_("Saved the webhook URL.") if url else _("Removed the webhook URL."))
 
 
 @bp.post("/webhook/secret")
 def webhook_secret():
     relay().webhooks.new_secret()
-    _audit("Made a new webhook secret")
-    return _done("Made a new webhook secret: give it to the receiving system.")
+    _audit(N_("Made a new webhook secret"))
+    return _done(_("Made a new webhook secret: give it to the receiving system."))
 
 
 @bp.post("/scripts")
@@ -176,14 +181,14 @@ def add_script():
                            form.get("body", ""))
     except Refused as exc:
         return _done(str(exc), "error")
-    _audit("Added to the team's library", form.get("title", "").strip())
+    _audit(N_("Added to the team's library"), form.get("title", "").strip())
     return _done(f"Added “{form.get('title', '').strip()}” to the team's library.")
 
 
 @bp.post("/scripts/<int:script_id>/delete")
 def delete_script(script_id: int):
     store().delete_script(script_id, None)
-    _audit("Removed from the team's library", f"script {script_id}")
+    _audit(N_("Removed from the team's library"), f"#{script_id}")
     return _done("Removed the script from the team's library.")
 
 
@@ -197,7 +202,7 @@ def monitor(session_id: int):
         relay().team.monitor(session, signed_in())
     except ProtocolError:  # it ended meanwhile
         return _done("That session is not active any more.", "error")
-    _audit("Monitored the session", str(session.id))
+    _audit(N_("Monitored the session"), str(session.id))
     return redirect(url_for("pages.console"))
 
 

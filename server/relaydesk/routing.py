@@ -21,11 +21,12 @@ from collections.abc import Callable
 
 from .delivery import One, QueueWatchers, Reply, ack, send
 from .hub import Hub, Part, Relaying, RepConnection, RepHandler
+from .i18n import N_, _
 from .roster import AVAILABILITIES
 from .store import Rep, Session, Store
 
 OFFLINE = "offline"
-NOBODY_AVAILABLE = "No representative is available right now: you stay in the queue until one is."
+NOBODY_AVAILABLE = N_("No representative is available right now: you stay in the queue until one is.")
 
 
 class Routing(Part):
@@ -118,7 +119,7 @@ class Routing(Part):
             return False
         if self.assign(session, f"assigned-{request_id}"):
             return True
-        self.relay.status(session, f"nobody-{request_id}", NOBODY_AVAILABLE)
+        self.relay.status(session, f"nobody-{request_id}", _(NOBODY_AVAILABLE))
         return False
 
 

@@ -26,6 +26,7 @@ from relaydesk_web.effects import (
     Unread,
     UpdateSession,
 )
+from relaydesk_web.i18n import N_, _
 from relaydesk_web.rep_state import RepCore
 from relaydesk_web.runtime import Runtime
 from relaydesk_web.state import RECONNECTING
@@ -85,20 +86,27 @@ def queue_item(summary: dict, full: bool):
     return item
 
 
-STATUS_NAMES = {"available": "Available", "away": "Away", "offline": "Offline"}
-STATUS_MARKS = {"available": "", "away": " (away)", "offline": " (offline)"}
+STATUS_NAMES = {"available": N_("Available"), "away": N_("Away"), "offline": N_("Offline")}
+STATUS_MARKS = {"away": N_("%(name)s (away)"), "offline": N_("%(name)s (offline)")}
+
+
+def marked(name: str, status: str) -> str:
+    """A rep's name as the Invite and Transfer lists show it: their status after it, unless available."""
+    return _(STATUS_MARKS[status], name=name) if status in STATUS_MARKS else name
 
 
 def show_team(reps: list[dict], mine: str) -> None:
     """Show each rep's status in the queue panel, My status, and the open Invite or Transfer list (live)."""
     items = []
     for rep in reps:
-        item = dom.element("li", f"{rep['name']} — {STATUS_NAMES[rep['status']]}", data_status=rep["status"])
+        status = STATUS_NAMES[rep["status"]]
+        item = dom.element("li", _("%(name)s — %(status)s", name=rep["name"], status=_(status)),
+                           data_status=rep["status"])
         items.append(item)
     dom.by_id("team").replaceChildren(*items)
     if mine != "offline":
         dom.by_id("my-status").value = mine
-    names = {str(rep["id"]): rep["name"] + STATUS_MARKS[rep["status"]] for rep in reps}
+    names = {str(rep["id"]): marked(rep["name"], rep["status"]) for rep in reps}
     for option in window.document.querySelectorAll("#invite-rep option, #transfer-rep option"):
         if option.value in names:
             option.textContent = names[option.value]
@@ -397,7 +405,7 @@ async def rep_choices(exclude_participants: bool) -> list[tuple[int, str]]:
     assert core.current is not None, "the tools that ask this act on the session in front"
     present = {p["id"] for p in core.conversations[core.current].summary.get("participants", [])}
     reps = await dom.fetch_json("/rep/reps")
-    return [(r["id"], r["name"] + STATUS_MARKS[core.status_of(r["id"]) if r["online"] else "offline"]) for r in reps
+    return [(r["id"], marked(r["name"], core.status_of(r["id"]) if r["online"] else "offline")) for r in reps
             if not (exclude_participants and r["id"] in present)]
 
 
