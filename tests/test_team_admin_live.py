@@ -6,8 +6,15 @@ import re
 
 from relaydesk.protocol import SIGNED_OUT
 from tests.chatters import rep_hello
-from tests.test_sign_ins_live import closed_by_server, refused_everywhere, works
+from tests.test_sign_ins_live import closed_by_server, works
 from tests.wsclient import Client, browser_token, post_form, sign_in, with_cookies
+
+
+def refused_everywhere(server, cookie: str) -> None:
+    """Check that a cookie no longer opens anything a signed-in rep may use (the sockets: ``closed_by_server``)."""
+    assert post_form(server, "/rep/reps", None, cookie=cookie)[0] == 401
+    assert post_form(server, "/rep/admin", None, cookie=cookie)[0] == 401
+    assert 'name="password"' in post_form(server, "/rep", None, cookie=cookie)[2]  # the sign-in page
 
 
 def rep_id(server, cookie, name: str) -> int:
