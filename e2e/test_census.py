@@ -4,7 +4,7 @@ One conversation carries the pages through their states, so set-up is paid
 once: the customer at the portal, waiting, in the chat, asked for their
 screen, sharing it, after the end; the rep console before sign-in, empty,
 with a queue, holding a chat, as an invited rep, as a hidden rep, after the
-end; every dialog; the admin page; history and a read-only log.  What each
+end; every dialog; the admin page; history, a read-only log and reports.  What each
 state must contain, and what each control must do, is written out below, so
 a control nobody thought to test fails the census (``e2e/census.py``).
 """
@@ -21,7 +21,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from e2e.census import LATER, Action, Census, Name, dialog_closes, notice
 from e2e.conftest import Actors
-from e2e.pages import CustomerPage, RepConsole, join_invitation, participant, wait_until
+from e2e.pages import CustomerPage, RepConsole, detail, join_invitation, participant, wait_until
 
 CUSTOMER = "Carol Census"
 ISSUE = "Every control"
@@ -323,6 +323,7 @@ def console_frame(dialogs: Dialogs, server_url: str) -> Actions:
     """What every signed-in admin's console has, whatever the state."""
     return {
         ("link", "History"): clicks_to_new_tab("/rep/history"),
+        ("link", "Reports"): clicks_to_new_tab("/rep/reports"),
         ("link", "Admin"): clicks_to_new_tab("/rep/admin"),
         ("link", "Change password"): clicks_to_new_tab("/rep/password"),
         ("combobox", "My status"): my_status,
@@ -585,10 +586,20 @@ def test_every_control_of_the_customer_and_the_console(actors: Actors, census: C
     def transcript(button: Locator) -> None:
         downloads(button)
 
+    def send_feedback(button: Locator) -> None:
+        customer.page.get_by_role("radio", name="Satisfied", exact=True).check()
+        customer.page.get_by_role("textbox", name="Comment").fill("Every control worked")
+        button.click()
+        expect(customer.page.get_by_role("status").filter(has_text="Your answer: Satisfied.")).to_be_visible()
+        expect(detail(alice, "Satisfaction")).to_have_text("Satisfied (4 of 5)")
+
     census.visit("customer after the end", body(customer), customer_links | {
         ("button", "Send"): LATER, ("button", "Send file"): LATER,
         ("button", "Download transcript"): transcript,
         ("button", "Start over"): LATER,
+        **{("radio", name): radio_picked for name in ("Very dissatisfied", "Dissatisfied", "Neutral", "Satisfied",
+                                                       "Very satisfied")},
+        ("button", "Send feedback"): send_feedback,
     })
     customer.page.get_by_role("button", name="Start over").click()
     expect(customer.name_box).to_be_visible()
@@ -667,6 +678,7 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         return {
             ("link", "Console"): navigates("/rep", back),
             ("link", "History"): navigates("/rep/history", back),
+            ("link", "Reports"): navigates("/rep/reports", back),
             ("link", "Admin"): navigates("/rep/admin", back),
             ("link", "Change password"): navigates("/rep/password", back),
         }
@@ -694,6 +706,14 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         button.click()
         expect(page.get_by_role("status").filter(has_text="Reset the password of")).to_be_visible()
 
+    def survey_off_and_on(path: str) -> Action:
+        def act(button: Locator) -> None:
+            submits({}, f"Turned off the feedback survey on {path}.")(button)
+            submits({}, f"Turned on the feedback survey on {path}.")(
+                page.get_by_role("button", name=f"Turn on the survey on {path}", exact=True))
+
+        return act
+
     others = "(Carl Rep|Erin New)"
     census.visit("admin page", page.locator("body"), frame(admin) | {
         ("button", "Remove Root Admin as admin"): refused("at least one admin"),
@@ -719,10 +739,13 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         ("button", "Remove Census greeting"): removes,
         ("button", "Monitor Ann Active"): monitor,
         ("checkbox", "Invited representatives join hidden by default"): checkbox_both_ways,
+        ("checkbox", "Representatives see what the customer is typing before it is sent"): checkbox_both_ways,
         ("button", "Save team settings"): submits({}, "Saved the team settings."),
+        ("button", "Turn off the survey on /"): survey_off_and_on("/"),
+        ("button", "Turn off the survey on /billing"): survey_off_and_on("/billing"),
     }, optional=(("link", "/billing"), ("button", "Disable /billing"), ("button", "Enable /billing"),
-                 ("button", "Remove Census greeting"), ("button", re.compile(f"^Enable {others}$")),
-                 ("button", re.compile(f"^Remove {others} as admin$"))))
+                 ("button", "Remove Census greeting"), ("button", "Turn off the survey on /billing"),
+                 ("button", re.compile(f"^Enable {others}$")), ("button", re.compile(f"^Remove {others} as admin$"))))
 
     password = server.url + "/rep/password"
     page.goto(password)
@@ -748,3 +771,21 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         ("button", "Search"): search,
         ("link", "Open log"): open_log,
     }, optional=(("link", "Open log"),))
+
+    reports = server.url + "/rep/reports"
+    page.goto(reports)
+
+    def show_report(button: Locator) -> None:
+        page.get_by_role("combobox", name="Representative").select_option(label="Carl Rep")
+        button.click()
+        expect(page).to_have_url(re.compile(r"/rep/reports\?.*rep=\d+"))
+        expect(page.get_by_role("table", name="Per representative")).to_contain_text("Carl Rep")
+        expect(page.get_by_test_id("started")).to_have_text("2")
+        page.goto(reports)
+
+    census.visit("reports", page.locator("body"), frame(reports) | {
+        ("combobox", "Portal"): select_and_back("Support (/)"),
+        ("combobox", "Representative"): select_and_back("Carl Rep"),
+        ("button", "Show report"): show_report,
+        ("link", "Download CSV"): downloads,
+    })

@@ -80,3 +80,20 @@ def test_a_step_that_fails_leaves_the_file_as_it_was(tmp_path, monkeypatch):
     with sqlite3.connect(path) as db:
         assert not db.execute("SELECT name FROM sqlite_master WHERE name = 'half'").fetchall()
     assert recorded(path) == list(range(1, len(STEPS) + 1))
+
+
+def test_the_survey_step_asks_every_existing_portal_and_keeps_answers_one_per_session(tmp_path, monkeypatch):
+    path = tmp_path / "relaydesk.db"
+    with sqlite3.connect(path, isolation_level=None) as db:  # a file at step 2, with a second portal
+        monkeypatch.setattr(migrations, "STEPS", STEPS[:2])
+        migrations.migrate(db)
+        monkeypatch.undo()
+        db.execute("INSERT INTO portals (path, name) VALUES ('/billing', 'Billing')")
+    store = Store(path)
+    try:
+        assert [row["survey"] for row in store.db.rows("SELECT survey FROM portals ORDER BY path")] == [1, 1]
+        with pytest.raises(sqlite3.IntegrityError):
+            store.db.write("INSERT INTO satisfaction (session_id, rating, at) VALUES (1, 6, 0)")
+    finally:
+        store.close()
+    assert recorded(path) == list(range(1, latest() + 1))

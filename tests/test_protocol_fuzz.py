@@ -83,6 +83,7 @@ def plausible(known: Known) -> dict[str, st.SearchStrategy]:
         "state": st.sampled_from(["allowed", "denied", "stopped"]),
         "status": st.sampled_from(["available", "away", "busy"]),
         "page": IDS, "after": NUMBERS, "before": NUMBERS,
+        "typing": st.booleans(), "everyone": st.booleans(), "rating": st.integers(0, 6) | NUMBERS,
     }
 
 

@@ -43,9 +43,14 @@ def test_nothing_rep_only_ever_reaches_the_customer(server, team, connect):
     act(hugo, "say", session=session_id, text="SECRET-3 from Hugo to reps", to="reps")
     act(hugo, "say", session=session_id, text="SECRET-4 from Hugo to Alice", to=ids_of(connect("rep", "alice")))
     refused(hugo, "say", session=session_id, text="SECRET-5 Hugo tries everyone", to="all")
+    alice.send(type="typing", session=session_id, typing=True, everyone=True)
+    hugo.send(type="typing", session=session_id, typing=True, everyone=True)  # hidden: it reaches reps only
+    alice.expect("typing", name="Hugo")
     act(alice, "note", session=session_id, text="SECRET-6 a note")
     act(bob, "visibility", session=session_id, hidden=True)
     act(bob, "say", session=session_id, text="SECRET-7 Bob while hidden", to="reps")
+    bob.send(type="typing", session=session_id, typing=True, everyone=True)
+    alice.expect("typing", name="Bob", typing=True)
     act(bob, "visibility", session=session_id, hidden=False)
     act(alice, "transfer", session=session_id, rep=hugo_id, comment="SECRET-8 transfer comment", stay=True)
     act(hugo, "visibility", session=session_id, hidden=True)
@@ -70,3 +75,5 @@ def test_nothing_rep_only_ever_reaches_the_customer(server, team, connect):
             assert not REP_ONLY_KEYS & part.keys(), raw
             assert "id" not in part.get("author", {}), raw
             assert part.get("kind") not in ("private", "note"), raw
+    # Alice typed while visible; Hugo and Bob only while hidden: only Alice's typing reached the customer.
+    assert [json.loads(raw)["name"] for raw in received if json.loads(raw)["type"] == "typing"] == ["Alice"]

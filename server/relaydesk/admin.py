@@ -25,6 +25,7 @@ def page():
     return render_template("admin.html", rep=signed_in(), reps=store().reps(), portals=store().portals(),
                            greeting=store().setting("team_greeting"),
                            invite_hidden=store().setting("invite_hidden") == "1",
+                           typing_preview=store().setting("typing_preview") == "1",
                            max_sessions=store().setting("max_sessions", "0"),
                            auto_assign=store().setting("auto_assign") == "1",
                            me=signed_in(), statuses={r["id"]: r["status"] for r in relay().routing.team_view()},
@@ -135,6 +136,15 @@ def enable_portal():
     return _done(f"{'Enabled' if enabled else 'Disabled'} the portal {path}.")
 
 
+@bp.post("/portals/survey")
+def portal_survey():
+    """Ask a portal's customers how satisfied they are when their session ends, or stop asking."""
+    path, survey = request.form.get("path", ""), request.form.get("survey") == "1"
+    store().set_portal_survey(path, survey)
+    return _done(_("Turned on the feedback survey on %(path)s.", path=path) if survey else
+                 _("Turned off the feedback survey on %(path)s.", path=path))
+
+
 @bp.post("/settings")
 def settings():
     greeting = request.form.get("greeting", "").strip()
@@ -146,6 +156,11 @@ def settings():
         return _done("The most sessions a rep may hold is a whole number from 0 (no limit) to 100.", "error")
     store().set_setting("invite_hidden", "1" if request.form.get("invite_hidden") == "on" else "0")
     store().set_setting("max_sessions", str(int(most)))
+    preview = "1" if request.form.get("typing_preview") == "on" else "0"
+    if preview != store().setting("typing_preview", "0"):
+        store().set_setting("typing_preview", preview)
+        for session in store().open_sessions():  # their customers' pages start, or stop, sending what they type
+            relay().session_changed(session.id)
     store().set_setting("auto_assign", "1" if request.form.get("auto_assign") == "on" else "0")
     _audit(N_("Saved the team settings"))
     relay().routing.assign_waiting()

@@ -37,6 +37,7 @@ from .hub import CustomerConnection, RepConnection
 from .i18n import init_app as set_up_languages
 from .passwords import Passwords
 from .relay import Relay
+from .report_pages import bp as reports_bp
 from .store import Store
 from .webhook import DEFAULTS as WEBHOOK_DEFAULTS
 from .wire import Outbox, outbox
@@ -129,6 +130,7 @@ def create_app(config: dict | None = None) -> Flask:
     _keep_doors(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(records.bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(library.bp)

@@ -114,8 +114,9 @@ YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={YEAR}, immutable"
 REVALIDATE = "no-cache"  # kept, but asked again (a 304 when unchanged) before each use
 # Ours, loaded by the pages: each is served under a name holding its content's hash as well as its own.
-HASHED_STATIC = ("app.css", "boot.js", "portal.js", "favicon.svg", "bench/bare-pyodide.js")
+HASHED_STATIC = ("app.css", "boot.js", "portal.js", "reports.js", "favicon.svg", "bench/bare-pyodide.js")
 START_SCRIPT = "pyscript-start.js"  # lives in web/static, served beside PyScript's own modules
+CHART_SCRIPT = "chart.js/dist/chart.umd.min.js"  # Chart.js from npm (web/package.json), for the reports page
 
 
 def digest(data: bytes) -> str:
@@ -181,6 +182,10 @@ class Served:
         self.folders = {self.pyodide: build / "pyodide", pyscript: build / "pyscript"}
         self.pyscript_modules = [pyscript + name for name in _started_modules(build / "pyscript")]
         self.files = {self.start_script: start}
+        chart = web_dir / "node_modules" / CHART_SCRIPT
+        self.chart_script = f"/assets/chart-{digest(chart.read_bytes())}.umd.min.js" if chart.exists() else None
+        if self.chart_script:
+            self.files[self.chart_script] = chart
         self.static: dict[str, str] = {}
         for name in HASHED_STATIC:
             path = web_dir / "static" / name

@@ -119,6 +119,10 @@ class Directory:
             raise Refused("The default portal / cannot be disabled.")
         self.db.write("UPDATE portals SET enabled = ? WHERE path = ?", (int(enabled), path))
 
+    def set_portal_survey(self, path: str, survey: bool) -> None:
+        """Turn the satisfaction survey after the end on or off for a portal's customers."""
+        self.db.write("UPDATE portals SET survey = ? WHERE path = ?", (int(survey), path))
+
     # --- preferences and scripts -------------------------------------------
 
     def prefs(self, rep_id: int) -> dict:

@@ -149,7 +149,20 @@ CREATE TABLE IF NOT EXISTS events (
 INSERT OR IGNORE INTO portals (path, name, greeting) VALUES ('/', 'Support', '');
 """),
     Step(2, "reps can be disabled, in files from before that", _reps_can_be_disabled),
-    Step(3, "reps' availability for routing, the admins' audit log, webhook deliveries (roster.py)", """
+    Step(3, "the satisfaction survey: the customer's answer after the end, and whether a portal asks it", """
+CREATE TABLE satisfaction (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions(id),
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    comment TEXT NOT NULL DEFAULT '',
+    at INTEGER NOT NULL
+);
+ALTER TABLE portals ADD COLUMN survey INTEGER NOT NULL DEFAULT 1;
+"""),
+    Step(4, "reports read sessions by their start, and a rep's sessions", """
+CREATE INDEX IF NOT EXISTS sessions_by_start ON sessions(created_at);
+CREATE INDEX IF NOT EXISTS participants_by_rep ON participants(rep_id, session_id);
+"""),
+    Step(5, "reps' availability for routing, the admins' audit log, webhook deliveries (roster.py)", """
 ALTER TABLE reps ADD COLUMN availability TEXT NOT NULL DEFAULT 'available';
 ALTER TABLE reps ADD COLUMN last_assigned_at INTEGER;  -- when routing last gave them a customer: ties go to the oldest
 CREATE TABLE audit_log (

@@ -55,6 +55,9 @@ class Session:
     accepted_at: int | None
     ended_at: int | None = None
     outcome: str | None = None
+    rating: int | None = None  # the customer's answer to the survey after the end, 1 to 5 (None: none yet)
+    comment: str = ""  # and what they wrote with it
+    survey: bool = True  # whether its portal asks the customer the survey
 
 
 @dataclass(frozen=True)

@@ -242,6 +242,13 @@ def _availability(value: object) -> str:
     return value
 
 
+def _rating(value: object) -> int:
+    rating = _whole(value, 1, "bad-rating", "Choose how satisfied you are, from 1 to 5.")
+    if rating not in RATINGS:
+        raise ProtocolError("bad-rating", "Choose how satisfied you are, from 1 to 5.")
+    return rating
+
+
 def optional(check):
     """Mark a field check as optional: a missing field becomes None.  It marks the function itself: give it one
     of its own, not a check other fields use."""
@@ -251,6 +258,8 @@ def optional(check):
 
 CLIENT_DETAILS = ("os", "browser", "language", "timezone", "screen")
 OUTCOMES = ("resolved", "unresolved", "unknown")
+RATINGS = (1, 2, 3, 4, 5)  # the satisfaction survey's answers, "Very dissatisfied" to "Very satisfied"
+MAX_PREVIEW = 1000  # the most of a customer's unsent text a typing frame carries, for the live preview
 
 # type -> {field: check}; every field listed is required.  The customer's
 # token is made by their own page (crypto-random), so a request resent after a
@@ -274,6 +283,12 @@ CUSTOMER_FRAMES = {
     "history": {"page": _client_id, "after": _seq},
     "say": {"id": _client_id, "text": _text(MAX_TEXT, "A message")},
     "screen": {"id": _client_id, "state": _screen_state},
+    # Not stored, never acknowledged: the page says it is typing (again every few seconds while it is) and that it
+    # stopped; ``text``, the unsent message, only while the team lets its reps see a live preview.
+    "typing": {"typing": _flag, "text": optional(_text(MAX_PREVIEW, "The preview", required=False))},
+    # The survey after the end: one answer per session, changed by sending another.
+    "rate": {"id": _client_id, "rating": _rating,
+             "comment": optional(_text(MAX_COMMENT, "The comment", required=False))},
 }
 
 REP_FRAMES = {
@@ -297,6 +312,8 @@ REP_FRAMES = {
     "make-key": {"id": _client_id},
     "end": {"id": _client_id, "session": _session_id, "outcome": _outcome},
     "availability": {"id": _client_id, "status": _availability},  # My status: available or away
+    # As the customer's; ``everyone``: what is typed is for everyone (the customer sees it only then), not for reps.
+    "typing": {"session": _session_id, "typing": _flag, "everyone": _flag},
 }
 
 ROLES = {"customer": CUSTOMER_FRAMES, "rep": REP_FRAMES}
@@ -346,6 +363,7 @@ TO_CUSTOMER_FRAMES = {
     "position": _server_fields(position=_INT),
     "screen-asked": _server_fields(by=_STR),
     "screen-mode": _server_fields(mode=_STR, sharing=_BOOL),
+    "typing": _server_fields(name=_STR, typing=_BOOL),  # a visible rep is typing, or stopped
 }
 
 TO_REP_FRAMES = {
@@ -367,6 +385,9 @@ TO_REP_FRAMES = {
     # The team as it is now: each enabled rep's id, name and status (available, away, offline); sent after
     # ``welcome`` and whenever it changes.
     "team": _server_fields(reps=_LIST),
+    # Someone in the session is typing, or stopped: the customer (no ``rep``) or a rep; ``text``, the customer's
+    # unsent message, only where the team turned the live preview on.
+    "typing": _server_fields(session=_INT, name=_STR, typing=_BOOL, rep=[int], text=[str]),
     # Binary, not JSON: ``SCREEN_IMAGE``'s header, then the picture (``decode_screen_image_header`` reads it).
     "screen-image": _server_fields(session=_INT, width=_INT, height=_INT, mime=_STR),
 }

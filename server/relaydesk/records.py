@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from . import transcript
 from .auth import current_rep, same_origin, store
+from .details import rating_text
 from .relay import rep_summary
 from .store import Event, Rep, Session
 
@@ -61,7 +62,7 @@ def history():
         abort(401)
     query = request.args.get("q", "").strip()[:200]
     results = store().search_sessions(query, rep) if query else []
-    return render_template("history.html", query=query, results=results, rep=rep)
+    return render_template("history.html", query=query, results=results, rep=rep, rating_text=rating_text)
 
 
 @bp.post("/transcript")

@@ -30,6 +30,7 @@ from .delivery import SENDER, Customers, One, QueueWatchers, Reply, Send, Sessio
 from .delivery import Rep as RepAddress
 from .details import OUTCOME_NAMES
 from .hub import Connection, CustomerConnection, Hub, RepConnection, ended
+from .i18n import _
 from .keys import SessionKeys
 from .metrics import Metrics
 from .prefs import PrefsError
@@ -71,19 +72,23 @@ def size_text(size: int) -> str:
 
 
 def rep_summary(session: Session) -> dict:
-    """Return what a rep's console shows about a session."""
+    """Return what a rep's console shows about a session (with the customer's survey answer, once there is one)."""
+    rated = {"rating": session.rating, "comment": session.comment} if session.rating is not None else {}
     return {
         "id": session.id, "customer": session.customer_name, "issue": session.issue,
         "portal": session.portal_name, "status": session.status, "created_at": session.created_at,
         "accepted_at": session.accepted_at, "ended_at": session.ended_at, "outcome": session.outcome,
-        "details": session.details,
+        "details": session.details, **rated,
     }
 
 
-def customer_summary(session: Session) -> dict:
-    """Return what the customer's window is told about its own session."""
+def customer_summary(session: Session, reps: list[str], preview: bool = False) -> dict:
+    """Return what the customer's window is told about its own session: ``helping``, the names of the reps it may see
+    helping (never a hidden one); whether its portal asks the survey after the end, and the answer given; whether
+    the page sends what is typed for the reps' live preview."""
     return {"id": session.id, "status": session.status, "customer": session.customer_name,
-            "ended": session.status == "ended"}
+            "ended": session.status == "ended", "helping": reps, "survey": session.survey, "rating": session.rating,
+            "comment": session.comment, "preview": preview}
 
 
 Handler = TypeVar("Handler")
@@ -143,10 +148,11 @@ class Relay:
         self._rep_handlers = handler_table(protocol.REP_FRAMES, {
             "hello": self._rep_hello, "say": self._rep_say, "note": self._rep_note, "push-url": self._rep_push_url,
             "prefs": self._rep_prefs, "accept": self._rep_accept, "end": self._rep_end, "history": self._rep_history,
+            "typing": self._rep_typing,
         }, self.team.handlers(), self.screens.rep_handlers(), self.keys.rep_handlers(), self.routing.handlers())
         self._customer_handlers = handler_table(protocol.CUSTOMER_FRAMES, {
             "request": self._customer_request, "hello": self._customer_hello, "say": self._customer_say,
-            "history": self._customer_history,
+            "history": self._customer_history, "typing": self._customer_typing, "rate": self._customer_rate,
         }, self.screens.customer_handlers())
 
     # --- connection life --------------------------------------------------
@@ -175,8 +181,8 @@ class Relay:
                 return self.screens.image(conn.session_id, frame)
             message = protocol.decode(frame, conn.role)
             self.metrics.frames_in.labels(conn.role, message["type"]).inc()
-            if message["type"] != "history":  # it changes nothing, and each one is answered by one page
-                self._keep_pace(conn, message)
+            if message["type"] not in ("history", "typing"):  # history: each one is answered by one page; typing
+                self._keep_pace(conn, message)                # is paced apart (``_typing_paced``)
             if isinstance(conn, RepConnection):
                 self._rep_seen(conn)
                 reply = self._rep_handlers[message["type"]](conn, message)
@@ -308,7 +314,7 @@ class Relay:
             else:
                 conn.behind.add(session.id)
                 came_back = self.hub.add_customer(live, conn)
-            self.hub.deliver([send(One(conn), "welcome", role="customer", session=customer_summary(session),
+            self.hub.deliver([send(One(conn), "welcome", role="customer", session=self.customer_view(session),
                                    screen=self.screens.welcome_view(session.id))])
         self._send_page(conn, session.id, None, after=since)
         if came_back and session.status == "active":
@@ -368,6 +374,67 @@ class Relay:
             author_kind="customer", author_name=session.customer_name,
         )
 
+    def _customer_rate(self, conn: CustomerConnection, message: dict) -> Reply:
+        """Keep the customer's answer to the survey after the end; the session's reps see it in its details."""
+        if conn.session_id is None:
+            raise ProtocolError("not-joined", "Say hello or ask for help first.", message["id"])
+        session = self.store.session(conn.session_id)
+        if session.status != "ended":
+            raise ProtocolError("not-ended", _("You can rate the chat once it has ended."), message["id"])
+        if not session.survey:
+            raise ProtocolError("no-survey", _("This help page does not ask for feedback."), message["id"])
+        self.store.rate(session.id, message["rating"], message["comment"] or "")
+        self.session_changed(session.id)  # its reps; the ended session's pages are no longer the hub's to reach
+        rated = self.store.session(session.id)
+        return [send(SENDER, "session", session=self.customer_view(rated)), ack(message["id"], session=session.id)]
+
+    def _typing_paced(self, sender: str, message: dict) -> bool:
+        """Tell whether a typing frame may go: paced in buckets of its own, so it never costs a message its turn.
+        One past the pace is dropped (the next says the same); refused aloud only if it carried an id."""
+        wait = self.throttle.typing_wait(sender)
+        if wait and "id" in message:
+            raise ProtocolError("rate-limited", _("You are sending faster than we can take: wait %(wait)s, then try "
+                                                  "again.", wait=wait_text(wait)), message["id"])
+        return not wait
+
+    @staticmethod
+    def _typing_answer(message: dict) -> Reply:
+        """A typing frame is not acknowledged; one that carries an id anyway gets an ack naming it."""
+        return [ack(message["id"])] if "id" in message else []
+
+    def _customer_typing(self, conn: CustomerConnection, message: dict) -> Reply:
+        """Tell the session's reps the customer is typing, or stopped; with the unsent text only where the team
+        turned the live preview on.  Never stored."""
+        if conn.session_id is None:
+            raise ProtocolError("not-joined", "Say hello or ask for help first.", message.get("id"))
+        if not self._typing_paced(f"page:{conn.tag}", message):
+            return []
+        session = self.store.session(conn.session_id)
+        if session.status == "ended":
+            return self._typing_answer(message)
+        preview = {"text": message["text"]} if (message["typing"] and message["text"]
+                                               and self.store.setting("typing_preview") == "1") else {}
+        return [send(SessionReps(session.id), "typing", session=session.id, name=session.customer_name,
+                     typing=message["typing"], **preview)] + self._typing_answer(message)
+
+    def _rep_typing(self, conn: RepConnection, message: dict) -> Reply:
+        """Tell the session's other reps a rep is typing, or stopped, and its customer too when it is for everyone,
+        but never of a hidden or monitoring rep.  Never stored."""
+        session = self.store.get_session(message["session"])
+        me = self.store.participant(session.id, conn.rep.id) if session is not None else None
+        if session is None or me is None:
+            raise ProtocolError("bad-session", "You are not in that session.", message.get("id"))
+        if session.status == "ended":
+            return self._typing_answer(message)
+        if not self._typing_paced(f"rep:{conn.rep.id}", message):
+            return []
+        name, typing = conn.rep.display_name, message["typing"]
+        sends = [Send(SessionReps(session.id), protocol.encode("typing", session=session.id, name=name,
+                                                               typing=typing, rep=conn.rep.id), skip=conn)]
+        if message["everyone"] and not me.hidden and me.role != "monitor":
+            sends.append(send(Customers(session.id), "typing", name=name, typing=typing))
+        return sends + self._typing_answer(message)
+
     def customer_session(self, conn: CustomerConnection, frame_id: str) -> Session:
         """Return the customer's session while it has not ended; refuse otherwise."""
         if conn.session_id is None:
@@ -413,10 +480,15 @@ class Relay:
                                        "customer_online": online, "sharing": self.screens.sharing(session.id),
                                        "replied_at": replied_at, "waiting_at": waiting_at}
 
+    def customer_view(self, session: Session) -> dict:
+        """Return a session's summary for its customer: with the reps they may see helping, never a hidden one."""
+        reps = [p.name for p in self.store.participants(session.id) if not p.hidden and p.role != "monitor"]
+        return customer_summary(session, reps, self.store.setting("typing_preview") == "1")
+
     def session_changed(self, session_id: int) -> None:
         """Send a session's fresh summary to everyone in it."""
         session = self.store.session(session_id)
-        self.hub.deliver([send(Customers(session.id), "session", session=customer_summary(session)),
+        self.hub.deliver([send(Customers(session.id), "session", session=self.customer_view(session)),
                           send(SessionReps(session.id), "session", session=self.rep_view(session))])
 
     def _rep_say(self, conn: RepConnection, message: dict) -> None:

@@ -1,7 +1,7 @@
 """Keep what the team's routing and its admins need: each rep's availability and last assignment, the admins'
 audit log, and the webhook's deliveries.
 
-Its tables and columns come with migration step 3 (``migrations.py``).
+Its tables and columns come with migration step 5 (``migrations.py``).
 """
 
 from __future__ import annotations

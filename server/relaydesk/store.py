@@ -19,7 +19,6 @@ from .roster import Roster
 __all__ = ["Event", "KeyRefused", "Page", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
 
 
-
 class Store(Directory):
     """Read and write everything Relaydesk keeps, through one SQLite file: the team (``Directory``) and the
     sessions, their participants and chat logs."""
@@ -123,8 +122,8 @@ class Store(Directory):
 
     def get_session(self, session_id: int) -> Session | None:
         row = self.db.row(
-            "SELECT s.*, p.path AS portal_path, p.name AS portal_name FROM sessions s"
-            " JOIN portals p ON p.id = s.portal_id WHERE s.id = ?",
+            "SELECT s.*, p.path AS portal_path, p.name AS portal_name, p.survey, f.rating, f.comment FROM sessions s"
+            " JOIN portals p ON p.id = s.portal_id LEFT JOIN satisfaction f ON f.session_id = s.id WHERE s.id = ?",
             (session_id,),
         )
         if row is None:
@@ -132,7 +131,7 @@ class Store(Directory):
         return Session(
             row["id"], row["portal_path"], row["portal_name"], row["customer_name"], row["issue"],
             json.loads(row["details"]), row["status"], row["owner_rep_id"], row["created_at"], row["accepted_at"],
-            row["ended_at"], row["outcome"],
+            row["ended_at"], row["outcome"], row["rating"], row["comment"] or "", bool(row["survey"]),
         )
 
     def session(self, session_id: int) -> Session:
@@ -169,6 +168,12 @@ class Store(Directory):
             (outcome, now_ms(), session_id),
         )
         return cur.rowcount == 1
+
+    def rate(self, session_id: int, rating: int, comment: str) -> None:
+        """Keep the customer's answer to the survey: one per session, the latest replacing the one before."""
+        self.db.write("INSERT INTO satisfaction (session_id, rating, comment, at) VALUES (?, ?, ?, ?)"
+                      " ON CONFLICT (session_id) DO UPDATE SET rating = excluded.rating, comment = excluded.comment,"
+                      " at = excluded.at", (session_id, rating, comment, now_ms()))
 
     def open_sessions(self) -> list[Session]:
         """Return every session not ended, waiting or active."""

@@ -36,6 +36,9 @@ DEFAULTS: dict[str, object] = {
     "SIGN_IN_FORGET_S": 24 * 60 * 60,  # failures are forgotten this long after the first one
     "FRAMES_PER_CONNECTION": "40/10 seconds;300/5 minutes",  # frames one page or rep may send: a burst, then a pace
     "REQUESTS_PER_ADDRESS": "30/10 minutes",  # help requests one client address may make
+    # "typing" frames one page or rep may send, counted apart from the frames above so that saying "typing" never
+    # costs a message its turn; past them a typing frame is dropped (the page sends one every ~2.5 s while typing).
+    "TYPING_PER_CONNECTION": "4/5 seconds;40/minute",
 }
 
 
@@ -190,6 +193,7 @@ class Throttle:
         timing = number("SIGN_IN_LOCKOUT_S"), number("SIGN_IN_LOCKOUT_MAX_S"), number("SIGN_IN_FORGET_S")
         self._frames = Buckets(parse_many(str(settings["FRAMES_PER_CONNECTION"])))
         self._requests = parse_many(str(settings["REQUESTS_PER_ADDRESS"]))
+        self._typing = Buckets(parse_many(str(settings["TYPING_PER_CONNECTION"])))
         self._usernames = Lockout(self.storage, "sign-in-username", int(number("SIGN_IN_FAILURES_PER_USERNAME")),
                                   *timing)
         self._addresses = Lockout(self.storage, "sign-in-address", int(number("SIGN_IN_FAILURES_PER_ADDRESS")),
@@ -240,6 +244,10 @@ class Throttle:
     def frame_wait(self, sender: str) -> float:
         """Count a frame from one page or one rep; 0 when it may go, else the seconds until one may."""
         return self._frames.take(sender)
+
+    def typing_wait(self, sender: str) -> float:
+        """Count a "typing" frame from one page or one rep, in buckets of their own; 0 when it may go."""
+        return self._typing.take(sender)
 
     def request_wait(self, address: str) -> float:
         """Count a request for help from one client address; 0 when it may go, else the seconds to wait."""

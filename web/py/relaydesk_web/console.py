@@ -7,7 +7,7 @@ from pyscript import window
 
 from relaydesk import prefs as preferences
 from relaydesk.details import OUTCOME_NAMES, detail_rows
-from relaydesk_web import dom, i18n  # noqa: F401  (i18n first: the page's language, before any word)
+from relaydesk_web import dom, i18n, typing_view  # noqa: F401  (i18n first: the page's language, before any word)
 from relaydesk_web.effects import (
     Alert,
     ClearNote,
@@ -23,6 +23,7 @@ from relaydesk_web.effects import (
     SelectSession,
     ShowEntry,
     Team,
+    Typing,
     Unread,
     UpdateSession,
 )
@@ -321,6 +322,8 @@ def render(effect) -> None:
                 logs.logs[session].show(placement)
             if placement.entry.kind == "note":
                 show_notes(session)
+        case Typing():
+            typing_view.show(app, effect, effect.session == core.current)
         case ScreenImage(session, src):
             # Read by bench/screen.py: when the picture arrived, and how many so far.
             window.relaydeskImageAt = window.performance.timeOrigin + window.performance.now()
@@ -379,7 +382,7 @@ def shortcut(event) -> None:
 dom.listen(window.document, "keydown", shortcut)
 dom.listen(window.document, "visibilitychange", lambda event: app.dispatch(
     {"type": "page_hidden", "hidden": bool(window.document.hidden)}))
-dom.listen(dom.by_id("message"), "input", lambda event: app.dispatch({"type": "draft", "text": event.target.value}))
+typing_view.listen(app, "draft")  # the draft, and whether to say the rep is typing
 dom.listen(dom.by_id("open-shortcuts"), "click", lambda event: dom.open_dialog("shortcuts-dialog", lambda form: None))
 
 dom.listen(dom.by_id("make-key"), "click", lambda event: app.dispatch({"type": "make_key"}))

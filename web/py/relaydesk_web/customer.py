@@ -4,10 +4,23 @@ import asyncio
 
 from pyscript import document, window
 
-from relaydesk_web import dom, i18n  # noqa: F401  (i18n first: the page's language, before any word)
+from relaydesk.details import RATING_NAMES
+from relaydesk_web import dom, i18n, typing_view  # noqa: F401  (i18n first: the page's language, before any word)
 from relaydesk_web.agent import browser_name, system_name
 from relaydesk_web.capture import ScreenShare
-from relaydesk_web.effects import OpenUrl, Position, ScreenAsk, ScreenMode, ShowEntry, ShowView, StartOver
+from relaydesk_web.effects import (
+    Helpers,
+    OpenUrl,
+    Position,
+    ScreenAsk,
+    ScreenMode,
+    ShowEntry,
+    ShowView,
+    StartOver,
+    Survey,
+    Typing,
+)
+from relaydesk_web.i18n import _
 from relaydesk_web.runtime import Runtime, Storage
 from relaydesk_web.state import CustomerCore
 
@@ -72,8 +85,17 @@ def render(effect) -> None:
         case OpenUrl(url):
             # The chat shows it as a link too, for when a popup blocker stops this.
             window.open(url, "_blank", "noopener")
+        case Typing():
+            typing_view.show(app, effect)
+        case Helpers(names):
+            dom.by_id("helpers").textContent = _("Helping you: %(names)s", names=", ".join(names)) if names else ""
+            dom.show("helpers", bool(names))
+        case Survey(shown, rating, comment):
+            show_survey(shown, rating, comment)
         case StartOver():
             log.reset([])
+            survey_form.reset()
+            dom.by_id("survey-state").textContent = ""
             dom.by_id("ask-issue").value = dom.by_id("ask-key").value = ""
 
 
@@ -98,6 +120,28 @@ async def allow_downloads(token: str) -> None:
     await dom.post_json("/files/access", {"token": token})
 
 
+survey_form = dom.by_id("survey")
+
+
+def show_survey(shown: bool, rating: int | None, comment: str) -> None:
+    """Show the survey after the end, with the answer given so far: it can be changed until the page is left."""
+    dom.show("survey", shown)
+    if not shown or rating is None:
+        return
+    survey_form.querySelector(f"input[name=rating][value='{rating}']").checked = True
+    if not dom.by_id("survey-comment").value:
+        dom.by_id("survey-comment").value = comment
+    dom.by_id("survey-state").textContent = _("Thank you! Your answer: %(answer)s. You can change it until you "
+                                              "leave this page.", answer=_(RATING_NAMES[rating]))
+
+
+def send_feedback(event) -> None:
+    event.preventDefault()
+    chosen = survey_form.querySelector("input[name=rating]:checked")
+    rating = int(chosen.value) if chosen is not None else None
+    app.dispatch({"type": "rate", "rating": rating, "comment": dom.by_id("survey-comment").value})
+
+
 def ask(event) -> None:
     event.preventDefault()
     send_request()
@@ -119,6 +163,8 @@ form = dom.by_id("ask")
 dom.listen(form, "submit", ask)
 form.setAttribute("data-python", "yes")  # portal.js hands every submit over to ask() from now on
 dom.listen(dom.by_id("start-over"), "click", lambda event: app.dispatch({"type": "start_over"}))
+dom.listen(survey_form, "submit", send_feedback)
+typing_view.listen(app, "typed")
 dom.listen(dom.by_id("send-file"), "click", lambda event: send_file())
 def allow_screen() -> None:
     dom.show("screen-request", False)

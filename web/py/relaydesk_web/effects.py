@@ -203,3 +203,31 @@ class ScreenImage(Effect):
     session: int
     src: str
 
+
+
+@dataclass
+class Typing(Effect):
+    """Both apps: what the typing indicator of a session says now ("Alice is typing…", or nothing), the
+    customer's unsent text for a rep's live preview, and the ``tick`` to hand back as ``typing_expire`` after
+    ``typist.SHOWN_S``."""
+
+    session: int | None
+    line: str
+    preview: str = ""
+    tick: int = 0
+
+
+@dataclass
+class Helpers(Effect):
+    """Customer window: the names of the representatives helping, as the customer may see them."""
+
+    names: list[str]
+
+
+@dataclass
+class Survey(Effect):
+    """Customer window: the satisfaction survey after the end: ``shown`` or not, and the answer given so far."""
+
+    shown: bool
+    rating: int | None = None
+    comment: str = ""

@@ -30,6 +30,7 @@ from .effects import (
     Status,
     Team,
     Transmit,
+    Typing,
     Unread,
     UpdateSession,
 )
@@ -63,6 +64,7 @@ class RepCore(ChatCore):
         self.queue: list[dict] = []  # the waiting customers' summaries, oldest first
         self.team: list[dict] = []  # every rep: id, name and status (available, away, offline), as last told
         self.pages: dict[str, int] = {}  # the history pages asked for and not yet come: page id -> session
+        self.typing_everyone = True  # whether what the rep types goes to everyone (or to reps only)
 
     def greeting(self) -> list[dict]:
         """Say hello, with where each log whose history was loaded left off: those catch up, a page at a time."""
@@ -329,7 +331,8 @@ class RepCore(ChatCore):
         self.unread[session] = 0
         conversation = self.conversations[session]
         return [SelectSession(session, conversation.entries, self.drafts.get(session, ""), self.scrolls.get(session)),
-                Unread(session, 0), *self._load(session)]
+                Unread(session, 0), *self._load(session),
+                Typing(session, self.typers.line(session), self.typers.preview(session), self.typers.tick)]
 
     def on_select(self, event: dict) -> list[Effect]:
         """Switch tabs, keeping the draft and scroll position of the one left behind."""
@@ -356,9 +359,33 @@ class RepCore(ChatCore):
         self.drafts.pop(session, None)
 
     def on_draft(self, event: dict) -> list[Effect]:
-        if self.current is not None:
-            self.drafts[self.current] = event["text"]
-        return []
+        """The rep typed in Message: keep the draft, and tell the session so, not too often (``now``: the page's
+        clock, in seconds), saying whether it is for everyone: the customer hears of it only then."""
+        if self.current is None:
+            return []
+        self.drafts[self.current] = event["text"]
+        if "now" not in event:
+            return []
+        active = self.conversations[self.current].summary["status"] == "active"
+        everyone = self.recipient(self.current) == "all"
+        effects: list[Effect] = []
+        if everyone != self.typing_everyone:  # the customer heard we type, and now it is for the reps only
+            effects += self.typing_frames(self.typist.stopped())
+            self.typing_everyone = everyone
+        return effects + self.typing_frames(self.typist.typed(self.current, event["text"] if active else "",
+                                                              event["now"]))
+
+    def typing_frame(self, fields: dict, text: str) -> dict:
+        return {"type": "typing", "session": fields["session"], "typing": fields["typing"],
+                "everyone": self.typing_everyone}
+
+    def on_typing(self, event: dict) -> list[Effect]:
+        """Someone else in a session is typing, or stopped: the customer (with their unsent text, where the team
+        shows a live preview) or another rep."""
+        if event["session"] not in self.conversations or event.get("rep") == self.me.get("id"):
+            return []
+        key = f"rep:{event['rep']}" if "rep" in event else "customer"
+        return self.heard_typing(event["session"], key, event["name"], event["typing"], event.get("text", ""))
 
     def on_page_hidden(self, event: dict) -> list[Effect]:
         self.page_hidden = event["hidden"]

@@ -13,11 +13,13 @@ import secrets
 from collections.abc import Callable
 
 from relaydesk import protocol
+from relaydesk.language import _
 
 from .chat import Conversation, Entry, Placement, entry_from_event
 from .effects import (
     ClearDraft,
     Effect,
+    Helpers,
     Notice,
     OpenUrl,
     Position,
@@ -29,9 +31,12 @@ from .effects import (
     ShowView,
     StartOver,
     Status,
+    Survey,
     Transmit,
+    Typing,
 )
 from .link import Link
+from .typist import Typers, Typist, preview_of
 
 CONNECTED = "Connected"
 RECONNECTING = "Reconnecting…"
@@ -60,6 +65,8 @@ class ChatCore:
         self.new_id = new_id
         self.link = Link()
         self.conversations: dict[int, Conversation] = {}
+        self.typist = Typist()  # when to tell the others this person is typing
+        self.typers = Typers()  # who this person is told is typing
 
     def conversation_of(self, session: int | None) -> Conversation | None:
         return self.conversations.get(session) if session is not None else None
@@ -93,7 +100,49 @@ class ChatCore:
             return []
         self.link.settle(event["id"])
         placement = conversation.receive(entry_from_event(event, self.is_mine(event)))
-        return [ShowEntry(conversation.id, placement)] if placement else []
+        effects: list[Effect] = [ShowEntry(conversation.id, placement)] if placement else []
+        if event.get("live") and not self.is_mine(event):  # they sent what they typed: they stopped typing
+            effects += self.heard_typing(self.typing_key(event["session"]), self.typer_of(event["author"]), "",
+                                         False)
+        return effects
+
+    # --- typing -------------------------------------------------------------------
+
+    def typing_key(self, session: int) -> int | None:
+        """Return the session the typing indicator of ``session`` is kept under (the customer has but one)."""
+        return session
+
+    @staticmethod
+    def typer_of(author: dict) -> str:
+        """Return the key a typist is known by: the customer, or a rep by id (by name where no id is sent)."""
+        if author.get("kind") == "customer":
+            return "customer"
+        return f"rep:{author.get('id', author.get('name'))}"
+
+    def heard_typing(self, session: int | None, key: str, name: str, typing: bool, text: str = "") -> list[Effect]:
+        known = key in self.typers.by_session.get(session, {})
+        if not typing and not known:
+            return []
+        self.typers.heard(session, key, name, typing, text)
+        return [Typing(session, self.typers.line(session), self.typers.preview(session), self.typers.tick)]
+
+    def on_typing_expire(self, event: dict) -> list[Effect]:
+        """The indicator's timer ran out: whoever was not heard from since stopped (their page may be gone)."""
+        self.typers.expire(event["session"], event["tick"])
+        session = event["session"]
+        return [Typing(session, self.typers.line(session), self.typers.preview(session), self.typers.tick)]
+
+    def typing_frames(self, said: list[dict], text: str = "") -> list[Effect]:
+        """Return the typing frames to send, as the ``Typist`` decided: never kept for later, never resent."""
+        if not self.link.online:
+            return []
+        return [Transmit(self.typing_frame(fields, text)) for fields in said]
+
+    def typing_frame(self, fields: dict, text: str) -> dict:
+        raise NotImplementedError
+
+    def on_typing_idle(self, event: dict) -> list[Effect]:
+        return self.typing_frames(self.typist.idle(event["now"]))
 
     def on_page(self, event: dict) -> list[Effect]:
         """A page of a replay ended: note what it covered, and ask for the next one while there is more."""
@@ -143,7 +192,8 @@ class ChatCore:
         frame[field] = text
         placement = self.conversations[session].add_pending(entry)
         self.sent_draft(session)
-        return [ShowEntry(session, placement), ClearDraft()] + [Transmit(f) for f in self.link.submit(frame)]
+        stopped = self.typing_frames(self.typist.stopped())
+        return [ShowEntry(session, placement), ClearDraft(), *stopped] + [Transmit(f) for f in self.link.submit(frame)]
 
     def sent_draft(self, session: int) -> None:
         """Forget a session's draft once it went out."""
@@ -170,6 +220,7 @@ class CustomerCore(ChatCore):
         self.session: dict | None = None
         self.new_token = new_token
         self.name = ""
+        self.draft = ""  # what Message holds, for the reps' live preview
 
     def customer_session(self) -> int | None:
         return self.session["id"] if self.session else None
@@ -235,7 +286,16 @@ class CustomerCore(ChatCore):
         self.session = summary
         self.name = summary["customer"]
         self.conversations.setdefault(summary["id"], Conversation(summary)).summary = summary
-        return [ShowView({"waiting": "waiting", "active": "chat"}.get(summary["status"], "ended"))]
+        effects: list[Effect] = [ShowView({"waiting": "waiting", "active": "chat"}.get(summary["status"], "ended"))]
+        effects.append(Helpers(list(summary.get("helping") or [])))
+        ended = summary["status"] == "ended"
+        effects.append(Survey(ended and bool(summary.get("survey")), summary.get("rating"),
+                              summary.get("comment") or ""))
+        if ended:  # nobody types into an ended session
+            self.typist.stopped()
+            self.typers.by_session.clear()
+            effects.append(Typing(None, ""))
+        return effects
 
     def on_ack(self, event: dict) -> list[Effect]:
         if self.request and event["id"] == self.request["id"]:
@@ -254,6 +314,46 @@ class CustomerCore(ChatCore):
 
     def on_position(self, event: dict) -> list[Effect]:
         return [Position(event["position"])]
+
+    def typing_key(self, session: int) -> int | None:
+        return None
+
+    def on_typing(self, event: dict) -> list[Effect]:
+        """A visible rep is typing, or stopped (the server tells of no other)."""
+        return self.heard_typing(None, f"rep:{event['name']}", event["name"], event["typing"])
+
+    def on_typed(self, event: dict) -> list[Effect]:
+        """The customer typed in Message (``now``: the page's clock, in seconds): tell the reps, not too often."""
+        if not self.session or self.session["status"] != "active":
+            return []
+        self.draft = event["text"]
+        return self.typing_frames(self.typist.typed(None, event["text"], event["now"]), event["text"])
+
+    def on_typing_idle(self, event: dict) -> list[Effect]:
+        """A pause: say we stopped; or, for the reps' live preview, send what was typed since it last went out."""
+        stopped = self.typist.idle(event["now"])
+        if stopped or not (self.session and self.session.get("preview")):
+            return self.typing_frames(stopped)
+        return self.typing_frames(self.typist.catch_up(event["now"]), self.draft)
+
+    def typing_frame(self, fields: dict, text: str) -> dict:
+        """The customer's typing frame: with what they typed only when the team shows reps a live preview."""
+        frame: dict = {"type": "typing", "typing": fields["typing"]}
+        if fields["typing"] and self.session and self.session.get("preview"):
+            frame["text"] = preview_of(text)
+        return frame
+
+    def on_rate(self, event: dict) -> list[Effect]:
+        """The customer answered the survey after the end (again, to change their answer)."""
+        if not self.session or self.session["status"] != "ended":
+            return []
+        if event.get("rating") not in protocol.RATINGS:
+            return [Notice(_("Choose how satisfied you are first."))]
+        comment = (event.get("comment") or "").strip()
+        if len(comment) > protocol.MAX_COMMENT:
+            return [Notice(_("The comment is too long (%(most)s characters at most).", most=protocol.MAX_COMMENT))]
+        frame = {"type": "rate", "id": self.new_id(), "rating": event["rating"], "comment": comment}
+        return [Transmit(f) for f in self.link.submit(frame)]
 
     def on_event(self, event: dict) -> list[Effect]:
         effects = super().on_event(event)
