@@ -251,15 +251,19 @@ class Relay:
 
     def _close_sockets(self, sockets: list[RepConnection]) -> None:
         """Close rep sockets whose sign-in ended; the console then finds it signed out."""
+        for conn in sockets:  # all of them forgotten before the team hears: nothing is sent to a socket closing
+            self._forget(conn, tell_team=False)  # at once: a socket whose close is never answered gets nothing more
         for conn in sockets:
-            self._forget(conn)  # at once: a socket whose close is never answered gets nothing more
             conn.close(protocol.SIGNED_OUT, "Signed out")
+        if sockets:
+            self.routing.team_changed()
 
-    def _forget(self, conn: RepConnection | CustomerConnection) -> None:
+    def _forget(self, conn: RepConnection | CustomerConnection, tell_team: bool = True) -> None:
         if isinstance(conn, RepConnection):
             self.screens.forget(conn)
             self.hub.remove_rep(conn)
-            self.routing.team_changed()
+            if tell_team:
+                self.routing.team_changed()
         else:
             self.hub.remove_customer(conn)
 
