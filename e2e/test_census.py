@@ -333,6 +333,8 @@ def console_frame(dialogs: Dialogs, server_url: str) -> Actions:
         ("link", "History"): clicks_to_new_tab("/rep/history"),
         ("link", "Reports"): clicks_to_new_tab("/rep/reports"),
         ("link", "Admin"): clicks_to_new_tab("/rep/admin"),
+        ("link", "Change password"): clicks_to_new_tab("/rep/password"),
+        ("combobox", "My status"): my_status,
         ("button", "Keyboard shortcuts"): dialogs.button("Keyboard shortcuts", shortcuts_dialog),
         ("button", "Chat preferences"): dialogs.button("Chat preferences", preferences_dialog),
         ("button", "Generate session key"): lambda button: (
@@ -341,6 +343,15 @@ def console_frame(dialogs: Dialogs, server_url: str) -> Actions:
         ("button", "Hide me from customer"): LATER,  # off until there is a session: the census checks why
         ("button", "Add note"): LATER,
     }
+
+
+def my_status(select: Locator) -> None:
+    """My status: Away shows in the console's list of representatives, then Available again."""
+    away = select.page.locator('#team li[data-status="away"]')
+    select.select_option(label="Away")
+    expect(away).to_have_count(1)
+    select.select_option(label="Available")
+    expect(away).to_have_count(0)
 
 
 def file_links() -> Actions:
@@ -677,6 +688,7 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
             ("link", "History"): navigates("/rep/history", back),
             ("link", "Reports"): navigates("/rep/reports", back),
             ("link", "Admin"): navigates("/rep/admin", back),
+            ("link", "Change password"): navigates("/rep/password", back),
         }
 
     def monitor(button: Locator) -> None:
@@ -689,6 +701,19 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         button.click()
         expect(page.get_by_role("status").filter(has_text="Removed the script")).to_be_visible()
 
+    def refused(text: str) -> Action:
+        def act(button: Locator) -> None:
+            button.click()
+            expect(page.get_by_role("alert").filter(has_text=text)).to_be_visible()
+
+        return act
+
+    def resets(button: Locator) -> None:
+        form = button.locator("xpath=ancestor::form[1]")
+        form.get_by_label(re.compile("^New password for ")).fill("a new long password")
+        button.click()
+        expect(page.get_by_role("status").filter(has_text="Reset the password of")).to_be_visible()
+
     def survey_off_and_on(path: str) -> Action:
         def act(button: Locator) -> None:
             submits({}, f"Turned off the feedback survey on {path}.")(button)
@@ -697,7 +722,17 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
 
         return act
 
+    others = "(Carl Rep|Erin New)"
     census.visit("admin page", page.locator("body"), frame(admin) | {
+        ("button", "Remove Root Admin as admin"): refused("at least one admin"),
+        ("button", re.compile(f"^Disable {others}$")): submits({}, "Disabled "),
+        ("button", re.compile(f"^Enable {others}$")): submits({}, "Enabled "),
+        ("button", re.compile(f"^Make {others} an admin$")): submits({}, "is now an admin."),
+        ("button", re.compile(f"^Remove {others} as admin$")): submits({}, "is no longer an admin."),
+        ("button", re.compile("^Reset password of ")): resets,
+        ("checkbox", "Assign new customers automatically"): checkbox_both_ways,
+        ("button", "Save webhook"): submits({"Webhook URL": "https://example.com/hook"}, "Saved the webhook URL."),
+        ("button", "Make a new secret"): submits({}, "Made a new webhook secret"),
         ("link", "/"): navigates("/", admin),
         ("checkbox", "Admin"): checkbox_both_ways,
         ("button", "Add representative"): submits({"Username": "erin", "Display name": "Erin New",
@@ -723,7 +758,15 @@ def test_every_control_of_the_admin_page_history_and_a_log(actors: Actors, censu
         ("button", "Turn off the survey on /billing"): survey_off_and_on("/billing"),
     }, optional=(("link", "/billing"), ("button", "Disable /billing"), ("button", "Enable /billing"),
                  ("combobox", "Language of /billing"), ("button", "Save the language of /billing"),
-                 ("button", "Remove Census greeting"), ("button", "Turn off the survey on /billing")))
+                 ("button", "Remove Census greeting"), ("button", "Turn off the survey on /billing"),
+                 ("button", re.compile(f"^Enable {others}$")), ("button", re.compile(f"^Remove {others} as admin$"))))
+
+    password = server.url + "/rep/password"
+    page.goto(password)
+    census.visit("password page", page.locator("body"), frame(password) | {
+        ("button", "Change password"): submits({"Current password": root.password, "New password": "a new long one",
+                                                "New password again": "a new long one"}, "Changed your password."),
+    })
 
     page.goto(history)
 

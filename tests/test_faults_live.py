@@ -178,7 +178,7 @@ def small_disk(tmp_path):
 
 def fill(disk) -> None:
     """Take every free byte of the file system, as a runaway log would."""
-    with open(disk / "filler", "wb") as filler:
+    with open(disk / "filler", "wb", buffering=0) as filler:  # unbuffered: nothing left to fail at close
         try:
             while True:
                 filler.write(b"\0" * 65536)

@@ -81,6 +81,7 @@ def plausible(known: Known) -> dict[str, st.SearchStrategy]:
         "prefs": st.fixed_dictionaries({}, optional={name: st.just(value) | JSON for name, value in DEFAULTS.items()}),
         "outcome": st.sampled_from(protocol.OUTCOMES),
         "state": st.sampled_from(["allowed", "denied", "stopped"]),
+        "status": st.sampled_from(["available", "away", "busy"]),
         "page": IDS, "after": NUMBERS, "before": NUMBERS,
         "typing": st.booleans(), "everyone": st.booleans(), "rating": st.integers(0, 6) | NUMBERS,
     }

@@ -33,6 +33,7 @@ from . import (
     transcript,
     wire,
 )
+from .account import bp as account_bp
 from .hub import CustomerConnection, RepConnection
 from .i18n import N_, _
 from .i18n import init_app as set_up_languages
@@ -40,6 +41,7 @@ from .passwords import Passwords
 from .relay import Relay
 from .report_pages import bp as reports_bp
 from .store import Store
+from .webhook import DEFAULTS as WEBHOOK_DEFAULTS
 from .wire import Outbox, outbox
 
 mimetypes.add_type("application/wasm", ".wasm")
@@ -76,6 +78,7 @@ DEFAULTS: dict[str, object] = {
     **quotas.DEFAULTS,
     **health.DEFAULTS,
     **logs.DEFAULTS,
+    **WEBHOOK_DEFAULTS,
     "SIGN_IN_LIFETIME_S": 12 * 3600,  # a rep's sign-in ends this long after it began, used or not
     "SIGN_IN_IDLE_S": 2 * 3600,  # and this long after it was last used
     "SESSION_COOKIE_NAME": "relaydesk_session",
@@ -134,6 +137,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(records.bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(library.bp)
     app.register_blueprint(files.bp)
     app.register_blueprint(headers.bp)

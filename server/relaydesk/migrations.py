@@ -188,6 +188,30 @@ CREATE INDEX IF NOT EXISTS participants_by_rep ON participants(rep_id, session_i
     Step(6, "status notes as codes, each reader's language", _status_notes_as_codes),
     Step(7, "a scripted message may have a language",
          "ALTER TABLE scripts ADD COLUMN language TEXT NOT NULL DEFAULT '';"),
+    Step(8, "reps' availability for routing, the admins' audit log, webhook deliveries (roster.py)", """
+ALTER TABLE reps ADD COLUMN availability TEXT NOT NULL DEFAULT 'available';
+ALTER TABLE reps ADD COLUMN last_assigned_at INTEGER;  -- when routing last gave them a customer: ties go to the oldest
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor_id INTEGER REFERENCES reps(id),
+    actor_name TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at INTEGER NOT NULL,  -- when the next attempt is due (pending ones)
+    created_at INTEGER NOT NULL,
+    done_at INTEGER,
+    url TEXT NOT NULL DEFAULT '',  -- where the last attempt went
+    last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX webhook_due ON webhook_deliveries(status, next_at);
+"""),
 )
 
 _RECORD = """

@@ -37,6 +37,7 @@ NOTES = {
     "transferred": N_("%(name)s transferred the session to %(target)s"),
     "transferred-comment": N_("%(name)s transferred the session to %(target)s: %(comment)s"),
     "monitoring": N_("%(name)s is monitoring"),
+    "nobody-available": N_("No representative is available right now: you stay in the queue until one is."),
     "file": N_("%(name)s (%(size)s)"),  # a file sent: its name and size
 }
 

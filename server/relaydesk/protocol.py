@@ -239,6 +239,12 @@ def _screen_state(value: object) -> str:
     return value
 
 
+def _availability(value: object) -> str:
+    if value not in ("available", "away"):
+        raise ProtocolError("bad-field", "A status is Available or Away.")
+    return value
+
+
 def _rating(value: object) -> int:
     rating = _whole(value, 1, "bad-rating", "Choose how satisfied you are, from 1 to 5.")
     if rating not in RATINGS:
@@ -308,6 +314,7 @@ REP_FRAMES = {
     "accept": {"id": _client_id, "session": _session_id},
     "make-key": {"id": _client_id},
     "end": {"id": _client_id, "session": _session_id, "outcome": _outcome},
+    "availability": {"id": _client_id, "status": _availability},  # My status: available or away
     # As the customer's; ``everyone``: what is typed is for everyone (the customer sees it only then), not for reps.
     "typing": {"session": _session_id, "typing": _flag, "everyone": _flag},
 }
@@ -378,6 +385,9 @@ TO_REP_FRAMES = {
     "invited": _server_fields(session=_INT, customer=_STR, issue=_STR, by=_STR),
     "closed": _server_fields(session=_INT),
     "prefs": _server_fields(prefs=_DICT),
+    # The team as it is now: each enabled rep's id, name and status (available, away, offline); sent after
+    # ``welcome`` and whenever it changes.
+    "team": _server_fields(reps=_LIST),
     # Someone in the session is typing, or stopped: the customer (no ``rep``) or a rep; ``text``, the customer's
     # unsent message, only where the team turned the live preview on.
     "typing": _server_fields(session=_INT, name=_STR, typing=_BOOL, rep=[int], text=[str]),

@@ -38,11 +38,13 @@ from .notes import english, note, with_outcome
 from .prefs import PrefsError
 from .protocol import AUDIENCE_ALL, AUDIENCE_REPS, ProtocolError
 from .quotas import Quotas
+from .routing import Routing
 from .screen import Screens
 from .signins import SignIns
 from .store import Event, Page, Participant, Refused, Rep, Session, Store, now_ms
 from .team import Team
 from .throttle import Throttle, wait_text
+from .webhook import Webhooks
 
 log = logging.getLogger(__name__)
 
@@ -141,11 +143,14 @@ class Relay:
         self._places = {session.id: place for place, session in enumerate(store.waiting_sessions(), start=1)}
         self._queue_lock = threading.RLock()
         self.metrics.watch(lambda: (self.hub.connection_counts(), len(self._places)))
+        self.routing = Routing(store, self.hub, self)
+        self.routing.bind(self._opened, self._queue_changed)
+        self.webhooks = Webhooks(store, config)
         self._rep_handlers = handler_table(protocol.REP_FRAMES, {
             "hello": self._rep_hello, "say": self._rep_say, "note": self._rep_note, "push-url": self._rep_push_url,
             "prefs": self._rep_prefs, "accept": self._rep_accept, "end": self._rep_end, "history": self._rep_history,
             "typing": self._rep_typing,
-        }, self.team.handlers(), self.screens.rep_handlers(), self.keys.rep_handlers())
+        }, self.team.handlers(), self.screens.rep_handlers(), self.keys.rep_handlers(), self.routing.handlers())
         self._customer_handlers = handler_table(protocol.CUSTOMER_FRAMES, {
             "request": self._customer_request, "hello": self._customer_hello, "say": self._customer_say,
             "history": self._customer_history, "typing": self._customer_typing, "rate": self._customer_rate,
@@ -235,6 +240,12 @@ class Relay:
         key = self.sign_ins.end(sign_in_id)
         self._close_sockets([conn for conn in self.hub.rep_sockets() if conn.sign_in == key])
 
+    def reps_changed(self) -> None:
+        """A rep was disabled, enabled or given a new password: close the sockets of the sign-ins that ended, at
+        once, and tell the consoles the team."""
+        self._close_lapsed_sign_ins()
+        self.routing.team_changed()
+
     def _close_lapsed_sign_ins(self) -> None:
         """Close the sockets whose sign-in ended some other way: expired, or its rep disabled or given a new
         password (from the command line, another process)."""
@@ -244,14 +255,19 @@ class Relay:
 
     def _close_sockets(self, sockets: list[RepConnection]) -> None:
         """Close rep sockets whose sign-in ended; the console then finds it signed out."""
+        for conn in sockets:  # all of them forgotten before the team hears: nothing is sent to a socket closing
+            self._forget(conn, tell_team=False)  # at once: a socket whose close is never answered gets nothing more
         for conn in sockets:
-            self._forget(conn)  # at once: a socket whose close is never answered gets nothing more
             conn.close(protocol.SIGNED_OUT, "Signed out")
+        if sockets:
+            self.routing.team_changed()
 
-    def _forget(self, conn: RepConnection | CustomerConnection) -> None:
+    def _forget(self, conn: RepConnection | CustomerConnection, tell_team: bool = True) -> None:
         if isinstance(conn, RepConnection):
             self.screens.forget(conn)
             self.hub.remove_rep(conn)
+            if tell_team:
+                self.routing.team_changed()
         else:
             self.hub.remove_customer(conn)
 
@@ -279,10 +295,11 @@ class Relay:
         if session.status == "waiting":
             queued = session.id in self._places  # a resent request: the queue does not change, this page is told
             self.status(session, f"asked-{message['id']}", note("asked", customer=session.customer_name))
-            self._queue_changed()
+            if queued or not self.routing.consider(session, message["id"]):  # routed: it never joins the queue
+                self._queue_changed()
             if queued:
                 self._tell_place(conn, session.id)
-        elif session.status == "active" and session.owner_rep_id is not None:
+        elif session.status == "active" and session.owner_rep_id is not None and message["key"]:
             self.status(session, f"asked-{message['id']}", note("keyed", customer=session.customer_name))
             self._opened(session, self.store.rep(session.owner_rep_id), f"keyed-{message['id']}")
             self.keys.changed(session.owner_rep_id)
@@ -456,10 +473,12 @@ class Relay:
             prefs=self.store.prefs(rep.id),
             max_sessions=self.max_sessions(),
         )])
+        self.routing.welcome(conn)
         for session in sessions:
             self.screens.send_latest(conn, session.id)
         for session_id, seq in since.items():
             self._send_page(conn, session_id, None, after=seq)
+        self.routing.assign_waiting()
 
     def rep_view(self, session: Session) -> dict:
         """Return a session's summary for reps, with who is in it."""
@@ -628,10 +647,14 @@ class Relay:
                 raise KeyError(outcome)
             self.status(session, f"end-{note_id}", with_outcome(why, outcome),
                         public=with_outcome(public_why, outcome) if public_why else None)
-            self.store.end_session(session.id, outcome)
+            ended_now = self.store.end_session(session.id, outcome)
             live.ended = True
         self.session_changed(session.id)
         self.hub.drop(session.id)
+        if ended_now:
+            self.webhooks.session_ended(session.id)
+            if session.status == "active":  # a rep has room again
+                self.routing.assign_waiting()
 
     # --- the one path every event takes -------------------------------------
 
@@ -793,4 +816,5 @@ class Relay:
 
         thread = threading.Thread(target=loop, name="relaydesk-housekeeping", daemon=True)
         thread.start()
+        self.webhooks.start()
         return thread

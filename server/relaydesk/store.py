@@ -16,6 +16,7 @@ from .i18n import _
 from .migrations import migrate
 from .model import Event, KeyRefused, Page, Participant, Refused, Rep, Session, hash_token, now_ms
 from .passwords import Passwords
+from .roster import Roster
 
 __all__ = ["Event", "KeyRefused", "Page", "Participant", "Refused", "Rep", "Session", "Store", "now_ms"]
 
@@ -33,6 +34,7 @@ class Store(Directory):
         self._participants: dict[int, tuple[int, tuple[Participant, ...]]] = {}
         self.commits = GroupCommit(self.db, enabled=group_commit)
         self.path = self.db.path
+        self.roster = Roster(self.db)
 
     def close(self) -> None:
         self.db.close()

@@ -22,6 +22,7 @@ from relaydesk_web.effects import (
     ScreenImage,
     SelectSession,
     ShowEntry,
+    Team,
     Typing,
     Unread,
     UpdateSession,
@@ -83,6 +84,32 @@ def queue_item(summary: dict, full: bool):
     dom.listen(button, "click", lambda event: app.dispatch({"type": "accept", "session": summary["id"]}))
     item.append(button)
     return item
+
+
+STATUS_NAMES = {"available": N_("Available"), "away": N_("Away"), "offline": N_("Offline")}
+STATUS_MARKS = {"away": N_("%(name)s (away)"), "offline": N_("%(name)s (offline)")}
+
+
+def marked(name: str, status: str) -> str:
+    """A rep's name as the Invite and Transfer lists show it: their status after it, unless available."""
+    return _(STATUS_MARKS[status], name=name) if status in STATUS_MARKS else name
+
+
+def show_team(reps: list[dict], mine: str) -> None:
+    """Show each rep's status in the queue panel, My status, and the open Invite or Transfer list (live)."""
+    items = []
+    for rep in reps:
+        status = STATUS_NAMES[rep["status"]]
+        item = dom.element("li", _("%(name)s — %(status)s", name=rep["name"], status=_(status)),
+                           data_status=rep["status"])
+        items.append(item)
+    dom.by_id("team").replaceChildren(*items)
+    if mine != "offline":
+        dom.by_id("my-status").value = mine
+    names = {str(rep["id"]): marked(rep["name"], rep["status"]) for rep in reps}
+    for option in window.document.querySelectorAll("#invite-rep option, #transfer-rep option"):
+        if option.value in names:
+            option.textContent = names[option.value]
 
 
 def show_keys() -> None:
@@ -252,6 +279,8 @@ def render(effect) -> None:
                                    issue=summary["issue"]))
             queue[:] = waiting
             show_queue()
+        case Team(reps, mine):
+            show_team(reps, mine)
         case Keys(latest, wrong_tries):
             new = [key for key in latest if key["key"] not in {k["key"] for k in keys}]
             keys[:] = latest
@@ -376,6 +405,8 @@ typing_view.listen(app, "draft")  # the draft, and whether to say the rep is typ
 dom.listen(dom.by_id("open-shortcuts"), "click", lambda event: dom.open_dialog("shortcuts-dialog", lambda form: None))
 
 dom.listen(dom.by_id("make-key"), "click", lambda event: app.dispatch({"type": "make_key"}))
+dom.listen(dom.by_id("my-status"), "change", lambda event: app.dispatch(
+    {"type": "set_availability", "status": event.target.value}))
 dom.every(5, show_keys)
 
 
@@ -396,7 +427,7 @@ async def rep_choices(exclude_participants: bool) -> list[tuple[int, str]]:
     assert core.current is not None, "the tools that ask this act on the session in front"
     present = {p["id"] for p in core.conversations[core.current].summary.get("participants", [])}
     reps = await dom.fetch_json("/rep/reps")
-    return [(r["id"], r["name"] + ("" if r["online"] else " (offline)")) for r in reps
+    return [(r["id"], marked(r["name"], core.status_of(r["id"]) if r["online"] else "offline")) for r in reps
             if not (exclude_participants and r["id"] in present)]
 
 

@@ -75,6 +75,14 @@ class Queue(Effect):
 
 
 @dataclass
+class Team(Effect):
+    """The team as it is: each rep's id, name and status (available, away, offline), and this rep's own status."""
+
+    reps: list[dict]
+    mine: str
+
+
+@dataclass
 class OpenSession(Effect):
     """Rep console: a session is ours; give it a tab."""
 

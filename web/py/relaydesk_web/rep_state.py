@@ -28,6 +28,7 @@ from .effects import (
     ScreenImage,
     SelectSession,
     Status,
+    Team,
     Transmit,
     Typing,
     Unread,
@@ -62,6 +63,7 @@ class RepCore(ChatCore):
         self.screens: dict[int, str] = {}  # per session: the latest picture of the customer's screen
         self.prefs: dict = dict(preferences.DEFAULTS)
         self.queue: list[dict] = []  # the waiting customers' summaries, oldest first
+        self.team: list[dict] = []  # every rep: id, name and status (available, away, offline), as last told
         self.pages: dict[str, int] = {}  # the history pages asked for and not yet come: page id -> session
         self.typing_everyone = True  # whether what the rep types goes to everyone (or to reps only)
 
@@ -143,6 +145,18 @@ class RepCore(ChatCore):
         queue = [joined.pop(summary["id"], summary) for summary in self.queue if summary["id"] not in left]
         self.queue = queue + list(joined.values())
         return [Queue(list(self.queue))]
+
+    def on_team(self, event: dict) -> list[Effect]:
+        self.team = list(event["reps"])
+        return [Team(list(self.team), self.status_of(self.me.get("id")))]
+
+    def status_of(self, rep_id: object) -> str:
+        """Return a rep's status as the server last told it: available, away or offline."""
+        return next((rep["status"] for rep in self.team if rep["id"] == rep_id), "offline")
+
+    def on_set_availability(self, event: dict) -> list[Effect]:
+        """The rep chose My status: Available or Away."""
+        return self._submit({"type": "availability", "id": self.new_id(), "status": event["status"]})
 
     def on_keys(self, event: dict) -> list[Effect]:
         return [Keys(event["keys"], event.get("wrong_tries", 0))]
