@@ -38,6 +38,9 @@ def test_signing_out_sends_the_rep_s_other_tabs_to_the_sign_in_page(rep: RepCons
     rep.expect_connected()
     other = rep.page.context.new_page()
     other.goto(rep.page.url)
+    # Once it has booted: while the status changes from Loading… to Connected the header's items shift, and a
+    # click in that moment can land beside the button.
+    expect(other.get_by_test_id("app-status")).to_have_text("Connected")
     other.get_by_role("button", name="Sign out").click()
     expect(rep.sign_in_button).to_be_visible()
     other.close()

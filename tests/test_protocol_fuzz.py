@@ -275,13 +275,24 @@ def test_a_live_server_answers_every_frame_and_keeps_the_connection(server, conn
         accept(alice, state["session_id"])
 
     def exchange(client, raw: str | bytes, probe: dict) -> list[dict]:
-        """Send a fuzzed frame, then a valid one; return what came back up to the valid one's answer."""
+        """Send a fuzzed frame, then a valid one; return what came back up to the valid one's answer, and to the
+        fuzzed one's if it named itself (an event is acked once stored, which may be after a later frame's answer:
+        acks are matched by id), with the valid one's answer last."""
         client.send_raw(raw)
         client.send(**probe)
-        answers = []
-        while not (answers and answers[-1]["type"] in ("ack", "error") and answers[-1].get("id") == probe["id"]):
-            answers.append(client.recv())
-        return answers
+        wanted, answers, last = frame_id(raw), [], None
+
+        def answers_it(answer: dict, frame: str | None) -> bool:
+            return answer["type"] in ("ack", "error") and answer.get("id") == frame
+
+        while last is None or not (wanted is None or any(
+                answers_it(answer, wanted) or answer["type"] in ("welcome", "page") for answer in answers)):
+            answer = client.recv()
+            if last is None and answers_it(answer, probe["id"]):
+                last = answer
+            else:
+                answers.append(answer)
+        return [*answers, last]
 
     new_session()
 
