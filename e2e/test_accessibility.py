@@ -6,7 +6,8 @@ themes and layout.
   an open dialog keeps Tab and Shift+Tab inside it.
 - What a screen reader hears: the page's one polite live region (``#announcer``) is read as it changes, by a
   MutationObserver put in before the page's scripts; each piece of news must come exactly once.
-- The dark theme follows the system, and the rep's choice in Chat preferences wins, at once and after a reload.
+- The dark theme follows the system, and the rep's choice in Chat preferences wins, at once and after a reload,
+  from the page's first paint (the server writes it on ``<html data-theme>``, before any script runs).
 - At 1280×720 and at 200% zoom (a 640×360 CSS-pixel window), nothing in the chat scrolls sideways.
 """
 
@@ -330,6 +331,15 @@ def test_the_dark_theme_follows_the_system_and_the_reps_choice_wins(actors: Acto
     rep.expect_connected()
     wait_until(page, "document.documentElement.dataset.theme === 'dark'")
     assert theme_of(page) == "dark"
+
+    # Dark from the first paint, not once Python has started: the server writes the rep's theme on <html>.
+    # Seen here with no script at all (the same rep signed in, JavaScript off), in a light system.
+    first_paint, _watch = actors.new_page("rep, no scripts", java_script_enabled=False, color_scheme="light")
+    first_paint.context.add_cookies(page.context.cookies())
+    for path in ("/rep", "/rep/history", "/rep/reports"):
+        first_paint.goto(actors.server.url + path)
+        expect(first_paint.locator("html")).to_have_attribute("data-theme", "dark")
+        assert theme_of(first_paint) == "dark", path
 
 
 SIDEWAYS = """() => [...document.querySelectorAll(
