@@ -67,7 +67,9 @@ def show_queue() -> None:
     full = core.at_capacity
     dom.by_id("queue").replaceChildren(*[queue_item(summary, full) for summary in queue])
     dom.by_id("make-key").disabled = full
-    reason = _("You hold %(num)s sessions, the most your team allows. End one to take another.", num=core.max_sessions)
+    reason = ngettext("You hold %(num)s session, the most your team allows. End it to take another.",
+                      "You hold %(num)s sessions, the most your team allows. End one to take another.",
+                      core.max_sessions)
     dom.by_id("capacity").textContent = reason if full else ""
     dom.show("capacity", full)
 
