@@ -16,6 +16,7 @@ English ones (README, "Languages").
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -24,7 +25,7 @@ from e2e.conftest import REP_PASSWORD, Actors
 from e2e.pages import BOOT_TIMEOUT, wait_until
 
 CUSTOMER, ISSUE = "Chloé Dupont", "Mon imprimante est hors ligne"
-REP = "Alice Martin"
+REP, BOB = "Alice Martin", "Bruno Petit"
 # Words people read in English that are not French words too ("message", "session", "note", "client", "file",
 # "type", "format", "comment", "invite", "issue", "suggestions", "scripts" are both, and say nothing).
 ENGLISH = set("""
@@ -160,6 +161,10 @@ def test_every_page_state_reads_in_french(actors: Actors):
         shown = rep.get_by_role("dialog", name=dialog)
         expect(shown).to_be_visible()
         english_left(rep, f"the dialog {dialog}", people)
+        if dialog in ("Messages préenregistrés", "URL préenregistrées"):  # its own part, open: a state too
+            shown.get_by_text("Ajouter un des miens").click()
+            expect(shown.get_by_role("button", name="Enregistrer dans mes scripts")).to_be_visible()
+            english_left(rep, f"the dialog {dialog}, adding one of my own", people)
         rep.keyboard.press("Escape")
         expect(shown).to_have_count(0)
     for item, dialog in [("Inviter un représentant", "Inviter un représentant"),
@@ -177,6 +182,8 @@ def test_every_page_state_reads_in_french(actors: Actors):
         timeout=30_000)
     english_left(rep, "the console checking spelling in French", people | {"brnchée"})
     rep.get_by_role("textbox", name="Message").fill("")
+
+    invited_and_hidden(actors, rep, people)
 
     # The customer's screen: asked (Autoriser / Refuser), shared, stopped.
     rep.get_by_role("button", name="Demander le partage d'écran").click()
@@ -202,6 +209,9 @@ def test_every_page_state_reads_in_french(actors: Actors):
     expect(customer.get_by_role("heading", name="Cette session d'assistance est terminée")).to_be_visible()
     english_left(customer, "the customer after the end", people)
     english_left(rep, "the console after the end", people)
+    rep.get_by_role("button", name="Fermer cette session").click()
+    expect(rep.get_by_role("tab")).to_have_count(0)
+    english_left(rep, "the console, all sessions closed", people)
 
     # Admin, history and a read-only log, in French too.
     for path, state in [("/rep/admin", "the admin page"), (f"/rep/history?q={CUSTOMER.split()[0]}", "history")]:
@@ -210,6 +220,95 @@ def test_every_page_state_reads_in_french(actors: Actors):
     rep.get_by_role("link", name="Ouvrir le journal").click()
     expect(rep.get_by_text(f"{REP} a mis fin à la session (Résolu)")).to_be_visible()
     english_left(rep, "a read-only log", people | {"Support", "fr", "FR", "HeadlessChrome"})
+    reports_and_password(rep, people | {"Support", BOB})
+
+
+def invited_and_hidden(actors: Actors, alice: Page, people: set[str]) -> None:
+    """Bob, in French: invited (the invitation dismissed, then joined), in the chat as an invited rep, hidden,
+    shown again, and gone (Leave session): each state read, and the controls it brings activated."""
+    server = actors.server
+    server.add_rep("bruno", BOB, REP_PASSWORD)
+    bob, _ = french_page(actors, "rep bruno")
+    bob.goto(server.url + "/rep")
+    bob.locator("#username").fill("bruno")
+    bob.locator("#password").fill(REP_PASSWORD)
+    bob.get_by_role("button", name="Se connecter").click()
+    connected(actors, bob)
+    people = people | set(WORD.findall(BOB))
+
+    def invite(hidden: bool = False) -> None:
+        alice.get_by_role("button", name="Outils de session").click()
+        alice.get_by_role("menuitem", name="Inviter un représentant").click()
+        dialog = alice.get_by_role("dialog", name="Inviter un représentant")
+        dialog.get_by_role("combobox", name="Représentant").select_option(label=BOB)
+        dialog.get_by_role("checkbox", name="Rejoindre en masqué").set_checked(hidden)
+        dialog.get_by_role("button", name="Inviter").click()
+        expect(dialog).to_have_count(0)
+
+    invite()
+    invitation = bob.get_by_role("group", name=re.compile("vous invite"))
+    expect(invitation).to_contain_text(f"{REP} vous invite à rejoindre la session avec {CUSTOMER}")
+    english_left(bob, "the console with an invitation", people)
+    invitation.get_by_role("button", name="Ignorer").click()
+    expect(invitation).to_have_count(0)
+    invite()
+    invitation.get_by_role("button", name="Rejoindre").click()
+    tab = bob.get_by_role("tab", name=re.compile(CUSTOMER))
+    expect(tab).to_have_attribute("aria-selected", "true")
+    participants = alice.get_by_role("region", name="Participants").get_by_role("listitem").filter(has_text=BOB)
+    expect(participants.get_by_role("img", name="Visible")).to_be_visible()
+    english_left(bob, "the console as an invited rep", people)
+    english_left(alice, "the console holding a chat with an invited rep", people)
+    bob.get_by_role("button", name="Outils de session").click()
+    expect(bob.get_by_role("menu")).to_be_visible()
+    expect(bob.get_by_role("menuitem", name="Quitter la session")).to_be_visible()
+    english_left(bob, "the Session tools menu of an invited rep", people, within="#tools-menu")
+    bob.keyboard.press("Escape")
+
+    bob.get_by_role("button", name="Me masquer pour le client").click()
+    expect(participants.get_by_role("img", name="Masqué")).to_be_visible()
+    expect(bob.get_by_role("button", name="Me montrer au client")).to_be_visible()
+    english_left(bob, "the console as a hidden rep", people)
+    bob.get_by_role("button", name="Outils de session").click()
+    expect(bob.get_by_role("menuitem", name="Me montrer au client")).to_be_visible()
+    english_left(bob, "the Session tools menu of a hidden rep", people, within="#tools-menu")
+    bob.get_by_role("menuitem", name="Me montrer au client").click()
+    expect(participants.get_by_role("img", name="Visible")).to_be_visible()
+
+    bob.get_by_role("button", name="Outils de session").click()
+    bob.get_by_role("menuitem", name="Quitter la session").click()
+    expect(tab).to_have_count(0)
+    expect(participants).to_have_count(0)
+    english_left(bob, "the console of a rep who left", people)
+
+
+def reports_and_password(rep: Page, people: set[str]) -> None:
+    """The reports page and the password page, read in French and their controls used."""
+    server_url = rep.url.split("/rep", 1)[0]
+    rep.goto(server_url + "/rep/reports?tz=Europe/Paris")  # the days of the browser's zone, from the first load
+    expect(rep.get_by_test_id("started")).to_have_text("1")
+    expect(rep.locator('canvas[data-drawn="1"]').first).to_be_attached()  # Chart.js drew its charts
+    english_left(rep, "the reports page", people)
+    with rep.expect_download() as download:
+        rep.get_by_role("link", name="Télécharger le CSV").click()
+    assert CUSTOMER in Path(download.value.path()).read_text(encoding="utf-8")
+    portal = rep.get_by_role("combobox", name="Portail")
+    portal.select_option(label="Support (/)")
+    portal.select_option(label="Tous les portails")
+    rep.get_by_role("combobox", name="Représentant").select_option(label=REP)
+    rep.get_by_role("button", name="Afficher le rapport").click()
+    expect(rep).to_have_url(re.compile(r"/rep/reports\?.*rep=\d+"))
+    expect(rep.get_by_role("table", name="Par représentant")).to_contain_text(REP)
+    english_left(rep, "the reports page for one rep", people)
+
+    rep.goto(server_url + "/rep/password")
+    english_left(rep, "the password page", people)
+    rep.get_by_label("Mot de passe actuel", exact=True).fill("not my password")
+    rep.get_by_label("Nouveau mot de passe", exact=True).fill("a new long password")
+    rep.get_by_label("Nouveau mot de passe (confirmation)", exact=True).fill("a new long password")
+    rep.get_by_role("button", name="Changer de mot de passe").click()
+    expect(rep.get_by_role("alert").filter(has_text="Ce n’est pas votre mot de passe actuel.")).to_be_visible()
+    english_left(rep, "the password page saying what is wrong", people)
 
 
 def test_a_rep_switches_the_console_to_french_and_back_at_once(actors: Actors):
