@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 from e2e.axe import audit
 from e2e.conftest import REP_PASSWORD, Actors
 from e2e.pages import BOOT_TIMEOUT, wait_until
+from e2e.test_accessibility import SIDEWAYS
 
 CUSTOMER, ISSUE = "Chloé Dupont", "Mon imprimante est hors ligne"
 REP, BOB = "Alice Martin", "Bruno Petit"
@@ -146,6 +147,7 @@ def test_every_page_state_reads_in_french(actors: Actors):
     expect(rep.get_by_role("button", name="Envoyer l'URL")).to_be_visible()
     english_left(customer, "the customer in the chat", people)
     english_left(rep, "the console holding the chat", people)
+    no_sideways_scrolling(rep, customer)
 
     # The console's menu and every dialog, each open in turn.
     rep.get_by_role("button", name="Outils de session").click()
@@ -221,6 +223,19 @@ def test_every_page_state_reads_in_french(actors: Actors):
     expect(rep.get_by_text(f"{REP} a mis fin à la session (Résolu)")).to_be_visible()
     english_left(rep, "a read-only log", people | {"Support", "fr", "FR", "HeadlessChrome"})
     reports_and_password(rep, people | {"Support", BOB})
+
+
+def no_sideways_scrolling(*pages: Page) -> None:
+    """French words are longer: at 1280×720 and at 200% zoom (640×360 CSS pixels), nothing in the chat scrolls
+    sideways and Send stays reachable, as in English (e2e/test_accessibility.py)."""
+    for page in pages:
+        for width, height in ((1280, 720), (640, 360)):
+            page.set_viewport_size({"width": width, "height": height})
+            assert page.evaluate(SIDEWAYS) == [], f"{page.url} at {width}×{height} scrolls sideways"
+            send = page.get_by_role("button", name="Envoyer", exact=True)
+            send.scroll_into_view_if_needed()
+            expect(send).to_be_in_viewport()
+        page.set_viewport_size({"width": 1280, "height": 720})
 
 
 def invited_and_hidden(actors: Actors, alice: Page, people: set[str]) -> None:

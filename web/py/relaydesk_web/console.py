@@ -355,7 +355,7 @@ def render(effect) -> None:
         case Invitation(invite, open_):
             old = dom.by_id(f"invite-{invite['session']}")
             if old:
-                old.remove()
+                dom.remove(old)
             if open_:  # one already shown (sent again after a reconnect) is not news: drawn, not said again
                 dom.by_id("invitations").append(invitation(invite, news=not old))
 
@@ -372,7 +372,7 @@ def invitation(invite: dict, news: bool = True):
     join = dom.element("button", _("Join"), type="button")
     dom.listen(join, "click", lambda event: app.dispatch({"type": "join", "session": invite["session"]}))
     dismiss = dom.element("button", _("Dismiss"), type="button", **{"class": "secondary"})
-    dom.listen(dismiss, "click", lambda event: box.remove())
+    dom.listen(dismiss, "click", lambda event: dom.remove(box))
     box.append(join, dismiss)
     return box
 
