@@ -3,11 +3,12 @@
 The browsers here say French (``locale="fr-FR"``: ``navigator.language`` and
 ``Accept-Language``), so the portal and the console speak it without being
 asked.  At each state, ``english_left`` reads what a person reads — the text
-of every visible element, and the names the page gives them (``aria-label``,
-``title``, ``placeholder``, ``alt``) — and fails on any word that is English and
-not French; it also runs axe-core there (``e2e/axe.py``, light and dark themes),
-so every French state is held to the same zero violations as the English
-census.  Text inside an element marked with another ``lang`` (the
+of every visible element, and the names and descriptions the page gives them
+(``aria-label``, ``aria-description``, ``title``, ``placeholder``, ``alt``) —
+and fails on any word that is English and not French; it also runs axe-core
+there (``e2e/axe.py``, light and dark themes), so every French state is held to
+the same zero violations as the English census.  The states are the census's
+(``e2e/test_census.py``), and the controls each one brings are activated.  Text inside an element marked with another ``lang`` (the
 language names in the language lists) is the other language's on purpose.
 The controls are found by their French names, which are as stable as the
 English ones (README, "Languages").
@@ -59,9 +60,10 @@ READ_PAGE = """() => {
     if (!el || ["SCRIPT", "STYLE", "TEMPLATE"].includes(el.tagName) || !french(el)) continue;
     if ((el.tagName === "OPTION" || shown(el)) && node.textContent.trim()) out.push(node.textContent.trim());
   }
-  for (const el of document.body.querySelectorAll("[aria-label],[title],[placeholder],[alt],[data-sending]")) {
+  const names = ["aria-label", "aria-description", "aria-roledescription", "title", "placeholder", "alt"];
+  for (const el of document.body.querySelectorAll(names.map(name => `[${name}]`).join(",") + ",[data-sending]")) {
     if (!french(el) || !(shown(el) || el.tagName === "SELECT")) continue;
-    for (const name of ["aria-label", "title", "placeholder", "alt"]) {
+    for (const name of names) {
       if (el.getAttribute(name)) out.push(el.getAttribute(name));
     }
   }

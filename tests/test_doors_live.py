@@ -131,6 +131,16 @@ def test_a_connection_over_the_cap_is_refused_in_its_language(start_server):
         raw.close()
 
 
+def test_only_so_many_refusals_wait_for_their_head_at_once():
+    from relaydesk.doors import BUSY_WAITERS, Gate
+
+    gate = Gate({})
+    assert all(gate.refusal_may_wait() for _ in range(BUSY_WAITERS))
+    assert not gate.refusal_may_wait()  # the next one reads what has come, and is answered at once
+    gate.refusal_done()
+    assert gate.refusal_may_wait()
+
+
 def test_past_the_mark_for_reps_an_anonymous_request_is_refused_in_its_language(start_server):
     server = start_server(MAX_CONNECTIONS=12, RESERVED_FOR_REPS=4)
     flood = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(9)]

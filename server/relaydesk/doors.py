@@ -53,6 +53,9 @@ BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; ch
         b"Content-Language: %s\r\nRetry-After: 30\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s")
 BUSY_HEAD_S = 0.5  # how long a refused connection's request head is waited for (to answer in its language)
 HEAD_BYTES = 8192  # how much of it is read, at most
+# Refused connections waiting for their head at once, at most: each holds a file descriptor meanwhile, so a flood
+# of refused ones may use only part of the spare ones; past this, a refusal reads only what has come already.
+BUSY_WAITERS = SPARE_FDS // 2
 
 
 def raise_fd_limit() -> int:
@@ -82,15 +85,12 @@ def read_head(conn: socket, timeout_s: float) -> bytes:
     deadline = time.monotonic() + timeout_s
     try:
         while b"\r\n\r\n" not in head and len(head) < HEAD_BYTES:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            conn.settimeout(left)
+            conn.settimeout(max(0.0, deadline - time.monotonic()))  # past the deadline: what has come, no wait
             chunk = conn.recv(HEAD_BYTES - len(head))
             if not chunk:
                 break
             head += chunk
-    except OSError:  # a timeout, or the client gone
+    except OSError:  # a timeout, nothing more yet (past the deadline), or the client gone
         pass
     return head
 
@@ -122,6 +122,7 @@ class Gate:
             self.cap = max(1, min(self.cap, fd_limit - SPARE_FDS))
         self.anonymous_cap = self.cap - min(int(str(settings["RESERVED_FOR_REPS"])), self.cap // 2)
         self.open = 0
+        self.refusing = 0  # refused connections waiting for their head (``BUSY_WAITERS`` at most)
         self._peers: Counter[str] = Counter()  # open connections by peer address
         self._clients: Counter[str] = Counter()  # open websockets by client address (as the app knows it)
         self._lock = threading.Lock()
@@ -145,6 +146,19 @@ class Gate:
                 self._peers[peer] -= 1
                 if not self._peers[peer]:
                     del self._peers[peer]
+
+    def refusal_may_wait(self) -> bool:
+        """Whether a refused connection may wait for its head (then ``refusal_done`` after); False past
+        ``BUSY_WAITERS`` of them."""
+        with self._lock:
+            if self.refusing >= BUSY_WAITERS:
+                return False
+            self.refusing += 1
+            return True
+
+    def refusal_done(self) -> None:
+        with self._lock:
+            self.refusing -= 1
 
     @property
     def crowded(self) -> bool:
@@ -181,11 +195,15 @@ class GatedHandler(WSGIHandler):
         gate: Gate = self.server.gate
         peer = self.client_address[0] if gate.by_peer and isinstance(self.client_address, tuple) else None
         if not gate.enter(peer):
+            waits = gate.refusal_may_wait()
             try:
-                self.socket.sendall(busy_answer(head_language(read_head(self.socket, BUSY_HEAD_S))))
+                head = read_head(self.socket, BUSY_HEAD_S if waits else 0)
+                self.socket.sendall(busy_answer(head_language(head)))
             except OSError:
                 pass
             finally:
+                if waits:
+                    gate.refusal_done()
                 self.socket.close()
             return
         try:
