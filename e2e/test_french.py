@@ -8,8 +8,9 @@ of every visible element, and the names and descriptions the page gives them
 and fails on any word that is English and not French; it also runs axe-core
 there (``e2e/axe.py``, light and dark themes), so every French state is held to
 the same zero violations as the English census.  The states are the census's
-(``e2e/test_census.py``), and the controls each one brings are activated.  Text inside an element marked with another ``lang`` (the
-language names in the language lists) is the other language's on purpose.
+(``e2e/test_census.py``), and the controls each one brings are activated.
+Text inside an element marked with another ``lang`` (the language names in
+the language lists) is the other language's on purpose.
 The controls are found by their French names, which are as stable as the
 English ones (README, "Languages").
 """
