@@ -306,6 +306,8 @@ def reports_and_password(rep: Page, people: set[str]) -> None:
     rep.goto(server_url + "/rep/reports?tz=Europe/Paris")  # the days of the browser's zone, from the first load
     expect(rep.get_by_test_id("started")).to_have_text("1")
     expect(rep.locator('canvas[data-drawn="1"]').first).to_be_attached()  # Chart.js drew its charts
+    charts = "[...document.querySelectorAll('canvas[data-drawn]')].map(node => Chart.getChart(node).options.locale)"
+    assert set(rep.evaluate(charts)) == {"fr"}  # their numbers written the French way, as the page's
     english_left(rep, "the reports page", people)
     with rep.expect_download() as download:
         rep.get_by_role("link", name="Télécharger le CSV").click()
