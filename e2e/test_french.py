@@ -201,6 +201,11 @@ def test_every_page_state_reads_in_french(actors: Actors):
     expect(rep.get_by_role("img", name="Écran du client")).to_be_visible(timeout=15_000)
     english_left(customer, "sharing the screen", people)
     english_left(rep, "the console seeing the screen", people)
+    with rep.expect_popup() as popup:  # the Viewer, a window of its own
+        rep.get_by_role("img", name="Écran du client").dblclick()
+    expect(popup.value).to_have_title(f"Visualiseur — {CUSTOMER}")
+    english_left(popup.value, "the Viewer", people)
+    popup.value.close()
     customer.get_by_role("button", name="Arrêter le partage").click()
     expect(rep_log).to_contain_text(f"{CUSTOMER} a arrêté de partager son écran")
     expect(customer.get_by_role("button", name="Envoyer un fichier")).to_be_visible()

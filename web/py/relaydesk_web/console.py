@@ -231,12 +231,20 @@ class Viewer:
             return
         page = popup.document
         page.title = _("Viewer — %(customer)s", customer=name)
-        page.body.style.cssText = "margin:0;background:#111;display:grid;place-items:center;min-height:100vh"
+        page.documentElement.lang = i18n.current()
+        page.body.style.cssText = "margin:0;background:#111;color:#fff"
+        # A page of its own, read as one: its main part, named by a heading (for screen readers only), the picture.
+        main = page.createElement("main")
+        main.style.cssText = "display:grid;place-items:center;min-height:100vh"
+        heading = page.createElement("h1")
+        heading.textContent = page.title
+        heading.style.cssText = ("position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
+                                 "white-space:nowrap;margin:0")
         image = page.createElement("img")
         image.id, image.alt = "live", _("Customer screen (live)")
-        page.documentElement.lang = i18n.current()
         image.style.cssText = "max-width:100vw;max-height:100vh"
-        page.body.replaceChildren(image)
+        main.replaceChildren(heading, image)
+        page.body.replaceChildren(main)
         self.windows[session] = popup
         if core.screens.get(session):
             image.src = core.screens[session]
