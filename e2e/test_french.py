@@ -23,7 +23,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from e2e.axe import audit
-from e2e.conftest import REP_PASSWORD, Actors
+from e2e.conftest import REP_PASSWORD, Actors, PageWatch
 from e2e.pages import BOOT_TIMEOUT, wait_until
 from e2e.test_accessibility import SIDEWAYS
 
@@ -95,7 +95,7 @@ def connected(actors: Actors, page: Page) -> None:
         raise AssertionError(f"{page.url} did not connect; the pages reported: {actors.problems()}") from exc
 
 
-def french_page(actors: Actors, label: str) -> tuple[Page, object]:
+def french_page(actors: Actors, label: str) -> tuple[Page, PageWatch]:
     return actors.new_page(label, locale="fr-FR", timezone_id="Europe/Paris")
 
 
@@ -103,7 +103,7 @@ def test_every_page_state_reads_in_french(actors: Actors):
     server = actors.server
     server.add_rep("alice", REP, REP_PASSWORD, admin=True)
     customer, _ = french_page(actors, "customer")
-    rep, _ = french_page(actors, "rep alice")
+    rep, rep_watch = french_page(actors, "rep alice")
     names = {CUSTOMER, ISSUE, REP}
     people = {word for name in names for word in WORD.findall(name)}
 
@@ -231,6 +231,12 @@ def test_every_page_state_reads_in_french(actors: Actors):
     expect(rep.get_by_text(f"{REP} a mis fin à la session (Résolu)")).to_be_visible()
     english_left(rep, "a read-only log", people | {"Support", "fr", "FR", "HeadlessChrome"})
     reports_and_password(rep, people | {"Support", BOB})
+
+    # Pages that say something went wrong: a portal that is not there, a log that is not there.
+    for path, state in (("/nulle-part", "a portal that is not there"), ("/rep/sessions/999999", "an error page")):
+        rep_watch.allow_console_error(r"status of 404 .*" + re.escape(path))  # the answer the page is about
+        rep.goto(server.url + path)
+        english_left(rep, state, people)
 
 
 def no_sideways_scrolling(*pages: Page) -> None:
