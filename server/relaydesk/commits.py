@@ -22,6 +22,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -73,6 +74,8 @@ class GroupCommit:
         self._wake = Signal()
         self._committer: gevent.Greenlet | None = None
         self.on_batch: Callable[[int], object] = lambda size: None  # told each batch's size (for metrics)
+        # Around the answers to each batch: the relay holds their frames there, one write per connection a batch.
+        self.answering: Callable[[], AbstractContextManager[object]] = nullcontext
 
     def append(self, event: Append) -> tuple[Event, bool]:
         """Store one event; return it, and whether it is new, once it is on disk. Only the caller waits."""
@@ -117,15 +120,20 @@ class GroupCommit:
                         outcomes = self.db.run(partial(store_events, self.db.writer, batch))
                 except Exception as exc:  # noqa: BLE001 -- each sender gets it, as it would alone
                     outcomes = [exc] * len(batch)
-                for event, outcome in zip(batch, outcomes, strict=True):
-                    event.outcome = outcome
-                    if event.then is None:
-                        event.done.set()
-                        continue
-                    try:
-                        event.then(outcome)
-                    except Exception:  # a bug costs one event's answer, not the commits of every other
-                        log.exception("answering a stored event failed")
+                with self.answering():
+                    self._answer(batch, outcomes)
+
+    @staticmethod
+    def _answer(batch: list[Append], outcomes: list[Outcome]) -> None:
+        for event, outcome in zip(batch, outcomes, strict=True):
+            event.outcome = outcome
+            if event.then is None:
+                event.done.set()
+                continue
+            try:
+                event.then(outcome)
+            except Exception:  # a bug costs one event's answer, not the commits of every other
+                log.exception("answering a stored event failed")
 
 
 def store_events(db: sqlite3.Connection, batch: list[Append]) -> list[Outcome]:

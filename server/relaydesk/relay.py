@@ -45,6 +45,7 @@ from .store import Event, Page, Participant, Refused, Rep, Session, Store, now_m
 from .team import Team
 from .throttle import Throttle, wait_text
 from .webhook import Webhooks
+from .wire import held
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ class Relay:
         self.metrics = Metrics()
         self.hub = Hub(store, self.metrics)
         store.commits.on_batch = self.metrics.commit_batch.observe
+        store.commits.answering = held  # each connection's frames of a batch's answers go out in one write
         self.team = Team(store, self.hub, self)
         self.screens = Screens(store, self.hub, self)
         self.throttle = Throttle(config)
