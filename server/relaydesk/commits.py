@@ -23,7 +23,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 
 import gevent
@@ -54,7 +54,7 @@ class Append:
     public_text: str | None
     meta: dict
     outcome: Outcome | None = None
-    done: Signal = field(default_factory=Signal)
+    done: Signal | None = None  # ``append``'s: set once it is on disk (``append_then`` needs none)
     then: Callable[[Outcome], None] | None = None  # ``append_then``'s: called with the outcome, instead of ``done``
 
     def answer(self) -> tuple[Event, bool]:
@@ -83,6 +83,7 @@ class GroupCommit:
             with self.db.lock:
                 event.outcome = store_events(self.db.writer, [event])[0]
             return event.answer()
+        event.done = Signal()
         self._queue(event)
         event.done.wait()
         return event.answer()
@@ -128,7 +129,8 @@ class GroupCommit:
         for event, outcome in zip(batch, outcomes, strict=True):
             event.outcome = outcome
             if event.then is None:
-                event.done.set()
+                if event.done is not None:
+                    event.done.set()
                 continue
             try:
                 event.then(outcome)
@@ -179,8 +181,9 @@ def _store(db: sqlite3.Connection, batch: list[Append]) -> list[tuple[Event, boo
                      event.author_id, event.author_name, event.text, at, event.public_text, event.meta)
         stored[(event.session_id, event.event_id)] = made  # the same id twice in a batch: stored once
         outcomes.append((made, True))
+        meta = json.dumps(event.meta) if event.meta else "{}"  # most events have none: no call for them
         rows.append((event.session_id, seq, event.event_id, event.kind, event.audience, event.author_kind,
-                     event.author_id, event.author_name, event.text, event.public_text, json.dumps(event.meta), at))
+                     event.author_id, event.author_name, event.text, event.public_text, meta, at))
     for start in range(0, len(rows), INSERT_ROWS):
         chunk = rows[start:start + INSERT_ROWS]
         values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
