@@ -688,11 +688,14 @@ class Relay:
         """
         args = (session.id, event_id, kind, text, author_kind, author_name, author_id, audience, public_text, meta)
         if sender is not None and self.pipelined:
-            with self.hub.locked(session.id, settle=False) as live:
-                while live is not None and live.in_flight >= IN_FLIGHT:  # a client outrunning the disk waits here
+            live = self.hub.live(session.id)  # as ``hub.locked(settle=False)``, without a generator for each message
+            if live is None:
+                raise ended()
+            with live.lock:
+                while live.in_flight >= IN_FLIGHT:  # a client outrunning the disk waits here
                     live.fewer.clear()
                     live.fewer.wait()
-                if live is None or live.ended:
+                if live.ended:
                     raise ended()
                 live.in_flight += 1
                 live.settled.clear()
