@@ -19,6 +19,7 @@ from . import (
     admin,
     assets,
     auth,
+    broker,
     doors,
     files,
     headers,
@@ -74,6 +75,7 @@ DEFAULTS: dict[str, object] = {
     "PIPELINED": True,  # read a client's next frame while its message goes to disk (False only to measure)
     "GIL_SWITCH_MS": 5,  # how long the hub may keep the GIL from the commit thread (5: Python's own; to measure)
     **throttle.DEFAULTS,
+    **broker.DEFAULTS,
     **doors.DEFAULTS,
     **quotas.DEFAULTS,
     **health.DEFAULTS,
