@@ -144,6 +144,7 @@ class Relay:
         self.screens = Screens(store, self.hub, self)
         self.throttle = Throttle(config)
         self.quotas = Quotas(store.db, config)
+        self.quotas.keep = self.broker is None
         self.keys = SessionKeys(store, self.hub, self, self.throttle, config.get("KEY_LIFETIME_S", 20 * 60),
                                 config.get("MAX_KEYS_PER_REP", 5))
         # Each waiting session's place in the queue, as its customer was last told (with a broker: in Redis,
