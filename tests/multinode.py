@@ -42,10 +42,11 @@ class Cluster:
     nodes: list[LiveServer] = field(default_factory=list)
     front: Front | None = None
 
-    def add_node(self) -> LiveServer:
-        """Start one more node on the same database and broker (not behind nginx: it is reached straight)."""
+    def add_node(self, **settings) -> LiveServer:
+        """Start one more node on the same database and broker, with ``settings`` of its own over the cluster's
+        (one started after nginx is not behind it: it is reached straight)."""
         name = f"node{len(self.nodes)}"
-        node = LiveServer(self.data, {"BROKER_URL": self.broker_url, "NODE_NAME": name, **self.settings})
+        node = LiveServer(self.data, {"BROKER_URL": self.broker_url, "NODE_NAME": name, **self.settings, **settings})
         node.log = self.data / f"{name}.log"
         node.start()
         self.nodes.append(node)
@@ -59,17 +60,17 @@ class Cluster:
 
 
 @contextmanager
-def cluster(folder: Path, nodes: int = 2, **settings) -> Iterator[Cluster]:
-    """Run ``nodes`` nodes with ``settings`` behind nginx for as long as the block runs; then stop them all and
-    check their logs."""
+def cluster(folder: Path, nodes: int = 2, each: list[dict] | None = None, **settings) -> Iterator[Cluster]:
+    """Run ``nodes`` nodes with ``settings`` (and ``each``: one node's own, in turn) behind nginx for as long as the
+    block runs; then stop them all and check their logs."""
     with ExitStack() as stack:
         broker_url = stack.enter_context(services.redis(folder / "redis"))
         data = folder / "data"
         data.mkdir(mode=0o700, parents=True)
         made = Cluster(data, broker_url, settings)
         stack.callback(lambda: [node.stop() for node in made.nodes])
-        for _ in range(nodes):
-            made.add_node()
+        for index in range(nodes):
+            made.add_node(**(each[index] if each and index < len(each) else {}))
         made.front = Front(stack.enter_context(
             services.nginx(folder / "nginx", [f"127.0.0.1:{node.port}" for node in made.nodes])))
         yield made

@@ -7,6 +7,7 @@ never what its person may not see.
 
 import itertools
 import json
+import time
 
 import pytest
 
@@ -180,3 +181,34 @@ def test_a_rep_online_on_one_node_is_online_for_routing_on_another(nodes, client
     root.expect("team", where=lambda frame: {r["name"]: r["status"] for r in frame["reps"]}["Bob"] != "offline")
     bob.close()
     root.expect("team", where=lambda frame: {r["name"]: r["status"] for r in frame["reps"]}["Bob"] == "offline")
+
+
+def test_a_customer_on_one_node_is_not_gone_to_the_other_nodes_sweep_and_leaving_is_noted_once(tmp_path):
+    # Node A, the customer's, never sweeps: node B does, and must see the customer on A.
+    with cluster(tmp_path / "gone", nodes=2, each=[{"HOUSEKEEPING_S": 3600}], CUSTOMER_GONE_S=1,
+                 HOUSEKEEPING_S=0.2) as made:
+        made.add_rep("alice", "Alice")
+        a, b = made.nodes
+        customer, alice = Client(a, "customer"), Client(b, "rep", cookie=sign_in(b, "alice"))
+        again = None
+        try:
+            rep_hello(alice)
+            session_id, token = ask(customer)
+            accept(alice, session_id)
+            time.sleep(3)  # node B sweeps many times meanwhile; the customer is on node A all along
+            act(customer, "say", text="still here")
+            alice.expect("event", text="still here")
+            assert not [raw for raw in alice.frames if isinstance(raw, str) and "left the chat" in raw]
+            customer.close()
+            alice.expect("event", kind="status", text="Carol left the chat", timeout=15)
+            again = Client(a, "customer")
+            again.send(type="hello", token=token, since=0)
+            again.expect("welcome")
+            alice.expect("event", kind="status", text="Carol is back", timeout=15)
+            act(again, "say", text="back")
+            alice.expect("event", text="back")
+            assert len([raw for raw in alice.frames if isinstance(raw, str) and "left the chat" in raw]) == 1
+        finally:
+            for client in (customer, alice, again):
+                if client is not None:
+                    client.close()
