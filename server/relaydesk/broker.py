@@ -35,7 +35,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from typing import Any
 
 import redis
@@ -46,6 +45,7 @@ from .model import Event
 log = logging.getLogger(__name__)
 
 CHANNEL = "relaydesk:fanout"
+COMPACT = (",", ":")  # JSON separators: a message begins with exactly ``{"node":"<its node>",``
 NODE_TTL_S = 6  # a node that stops refreshing its keys for this long (it died) counts as gone
 HEARTBEAT_S = 1.5
 SWEEP_LOCK_S = 30  # the longest one sweep may hold the sweep's lock before another node may take it
@@ -89,9 +89,9 @@ def encode(node: str, item: Send, to: list[Any]) -> bytes:
     """Return a ``Send`` as one Redis message (``skip``, a connection of this node, stays here)."""
     header = {"node": node, "to": to, "binary": isinstance(item.frame, bytes), "live": item.live,
               "latest": list(item.latest) if isinstance(item.latest, tuple) else item.latest,
-              "event": asdict(item.event) if item.event is not None else None}
+              "event": vars(item.event) if item.event is not None else None}  # its fields (asdict copies deeply)
     frame = item.frame if isinstance(item.frame, bytes) else item.frame.encode()
-    return json.dumps(header, separators=(",", ":")).encode() + b"\n" + frame
+    return json.dumps(header, separators=COMPACT).encode() + b"\n" + frame
 
 
 def decode(message: bytes) -> tuple[str, Send | tuple[str, Any]]:
@@ -113,6 +113,7 @@ class RedisBroker:
         self.url = url
         # Unique per process: two processes given one NODE_NAME still tell their own messages apart.
         self.node = f"{node or socket.gethostname()}-{secrets.token_hex(4)}"
+        self._own = json.dumps({"node": self.node}, separators=COMPACT)[:-1].encode() + b","  # how its messages begin
         self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
                                           health_check_interval=10)
         self._outgoing: queue.Queue[bytes] = queue.Queue()
@@ -136,7 +137,8 @@ class RedisBroker:
 
     def tell(self, kind: str, value: Any) -> None:
         """Tell the other nodes something that is no frame (``start``'s ``control``); never waits."""
-        self._outgoing.put(json.dumps({"node": self.node, "control": kind, "value": value}).encode() + b"\n")
+        told = {"node": self.node, "control": kind, "value": value}
+        self._outgoing.put(json.dumps(told, separators=COMPACT).encode() + b"\n")
 
     def start(self, receive: Callable[[Send], None], local: Callable[[], tuple[set[int], set[int]]],
               control: Callable[[str, Any], None]) -> None:
@@ -158,11 +160,9 @@ class RedisBroker:
                 pubsub.subscribe(CHANNEL)
                 self._subscribed.set()
                 for message in pubsub.listen():
-                    if message.get("type") != "message":
-                        continue
+                    if message.get("type") != "message" or message["data"].startswith(self._own):
+                        continue  # this node's own, back from Redis: told apart without reading it
                     node, item = decode(message["data"])
-                    if node == self.node:
-                        continue
                     self.received += 1
                     try:
                         if isinstance(item, Send):

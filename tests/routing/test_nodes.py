@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from relaydesk.broker import decode, encode
+from relaydesk.broker import RedisBroker, decode, encode
 from relaydesk.delivery import Customers, Send, SessionReps
 from relaydesk.model import Event
 from relaydesk.store import Store
@@ -32,8 +32,11 @@ def nodes(tmp_path):
 
 def taken(node: Desk) -> list[bytes]:
     """Return what a node published since last asked, kept from the other nodes until handed over."""
-    outgoing = node.relay.broker._outgoing
-    return [outgoing.get_nowait() for _ in range(outgoing.qsize())]
+    return taken_from(node.relay.broker)
+
+
+def taken_from(broker: RedisBroker) -> list[bytes]:
+    return [broker._outgoing.get_nowait() for _ in range(broker._outgoing.qsize())]
 
 
 def hand_over(messages: list[bytes], to: Desk) -> None:
@@ -79,3 +82,13 @@ def test_a_send_travels_whole_and_without_its_local_connection():
         assert (back.to, back.frame, back.event, back.latest, back.live) == \
             (item.to, item.frame, item.event, item.latest, item.live)
         assert back.skip is None
+
+
+def test_a_node_tells_its_own_messages_apart_without_reading_them():
+    broker = RedisBroker("redis://127.0.0.1:1/0", "n1")  # never connects here
+    broker.publish(Send(Customers(7), "{}"))
+    broker.tell("ended", 7)
+    other = RedisBroker("redis://127.0.0.1:1/0", "n1")  # the same NODE_NAME on another process
+    mine = taken_from(broker)
+    assert len(mine) == 2 and all(message.startswith(broker._own) for message in mine)
+    assert not any(message.startswith(other._own) for message in mine)
