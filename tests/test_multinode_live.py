@@ -212,3 +212,17 @@ def test_a_customer_on_one_node_is_not_gone_to_the_other_nodes_sweep_and_leaving
             for client in (customer, alice, again):
                 if client is not None:
                     client.close()
+
+
+def test_the_reps_of_a_node_killed_go_offline_on_the_others(nodes, clients):
+    a, b, _ = nodes.nodes
+    alice, bob = Client(a, "rep", cookie=sign_in(a, "alice")), Client(b, "rep", cookie=sign_in(b, "bob"))
+    clients += [alice, bob]
+    rep_hello(alice)
+    rep_hello(bob)
+    alice.expect("team", where=lambda frame: {r["name"]: r["status"] for r in frame["reps"]}["Bob"] != "offline")
+    alice.backlog.clear()  # the team as it was before Bob came
+    b.kill()  # Bob's console says nothing more: his node's keys expire, and the sweep tells the team
+    alice.expect("team", timeout=30,
+                 where=lambda frame: {r["name"]: r["status"] for r in frame["reps"]}["Bob"] == "offline")
+    b.start()  # the cluster stops it, and checks its log, at the end

@@ -48,6 +48,7 @@ CHANNEL = "relaydesk:fanout"
 COMPACT = (",", ":")  # JSON separators: a message begins with exactly ``{"node":"<its node>",``
 NODE_TTL_S = 6  # a node that stops refreshing its keys for this long (it died) counts as gone
 HEARTBEAT_S = 1.5
+OUTGOING = 100_000  # messages waiting for Redis at most (it is away): past that they are dropped
 SWEEP_LOCK_S = 30  # the longest one sweep may hold the sweep's lock before another node may take it
 KEPT_S = 0.25  # how long what the other nodes hold is kept before Redis is asked again
 SCREEN_TTL_S = 24 * 3600  # a session's screen state outlives no day
@@ -116,7 +117,8 @@ class RedisBroker:
         self._own = json.dumps({"node": self.node}, separators=COMPACT)[:-1].encode() + b","  # how its messages begin
         self.redis = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
                                           health_check_interval=10)
-        self._outgoing: queue.Queue[bytes] = queue.Queue()
+        self._outgoing: queue.Queue[bytes] = queue.Queue(maxsize=OUTGOING)
+        self.dropped = 0
         self._receive: Callable[[Send], None] = lambda item: None
         self._control: Callable[[str, Any], None] = lambda kind, value: None
         self._local: Callable[[], tuple[set[int], set[int]]] = lambda: (set(), set())
@@ -133,12 +135,22 @@ class RedisBroker:
         """Queue a ``Send`` for the other nodes if it is addressed to people; never waits."""
         to = address_of(item.to)
         if to is not None:
-            self._outgoing.put(encode(self.node, item, to))
+            self._queue(encode(self.node, item, to))
+
+    def _queue(self, message: bytes) -> None:
+        """Queue a message for Redis; with Redis away long enough to fill the queue, drop it (the other nodes'
+        clients fill the gap from the store with the next event, or as they reconnect) rather than hold memory."""
+        try:
+            self._outgoing.put_nowait(message)
+        except queue.Full:
+            self.dropped += 1
+            if self.dropped % 10_000 == 1:
+                log.warning("the broker is unreachable: %s messages for the other nodes dropped", self.dropped)
 
     def tell(self, kind: str, value: Any) -> None:
         """Tell the other nodes something that is no frame (``start``'s ``control``); never waits."""
         told = {"node": self.node, "control": kind, "value": value}
-        self._outgoing.put(json.dumps(told, separators=COMPACT).encode() + b"\n")
+        self._queue(json.dumps(told, separators=COMPACT).encode() + b"\n")
 
     def start(self, receive: Callable[[Send], None], local: Callable[[], tuple[set[int], set[int]]],
               control: Callable[[str, Any], None]) -> None:

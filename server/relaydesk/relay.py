@@ -153,7 +153,7 @@ class Relay:
         if self.broker is not None:
             self.broker.set_json("places", list(self._places.items()))
         self._queue_lock = threading.RLock()
-        self.metrics.watch(lambda: (self.hub.connection_counts(), len(self._places)))
+        self.metrics.watch(lambda: (self.hub.connection_counts(), len(self._shared_places())))
         self.routing = Routing(store, self.hub, self)
         self.routing.bind(self._opened, self._queue_changed)
         self.webhooks = Webhooks(store, config)
@@ -813,6 +813,7 @@ class Relay:
         if lock is None:  # another node sweeps now
             return None
         try:
+            self.routing.team_changed()  # reps of a node that died (its keys expired) go offline everywhere
             return self._sweep_sessions()
         finally:
             try:
