@@ -303,8 +303,9 @@ class RedisBroker:
         raw = self.redis.get(f"relaydesk:{key}")
         return json.loads(raw) if raw is not None else default
 
-    def set_json(self, key: str, value: Any, ttl_s: int = SCREEN_TTL_S) -> None:
-        self.redis.set(f"relaydesk:{key}", json.dumps(value), ex=ttl_s)
+    def set_json(self, key: str, value: Any, ttl_s: int = SCREEN_TTL_S, only_new: bool = False) -> None:
+        """Keep a value every node reads (``only_new``: unless one is kept already)."""
+        self.redis.set(f"relaydesk:{key}", json.dumps(value), ex=ttl_s, nx=only_new)
 
     def get_bytes(self, key: str) -> bytes | None:
         value = self.redis.get(f"relaydesk:{key}")

@@ -150,8 +150,6 @@ class Relay:
         # Each waiting session's place in the queue, as its customer was last told (with a broker: in Redis,
         # and the queue's diff is taken under a lock every node shares).
         self._places = {session.id: place for place, session in enumerate(store.waiting_sessions(), start=1)}
-        if self.broker is not None:
-            self.broker.set_json("places", list(self._places.items()))
         self._queue_lock = threading.RLock()
         self.metrics.watch(lambda: (self.hub.connection_counts(), len(self._shared_places())))
         self.routing = Routing(store, self.hub, self)
@@ -864,6 +862,7 @@ class Relay:
                     log.exception("housekeeping failed")
 
         if self.broker is not None:  # in ``relaydesk serve``, under gevent: its greenlets start with the sweep
+            self.broker.set_json("places", list(self._places.items()), only_new=True)  # the first node's
             self.broker.start(self.hub.deliver_remote, self.hub.here, self._told)
         thread = threading.Thread(target=loop, name="relaydesk-housekeeping", daemon=True)
         thread.start()
