@@ -7,6 +7,10 @@ never what its person may not see.
 
 import itertools
 import json
+import os
+import sqlite3
+import subprocess
+import sys
 import time
 
 import pytest
@@ -226,3 +230,14 @@ def test_the_reps_of_a_node_killed_go_offline_on_the_others(nodes, clients):
     alice.expect("team", timeout=30,
                  where=lambda frame: {r["name"]: r["status"] for r in frame["reps"]}["Bob"] == "offline")
     b.start()  # the cluster stops it, and checks its log, at the end
+
+
+def test_the_command_line_runs_with_a_broker_set_and_away(tmp_path):
+    """``relaydesk rep add`` and the other commands honour the settings, and never need Redis (only ``serve``)."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    env = {**os.environ, "RELAYDESK_BROKER_URL": "redis://127.0.0.1:1/0", "RELAYDESK_PASSWORD": "correct horse"}
+    subprocess.run([sys.executable, "-m", "relaydesk", "rep", "add", "zed", "--name", "Zed", "--data", str(data)],
+                   check=True, capture_output=True, env=env)
+    with sqlite3.connect(data / "relaydesk.db") as db:
+        assert db.execute("SELECT display_name FROM reps WHERE username = 'zed'").fetchone() == ("Zed",)
