@@ -19,6 +19,7 @@ from . import (
     admin,
     assets,
     auth,
+    broker,
     doors,
     files,
     headers,
@@ -76,6 +77,7 @@ DEFAULTS: dict[str, object] = {
     "GC_THRESHOLD": 20_000,  # allocations between young garbage collections in ``relaydesk serve`` (Python's: 700)
     "GIL_SWITCH_MS": 5,  # how long the hub may keep the GIL from the commit thread (5: Python's own; to measure)
     **throttle.DEFAULTS,
+    **broker.DEFAULTS,
     **doors.DEFAULTS,
     **quotas.DEFAULTS,
     **health.DEFAULTS,

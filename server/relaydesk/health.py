@@ -1,5 +1,6 @@
 """For load balancers and monitoring: ``/healthz`` (the process answers), ``/readyz`` (it can serve: the database
-answers, its schema is current, there is room for more connections) and ``/metrics`` (Prometheus).
+answers, its schema is current, the broker answers when there is one, there is room for more connections) and
+``/metrics`` (Prometheus).
 
 ``/metrics`` tells how busy the node is and which errors clients meet, so it
 is not public: it answers a client on the node's own machine that came
@@ -43,6 +44,11 @@ def readyz():
     else:
         if version != migrations.latest():
             problems.append(f"migrations: the database is at {version}, this node expects {migrations.latest()}")
+    if relay.broker is not None:
+        try:
+            relay.broker.ping()
+        except Exception as exc:  # Redis unreachable: this node would miss what the others send
+            problems.append(f"broker: {exc}")
     if current_app.extensions["relaydesk.gate"].crowded:
         problems.append("connections: full, open to signed-in reps only")
     if problems:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from simple_websocket import ConnectionClosed
 
@@ -27,6 +27,9 @@ from .metrics import Metrics, frame_type
 from .model import Event, Participant, Rep, Session
 from .protocol import AUDIENCE_ALL, ProtocolError
 from .store import Store
+
+if TYPE_CHECKING:
+    from .broker import RedisBroker
 
 
 class Socket(Protocol):
@@ -51,6 +54,9 @@ class Connection:
         self.tag = secrets.token_hex(8)  # this socket's own name, for what is counted per socket
         self.behind: set[int] = set()  # sessions it pages through the log of: no live events until it caught up
         self.answering: tuple[str, float] | None = None  # the frame being handled: its type, when it was read
+        # With a broker: each session's highest sequence number sent to it, and what keeps that in order.
+        self.seen: dict[int, int] = {}
+        self.order = threading.RLock()
         self._lock = threading.Lock()
 
     def send(self, frame: str | bytes, latest: object = None) -> None:
@@ -112,7 +118,7 @@ class ScreenState:
     asked_by: str = ""  # the rep waiting for an answer, if any
     sharing: bool = False
     latest: CheckedImage | None = None  # for a rep who opens the session later
-    viewers: set[int] = field(default_factory=set)  # ids of the rep connections with the Viewer open
+    viewers: set[str] = field(default_factory=set)  # tags of the rep connections with the Viewer open
 
 
 def _set_event() -> threading.Event:
@@ -146,9 +152,12 @@ def ended(frame_id: str | None = None) -> ProtocolError:
 class Hub:
     """The open connections of one server, and the live state of its open sessions."""
 
-    def __init__(self, store: Store, metrics: Metrics | None = None) -> None:
+    def __init__(self, store: Store, metrics: Metrics | None = None, broker: RedisBroker | None = None) -> None:
         self.store = store
         self.metrics = metrics or Metrics()
+        self.broker = broker  # None: one node, everything in this process (``broker``)
+        # How an event a connection missed is sent to it (``Relay`` sets it: ``event_view``).
+        self.render: Callable[[Event, bool], str] = lambda event, for_rep: ""
         self._lock = threading.Lock()
         self._reps: dict[int, set[RepConnection]] = {}  # the consoles that said hello, by rep
         self._rep_sockets: set[RepConnection] = set()  # every rep socket being served, hello or not
@@ -168,6 +177,8 @@ class Hub:
     def add_rep(self, conn: RepConnection) -> None:
         with self._lock:
             self._reps.setdefault(conn.rep.id, set()).add(conn)
+        if self.broker is not None:
+            self.broker.poke()
 
     def remove_rep(self, conn: RepConnection) -> None:
         with self._lock:
@@ -177,6 +188,8 @@ class Hub:
                 conns.discard(conn)
                 if not conns:
                     del self._reps[conn.rep.id]
+        if self.broker is not None:
+            self.broker.poke()
 
     def rep_conns(self, rep_id: int) -> list[RepConnection]:
         with self._lock:
@@ -187,8 +200,15 @@ class Hub:
             return [conn for conns in self._reps.values() for conn in conns]
 
     def online_rep_ids(self) -> set[int]:
+        """Return the reps signed in on a console, on this node or (with a broker) any other."""
         with self._lock:
-            return set(self._reps)
+            here = set(self._reps)
+        return here if self.broker is None else here | self.broker.online_reps()
+
+    def here(self) -> tuple[set[int], set[int]]:
+        """Return who is on this node: its online reps, and the sessions whose customer has a page open here."""
+        with self._lock:
+            return set(self._reps), {session_id for session_id, live in self._live.items() if live.customers}
 
     def connection_counts(self) -> dict[str, int]:
         """Open sockets by role: every rep socket being served, and customers' sockets in their sessions."""
@@ -203,7 +223,10 @@ class Hub:
         with self._lock:
             live.customers.add(conn)
             came_back, live.gone_since, live.gone_noted = live.gone_noted, None, False
-            return came_back
+        if self.broker is not None and conn.session_id is not None:
+            self.broker.poke()
+            came_back = self.broker.back(conn.session_id) or came_back
+        return came_back
 
     def remove_customer(self, conn: CustomerConnection) -> None:
         with self._lock:
@@ -212,28 +235,96 @@ class Hub:
                 live.customers.discard(conn)
                 if not live.customers:
                     live.gone_since = time.monotonic()
+        if self.broker is not None:
+            self.broker.poke()
 
     def customer_conns(self, session_id: int) -> list[CustomerConnection]:
         with self._lock:
             live = self._live.get(session_id)
             return list(live.customers) if live else []
 
+    def customer_online(self, session_id: int) -> bool:
+        """Tell whether a session's customer has a page open, on this node or (with a broker) another."""
+        return bool(self.customer_conns(session_id)) or (
+            self.broker is not None and session_id in self.broker.customers_here())
+
     # --- the one place that sends ---------------------------------------------------
 
-    def deliver(self, sends: Iterable[Send], sender: Connection | None = None) -> None:
+    def deliver(self, sends: Iterable[Send], sender: Connection | None = None, publish: bool = True) -> None:
         """Send each frame to the connections it is addressed to, in order; ``sender`` is ``SENDER``'s connection.
 
         An event's frame reaches only the connections whose person may see it.
+        With a broker, what is addressed to people goes to the other nodes too
+        (``publish``: not what came from one of them), and each connection gets
+        a session's events in sequence order, each once (``_in_order``).
         """
         members: dict[int, set[int]] = {}
         started = time.perf_counter()
+        broker = self.broker
         for item in sends:
+            if broker is not None and publish:
+                broker.publish(item)
             recipients = self.recipients(item, sender, members)
-            for conn in recipients:
-                conn.send(item.frame, item.latest)
+            if broker is not None and item.event is not None:
+                recipients = self._in_order(item, recipients)
+            else:
+                for conn in recipients:
+                    conn.send(item.frame, item.latest)
             if recipients:
                 self.metrics.frames_out.labels(frame_type(item.frame)).inc(len(recipients))
         self.metrics.fan_out_seconds.observe(time.perf_counter() - started)
+
+    def deliver_remote(self, item: Send) -> None:
+        """Deliver what another node published to this node's connections, filtered per recipient as here."""
+        self.deliver([item], publish=False)
+
+    def _in_order(self, item: Send, conns: list[Connection]) -> list[Connection]:
+        """Send an event to each connection in its session's sequence order, once (several nodes publish a
+        session's events, and two nodes' messages may cross): one it already has is dropped, and the ones it
+        missed before it (published by a node whose message is still on its way) are read from the store and sent
+        first.  Return the connections it went to."""
+        event = item.event
+        assert event is not None
+        sent = []
+        for conn in conns:
+            with conn.order:
+                seen = conn.seen.get(event.session_id)
+                if item.live and seen is not None:
+                    if event.seq <= seen:
+                        continue
+                    if event.seq > seen + 1:
+                        self._send_missed(conn, event.session_id, seen, event.seq)
+                conn.seen[event.session_id] = max(seen or 0, event.seq)
+                conn.send(item.frame, item.latest)
+                sent.append(conn)
+        return sent
+
+    def _send_missed(self, conn: Connection, session_id: int, after: int, before: int) -> None:
+        """Send a connection the events of a session it may see between two sequence numbers (both left out)."""
+        rep_id = conn.rep.id if isinstance(conn, RepConnection) else None
+        for missed in self.store.events_since(session_id, after, rep_id):
+            if missed.seq >= before:
+                break
+            conn.send(self.render(missed, rep_id is not None))
+            self.metrics.frames_out.labels("event").inc()
+
+    def caught_up(self, conn: Connection, session_id: int, last: int) -> None:
+        """Count a connection as caught up on a session's log up to ``last``: live events go to it from now on.
+
+        With a broker, what another node published while it paged (dropped:
+        it was behind) is read again and sent, so nothing falls between.
+        """
+        conn.behind.discard(session_id)
+        if self.broker is None:
+            return
+        with conn.order:
+            seen = max(conn.seen.get(session_id, 0), last)
+            conn.seen[session_id] = seen
+            latest = self.store.events_since(session_id, seen, conn.rep.id if isinstance(conn, RepConnection)
+                                             else None)
+            if latest:
+                self._send_missed(conn, session_id, seen, latest[-1].seq + 1)
+                conn.seen[session_id] = latest[-1].seq
 
     def recipients(self, item: Send, sender: Connection | None = None,
                    members: dict[int, set[int]] | None = None) -> list[Connection]:
@@ -274,14 +365,41 @@ class Hub:
         return isinstance(conn, CustomerConnection) and conn.session_id == event.session_id and \
             event.visible_to_customer()
 
-    def gone_for(self, live: LiveSession, now: float) -> float:
-        """Return for how long a session's customer has had no socket open (0: they are here)."""
+    def gone_for(self, live: LiveSession, now: float, session_id: int = 0) -> float:
+        """Return for how long a session's customer has had no socket open (0: they are here).
+
+        With a broker: on any node, timed from when the sweeping node (whichever) first saw them gone.
+        """
+        if self.broker is not None:
+            return self._gone_for_anywhere(live, session_id)
         with self._lock:
             if live.customers:
                 return 0
             if live.gone_since is None:  # never seen since this process started
                 live.gone_since = now
             return now - live.gone_since
+
+    def _gone_for_anywhere(self, live: LiveSession, session_id: int) -> float:
+        assert self.broker is not None
+        since, _noted = self.broker.gone(session_id)
+        if live.customers or session_id in self.broker.customers_here():
+            if since:
+                self.broker.set_gone(session_id, since=0.0)
+            return 0
+        now = time.time()
+        if not since:
+            self.broker.set_gone(session_id, since=now)
+            return 0
+        return now - since
+
+    def gone_noted(self, session_id: int, live: LiveSession) -> bool:
+        """Tell whether "left the chat" was written for a session's customer (and not since taken back)."""
+        return self.broker.gone(session_id)[1] if self.broker is not None else live.gone_noted
+
+    def note_gone(self, session_id: int, live: LiveSession) -> None:
+        live.gone_noted = True
+        if self.broker is not None:
+            self.broker.set_gone(session_id, noted=True)
 
     # --- live sessions ------------------------------------------------------------
 
@@ -333,9 +451,18 @@ class Hub:
             pass
 
     def drop(self, session_id: int) -> None:
-        """Let go of an ended session's live state."""
+        """Let go of an ended session's live state (with a broker: on every node)."""
         with self._lock:
             self._live.pop(session_id, None)
+        if self.broker is not None:
+            self.broker.tell("ended", session_id)
+
+    def ended_elsewhere(self, session_id: int) -> None:
+        """Another node ended a session: nothing more goes in here either, and its live state goes."""
+        with self._lock:
+            live = self._live.pop(session_id, None)
+        if live is not None:
+            live.ended = True
 
     def live_sessions(self) -> list[tuple[int, LiveSession]]:
         with self._lock:

@@ -32,6 +32,7 @@ class Quotas:
         self.file_bytes = int(float(str(settings["SESSION_FILES_MB"])) * 1024 * 1024)
         self._text: dict[int, int] = {}  # session id -> characters kept, most recently used last
         self._lock = threading.Lock()
+        self.keep = True  # False when other nodes write too (``BROKER_URL``): each count is read from the store
 
     def take_text(self, session_id: int, frame_id: str, text: str) -> None:
         """Count ``text`` into a session's quota, or refuse it (a resend of a stored frame is never refused).
@@ -40,7 +41,7 @@ class Quotas:
         store before anything is refused, so a refusal is always exact.
         """
         with self._lock:
-            used = self._text.pop(session_id, None)
+            used = self._text.pop(session_id, None) if self.keep else None
         if used is None or used + len(text) > self.text_chars:
             used = self._stored_text(session_id)
         if used + len(text) > self.text_chars:

@@ -19,12 +19,13 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
 from simple_websocket import ConnectionClosed
 
 from . import fastjson, protocol
+from .broker import make_broker
 from .commits import Outcome
 from .database import StorageError
 from .delivery import SENDER, Customers, One, QueueWatchers, Reply, Send, SessionReps, ack, send
@@ -133,19 +134,27 @@ class Relay:
         self.sign_ins = SignIns(store.db, config.get("SIGN_IN_LIFETIME_S", 12 * 3600),
                                 config.get("SIGN_IN_IDLE_S", 2 * 3600))
         self.metrics = Metrics()
-        self.hub = Hub(store, self.metrics)
+        self.broker = make_broker(config)
+        if self.broker is not None:  # several nodes write: what this one read may have changed since
+            store.keep = False
+            if config.get("THROTTLE_STORAGE", "memory://") == "memory://":  # the counters are shared too
+                config = {**config, "THROTTLE_STORAGE": self.broker.url}
+        self.hub = Hub(store, self.metrics, self.broker)
+        self.hub.render = lambda event, for_rep: protocol.encode("event", **event_view(event, for_rep), live=True)
         store.commits.on_batch = self.metrics.commit_batch.observe
         store.commits.answering = held  # each connection's frames of a batch's answers go out in one write
         self.team = Team(store, self.hub, self)
         self.screens = Screens(store, self.hub, self)
         self.throttle = Throttle(config)
         self.quotas = Quotas(store.db, config)
+        self.quotas.keep = self.broker is None
         self.keys = SessionKeys(store, self.hub, self, self.throttle, config.get("KEY_LIFETIME_S", 20 * 60),
                                 config.get("MAX_KEYS_PER_REP", 5))
-        # Each waiting session's place in the queue, as its customer was last told.
+        # Each waiting session's place in the queue, as its customer was last told (with a broker: in Redis,
+        # and the queue's diff is taken under a lock every node shares).
         self._places = {session.id: place for place, session in enumerate(store.waiting_sessions(), start=1)}
         self._queue_lock = threading.RLock()
-        self.metrics.watch(lambda: (self.hub.connection_counts(), len(self._places)))
+        self.metrics.watch(lambda: (self.hub.connection_counts(), len(self._shared_places())))
         self.routing = Routing(store, self.hub, self)
         self.routing.bind(self._opened, self._queue_changed)
         self.webhooks = Webhooks(store, config)
@@ -296,7 +305,8 @@ class Relay:
         self.hub.deliver([ack(message["id"], session=session.id)], sender=conn)
         # Status ids derive from the request id, so a resent request adds nothing twice.
         if session.status == "waiting":
-            queued = session.id in self._places  # a resent request: the queue does not change, this page is told
+            # A resent request: the queue does not change, this page is told.
+            queued = session.id in self._shared_places()
             self.status(session, f"asked-{message['id']}", note("asked", customer=session.customer_name))
             if queued or not self.routing.consider(session, message["id"]):  # routed: it never joins the queue
                 self._queue_changed()
@@ -362,7 +372,7 @@ class Relay:
             page = self.store.events_page(session_id, after, None, rep_id, self.page_events, self.page_chars)
             self._page_out(conn, session_id, page_id, page, after, None)
             if not page.more:
-                conn.behind.discard(session_id)
+                self.hub.caught_up(conn, session_id, page.last)
 
     def _page_out(self, conn: RepConnection | CustomerConnection, session_id: int, page_id: str | None, page: Page,
                   after: int | None, before: int | None) -> None:
@@ -487,7 +497,7 @@ class Relay:
         """Return a session's summary for reps, with who is in it."""
         participants = [{"id": p.rep_id, "name": p.name, "role": p.role, "hidden": p.hidden}
                         for p in self.store.participants(session.id)]
-        online = bool(self.hub.customer_conns(session.id))
+        online = self.hub.customer_online(session.id)
         replied_at, waiting_at = self.store.reply_times(session.id)
         return rep_summary(session) | {"participants": participants, "owner": session.owner_rep_id,
                                        "customer_online": online, "sharing": self.screens.sharing(session.id),
@@ -654,6 +664,8 @@ class Relay:
             live.ended = True
         self.session_changed(session.id)
         self.hub.drop(session.id)
+        if self.broker is not None:
+            self.broker.delete(f"screen:{session.id}", f"screen:{session.id}:latest", f"gone:{session.id}")
         if ended_now:
             self.webhooks.session_ended(session.id)
             if session.status == "active":  # a rep has room again
@@ -742,7 +754,8 @@ class Relay:
         other than its sender is there to take it (a customer's own message: none, most of the time)."""
         sends = [Send(SessionReps(event.session_id), protocol.encode("event", **event_view(event, for_rep=True),
                                                                      live=True), event, skip, live=True)]
-        if event.visible_to_customer() and any(conn is not skip for conn in self.hub.customer_conns(event.session_id)):
+        if event.visible_to_customer() and (self.broker is not None or any(
+                conn is not skip for conn in self.hub.customer_conns(event.session_id))):
             sends.append(Send(Customers(event.session_id), protocol.encode("event", **event_view(event, for_rep=False),
                                                                            live=True), event, skip, live=True))
         return sends
@@ -761,10 +774,12 @@ class Relay:
         The whole queue goes to a rep once, in ``welcome``: a change costs a rep
         the summaries that joined and the ids that left, not the whole list again.
         """
-        with self._queue_lock:  # diffed and sent in turn, so no rep hears of a change before the one it follows
-            waiting = self.store.waiting_sessions()
+        with self._queue_lock, self._queue_shared():  # diffed and sent in turn, so no rep hears of a change
+            waiting = self.store.waiting_sessions()                     # before the one it follows
             places = {session.id: place for place, session in enumerate(waiting, start=1)}
-            before, self._places = self._places, places
+            before, self._places = self._shared_places(), places
+            if self.broker is not None:
+                self.broker.set_json("places", list(places.items()))
             left = [session_id for session_id in before if session_id not in places]
             joined = [rep_summary(session) for session in waiting if session.id not in before]
             moved = [(session_id, place) for session_id, place in places.items() if before.get(session_id) != place]
@@ -772,10 +787,20 @@ class Relay:
             self.hub.deliver(sends + [send(Customers(session_id), "position", position=place)
                                       for session_id, place in moved])
 
+    def _queue_shared(self) -> AbstractContextManager:
+        """Hold the queue's lock every node shares (with a broker; else nothing more than ``_queue_lock``)."""
+        return self.broker.locked("queue") if self.broker is not None else nullcontext()
+
+    def _shared_places(self) -> dict[int, int]:
+        """Return each waiting session's place as its customer was last told, by whichever node told it."""
+        if self.broker is None:
+            return self._places
+        return {int(session_id): place for session_id, place in self.broker.get_json("places", [])}
+
     def _tell_place(self, conn: CustomerConnection, session_id: int) -> None:
         """Tell a customer's page that (re)joined its session its place in the queue, if it waits in it."""
         with self._queue_lock:
-            place = self._places.get(session_id)
+            place = self._shared_places().get(session_id)
             if place is not None:
                 self.hub.deliver([send(One(conn), "position", position=place)])
 
@@ -783,14 +808,30 @@ class Relay:
 
     def sweep(self) -> None:
         """Time out the queue, notice customers who left (a closed tab sends nothing), and close the sockets of
-        sign-ins that ended."""
+        sign-ins that ended.  With a broker, each node closes its own sockets, and one node at a time (whichever
+        takes the lock) sweeps the sessions."""
         self._close_lapsed_sign_ins()
+        if self.broker is None:
+            return self._sweep_sessions()
+        lock = self.broker.try_lock("sweep")
+        if lock is None:  # another node sweeps now
+            return None
+        try:
+            self.routing.team_changed()  # reps of a node that died (its keys expired) go offline everywhere
+            return self._sweep_sessions()
+        finally:
+            try:
+                lock.release()
+            except Exception:  # it expired (a sweep longer than its lock): the next one takes it again
+                log.warning("the sweep's lock expired before the sweep ended")
+
+    def _sweep_sessions(self) -> None:
         now, queue_changed = time.monotonic(), False
         for session in self.store.open_sessions():
             live = self.hub.live(session.id)
             if live is None:  # it ended since we looked
                 continue
-            gone_for = self.hub.gone_for(live, now)
+            gone_for = self.hub.gone_for(live, now, session.id)
             waited_s = (now_ms() - session.created_at) / 1000
             if session.status == "waiting" and waited_s > self.queue_timeout_s:
                 self.end(session, "timed-out", note("timed-out"), "timeout")
@@ -798,15 +839,21 @@ class Relay:
             elif session.status == "waiting" and gone_for > self.gone_after_s:
                 self.end(session, "left", note("left-queue", customer=session.customer_name), "left-queue")
                 queue_changed = True
-            elif session.status == "active" and gone_for > self.gone_after_s and not live.gone_noted:
+            elif (session.status == "active" and gone_for > self.gone_after_s
+                  and not self.hub.gone_noted(session.id, live)):
                 self._note_gone(session)
         if queue_changed:
             self._queue_changed()
 
+    def _told(self, kind: str, value: object) -> None:
+        """Act on what another node told (``RedisBroker.tell``)."""
+        if kind == "ended" and isinstance(value, int):
+            self.hub.ended_elsewhere(value)
+
     def _note_gone(self, session: Session) -> None:
         with self.hub.locked(session.id) as live:
-            if live is not None and not live.gone_noted:
-                live.gone_noted = True
+            if live is not None and not self.hub.gone_noted(session.id, live):
+                self.hub.note_gone(session.id, live)
                 self.status(session, f"left-{secrets.token_urlsafe(9)}", note("left", name=session.customer_name))
 
     def run_housekeeping(self, every_s: float = 1.0) -> threading.Thread:
@@ -820,6 +867,9 @@ class Relay:
                 except Exception:
                     log.exception("housekeeping failed")
 
+        if self.broker is not None:  # in ``relaydesk serve``, under gevent: its greenlets start with the sweep
+            self.broker.set_json("places", list(self._places.items()), only_new=True)  # the first node's
+            self.broker.start(self.hub.deliver_remote, self.hub.here, self._told)
         thread = threading.Thread(target=loop, name="relaydesk-housekeeping", daemon=True)
         thread.start()
         self.webhooks.start()

@@ -59,12 +59,16 @@ class Routing(Part):
         self.hub.deliver([send(One(conn), "team", reps=self.team_view())])
 
     def team_changed(self) -> None:
-        """Tell every console the team, if it changed since they were last told."""
+        """Tell every console the team, if it changed since they were last told (with a broker: by any node, as
+        Redis keeps it; the sweep asks too, so a node that died takes its reps offline everywhere)."""
         with self._lock:
             view = self.team_view()
-            if view == self._last_view:
+            broker = self.hub.broker
+            if view == (broker.get_json("team") if broker is not None else self._last_view):
                 return
             self._last_view = view
+            if broker is not None:
+                broker.set_json("team", view)
             self.hub.deliver([send(QueueWatchers(), "team", reps=view)])
 
     def availability(self, conn: RepConnection, message: dict) -> Reply:

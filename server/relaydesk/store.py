@@ -32,6 +32,8 @@ class Store(Directory):
         # Sessions and their reps as last read, each with the write count it was read at (``_kept``).
         self._sessions: dict[int, tuple[int, Session | None]] = {}
         self._participants: dict[int, tuple[int, tuple[Participant, ...]]] = {}
+        # False when other processes write too (several nodes: ``BROKER_URL``): ``db.changes`` counts only ours.
+        self.keep = True
         self.commits = GroupCommit(self.db, enabled=group_commit)
         self.path = self.db.path
         self.roster = Roster(self.db)
@@ -132,6 +134,8 @@ class Store(Directory):
         return self._kept(self._sessions, session_id, self._read_session)
 
     def _kept(self, kept: dict, session_id: int, read):  # noqa: ANN001, ANN202 -- one of two readers
+        if not self.keep:
+            return read(session_id)
         changes = self.db.changes  # before the read: a write meanwhile leaves what it read stale, not kept
         found = kept.get(session_id)
         if found is not None and found[0] == changes:

@@ -1,0 +1,77 @@
+"""Several real ``relaydesk serve`` nodes sharing one database and a throwaway Redis, behind a throwaway nginx.
+
+The nodes share one data folder, so one SQLite file (WAL works across
+processes), one secret key and one folder of uploaded files; each writes its
+own log.  ``Cluster.front`` is nginx (round-robin, websockets upgraded), and
+each node can be reached straight, killed (``kill -9``) and started again.
+When the PostgreSQL store lands, the nodes take ``DATABASE_URL`` the same way
+(``settings``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tests import services
+from tests.liveserver import LiveServer
+
+
+@dataclass
+class Front:
+    """nginx as a client sees it: what ``Client`` and the HTTP helpers take for a server."""
+
+    url: str
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self.port = int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://", 1)
+
+
+@dataclass
+class Cluster:
+    data: Path
+    broker_url: str
+    settings: dict
+    nodes: list[LiveServer] = field(default_factory=list)
+    front: Front | None = None
+
+    def add_node(self, **settings) -> LiveServer:
+        """Start one more node on the same database and broker, with ``settings`` of its own over the cluster's
+        (one started after nginx is not behind it: it is reached straight)."""
+        name = f"node{len(self.nodes)}"
+        node = LiveServer(self.data, {"BROKER_URL": self.broker_url, "NODE_NAME": name, **self.settings, **settings})
+        node.log = self.data / f"{name}.log"
+        node.start()
+        self.nodes.append(node)
+        return node
+
+    def add_rep(self, username: str, name: str, admin: bool = False) -> None:
+        self.nodes[0].add_rep(username, name, admin=admin)
+
+    def errors(self) -> list[str]:
+        return [line for node in self.nodes for line in node.server_errors()]
+
+
+@contextmanager
+def cluster(folder: Path, nodes: int = 2, each: list[dict] | None = None, **settings) -> Iterator[Cluster]:
+    """Run ``nodes`` nodes with ``settings`` (and ``each``: one node's own, in turn) behind nginx for as long as the
+    block runs; then stop them all and check their logs."""
+    with ExitStack() as stack:
+        broker_url = stack.enter_context(services.redis(folder / "redis"))
+        data = folder / "data"
+        data.mkdir(mode=0o700, parents=True)
+        made = Cluster(data, broker_url, settings)
+        stack.callback(lambda: [node.stop() for node in made.nodes])
+        for index in range(nodes):
+            made.add_node(**(each[index] if each and index < len(each) else {}))
+        made.front = Front(stack.enter_context(
+            services.nginx(folder / "nginx", [f"127.0.0.1:{node.port}" for node in made.nodes])))
+        yield made
+    assert made.errors() == [], "\n".join(node.log.read_text()[-3000:] for node in made.nodes)
