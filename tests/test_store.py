@@ -5,6 +5,7 @@ import pytest
 from relaydesk.store import Refused, Store
 
 TOKEN = "k" * 43
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
 
 
 def new_session(store, request_id="request-1", token=TOKEN, name="Carol"):
@@ -18,6 +19,7 @@ def test_a_rep_signs_in_with_the_right_password_only(store):
     assert store.authenticate("nobody", "correct horse") is None
 
 
+@pytest.mark.sqlite_only
 def test_passwords_are_stored_hashed(store, tmp_path):
     store.add_rep("alice", "Alice", "correct horse")
     assert b"correct horse" not in (tmp_path / "test.db").read_bytes()
@@ -131,13 +133,42 @@ def test_a_page_stops_at_its_size_in_characters_yet_holds_one_event_at_least(sto
     assert [e.seq for e in store.events_page(session.id, before=None, most_chars=10).events] == [3]
 
 
-def test_the_log_survives_reopening_the_file(tmp_path):
-    path = tmp_path / "reopen.db"
-    store = Store(path)
+def test_the_log_survives_reopening_the_file(database_url):
+    store = Store(database_url)
     session = new_session(store)
     store.append_event(session.id, "event-01", "message", "kept", "customer", "Carol")
     store.close()
-    assert [e.text for e in Store(path).events_since(session.id, 0)] == ["kept"]
+    again = Store(database_url)
+    assert [e.text for e in again.events_since(session.id, 0)] == ["kept"]
+    again.close()
+
+
+def test_two_nodes_writing_one_session_at_once_get_one_number_each_in_order(database_url):
+    """Two stores over one database, as two nodes: events sent to both at once are numbered 1, 2, 3… with
+    neither a number twice nor one refused, and each store's own events keep their order."""
+    nodes = [Store(database_url), Store(database_url)]
+    session = new_session(nodes[0])
+    numbers: dict[str, list[int]] = {"a": [], "b": []}
+    failures = []
+
+    def send(node, name):
+        for index in range(40):
+            try:
+                event, new = node.append_event(session.id, f"{name}-{index}", "message", "hi", "customer", "Carol")
+                numbers[name].append(event.seq)
+            except Exception as exc:  # noqa: BLE001 -- the test counts them
+                failures.append(exc)
+
+    threads = [threading.Thread(target=send, args=(node, name)) for node, name in zip(nodes, "ab", strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(numbers["a"] + numbers["b"]) == list(range(1, 81))
+    assert numbers["a"] == sorted(numbers["a"]) and numbers["b"] == sorted(numbers["b"])
+    for node in nodes:
+        node.close()
 
 
 @pytest.fixture

@@ -172,6 +172,17 @@ class PgConnection:
             raise StorageError(UNREACHABLE) from exc
         return Cursor(cursor) if returning else cursor
 
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        for one in params:
+            self.execute(sql, one)
+
+    def __enter__(self) -> PgConnection:  # as ``with sqlite3.connect(…):``: one transaction
+        self.execute("BEGIN")
+        return self
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self.execute("COMMIT" if error is None else "ROLLBACK")
+
     def close(self) -> None:
         self._conn.close()
 
