@@ -84,7 +84,7 @@ class Row(tuple):
     __slots__ = ()
     _index: dict[str, int] = {}
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             return tuple.__getitem__(self, self._index[key])
         return tuple.__getitem__(self, key)
@@ -148,7 +148,7 @@ class PgConnection:
         self._conn = self._connect()
 
     def _connect(self) -> psycopg.Connection:
-        conn = psycopg.connect(self.url, autocommit=True, row_factory=_rows)  # type: ignore[arg-type]
+        conn = psycopg.connect(self.url, autocommit=True, row_factory=_rows)
         conn.adapters.register_loader("numeric", _Sums)
         conn.adapters.register_dumper(bool, _BoolAsInt)
         return conn
@@ -165,7 +165,7 @@ class PgConnection:
             self._conn.close()
             self._conn = self._connect()
         try:
-            cursor = self._conn.execute(text, params)  # type: ignore[call-overload]
+            cursor = self._conn.execute(text, params)
         except psycopg.IntegrityError as exc:
             raise sqlite3.IntegrityError(str(exc)) from exc
         except psycopg.OperationalError as exc:
@@ -201,14 +201,22 @@ class PgDatabase(Database):
         self._reader_slots = threading.BoundedSemaphore(READERS)
         try:
             self.writer = PgConnection(url)  # type: ignore[assignment]
+        except (psycopg.Error, StorageError) as exc:
+            raise Unusable(self._why(exc)) from None
+        try:
             with self.lock:
                 prepare(self.writer)
         except SchemaTooNew as exc:
+            self.writer.close()
             raise Unusable(str(exc)) from None
-        except (psycopg.Error, StorageError) as exc:
-            raise Unusable(f"Relaydesk cannot use its database {self.path}: {exc.__cause__ or exc}. Check that "
-                           "PostgreSQL is running and reachable from this node, that the database exists, and that "
-                           "the user in DATABASE_URL may connect to it and create tables in it.") from None
+        except (psycopg.Error, sqlite3.DatabaseError, StorageError) as exc:
+            self.writer.close()
+            raise Unusable(self._why(exc)) from None
+
+    def _why(self, exc: Exception) -> str:
+        return (f"Relaydesk cannot use its database {self.path}: {exc.__cause__ or exc}. Check that PostgreSQL is "
+                "running and reachable from this node, that the database exists, and that the user in DATABASE_URL "
+                "may connect to it and create tables in it.")
 
     def close(self) -> None:
         with self.lock:
