@@ -2,7 +2,9 @@ import threading
 
 import pytest
 
+from relaydesk.database import StorageError
 from relaydesk.store import Refused, Store
+from tests.databases import connected
 
 TOKEN = "k" * 43
 BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
@@ -259,3 +261,17 @@ def test_search_escapes_like_wildcards(store, alice):
     store.accept(session.id, alice)
     assert store.search_sessions("%", alice) == []
     assert store.search_sessions("Caro", alice) == [store.get_session(session.id)]
+
+
+def test_a_lost_database_connection_refuses_one_write_then_comes_back(store, backend):
+    """PostgreSQL restarted, or the network dropped: the write that meets it is refused as storage trouble (a
+    message the client is told, not a crash), and the next one reconnects.  (SQLite has no connection to lose.)"""
+    session = new_session(store)
+    if backend == "postgresql":
+        with connected(store.db.url) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                          " WHERE datname = current_database() AND pid != pg_backend_pid()")
+        with pytest.raises(StorageError):
+            store.append_event(session.id, "event-lost", "message", "lost", "customer", "Carol")
+    store.append_event(session.id, "event-kept", "message", "kept", "customer", "Carol")
+    assert [event.text for event in store.events_since(session.id, 0)] == ["kept"]

@@ -154,16 +154,23 @@ class PgConnection:
         return conn
 
     @property
+    def broken(self) -> bool:
+        return self._conn.broken
+
+    @property
     def in_transaction(self) -> bool:
-        return self._conn.info.transaction_status != pq.TransactionStatus.IDLE
+        return self._conn.info.transaction_status not in (pq.TransactionStatus.IDLE, pq.TransactionStatus.UNKNOWN)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         text, returning = to_postgres(sql)
-        if text == "ROLLBACK" and self._conn.broken:
-            return None  # what was open died with the connection
-        if self._conn.broken and not self.in_transaction:
+        if self._conn.broken:  # PostgreSQL restarted, or the network dropped: what was open died with it
+            if text == "ROLLBACK":
+                return None
             self._conn.close()
-            self._conn = self._connect()
+            try:
+                self._conn = self._connect()
+            except psycopg.OperationalError as exc:
+                raise StorageError(UNREACHABLE) from exc
         try:
             cursor = self._conn.execute(text, params)
         except psycopg.IntegrityError as exc:
@@ -238,7 +245,14 @@ class PgDatabase(Database):
                 self._readers.append(reader)
 
     def _read(self, query: Callable[[Any], Result]) -> Result:
+        """Read on one of the reading connections; a read that finds its connection lost (PostgreSQL restarted)
+        runs once more, on a new one: reading twice changes nothing."""
         with self._reading() as reader:
+            try:
+                return query(reader)
+            except StorageError:
+                if not reader.broken:
+                    raise
             return query(reader)
 
     def detached_read(self, work: Callable[[Any], Result]) -> Result:
