@@ -58,11 +58,8 @@ def session_summary(store: Store, session_id: int) -> dict:
     reps = [row["display_name"] for row in store.db.rows(
         "SELECT r.display_name FROM participants p JOIN reps r ON r.id = p.rep_id"
         " WHERE p.session_id = ? AND p.role != 'monitor' ORDER BY p.joined_at, p.rep_id", (session_id,))]
-    rating = comment = None
-    if store.db.row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'satisfaction'"):
-        row = store.db.row("SELECT rating, comment FROM satisfaction WHERE session_id = ?", (session_id,))
-        if row is not None:
-            rating, comment = row["rating"], row["comment"]
+    row = store.db.row("SELECT rating, comment FROM satisfaction WHERE session_id = ?", (session_id,))
+    rating, comment = (row["rating"], row["comment"]) if row is not None else (None, None)
     transcript = [{"seq": event.seq, "at": iso(event.at), "kind": event.kind,
                    "author": {"kind": event.author_kind, "name": event.author_name},
                    "text": event.public_text or event.text}
