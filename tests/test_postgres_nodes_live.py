@@ -22,7 +22,7 @@ def nodes(database_url, start_server, tmp_path):
     shared.mkdir(mode=0o700)
     a, b = (start_server(DATABASE_URL=database_url, FILES_DIR=str(shared)) for _ in range(2))
     a.add_rep("alice", "Alice")
-    b.add_rep("bob", "Bob")
+    b.command("rep", "add", "bob", "--name", "Bob", password="correct horse")  # the command line, told DATABASE_URL
     clients = []
     yield a, b, clients
     for client in clients:
