@@ -6,7 +6,8 @@ themes and layout.
   an open dialog keeps Tab and Shift+Tab inside it.
 - What a screen reader hears: the page's one polite live region (``#announcer``) is read as it changes, by a
   MutationObserver put in before the page's scripts; each piece of news must come exactly once.
-- The dark theme follows the system, and the rep's choice in Chat preferences wins, at once and after a reload.
+- The dark theme follows the system, and the rep's choice in Chat preferences wins, at once and after a reload,
+  from the page's first paint (the server writes it on ``<html data-theme>``, before any script runs).
 - At 1280×720 and at 200% zoom (a 640×360 CSS-pixel window), nothing in the chat scrolls sideways.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 from playwright.sync_api import Locator, Page, expect
 
 from e2e.conftest import Actors
-from e2e.pages import RepConsole, invitation, wait_until
+from e2e.pages import RepConsole, end_session, invitation, session_tool, wait_until
 
 BOOT = 60_000  # ms: Pyodide boots in a few seconds, but the machine running the suite may be busy
 
@@ -331,6 +332,15 @@ def test_the_dark_theme_follows_the_system_and_the_reps_choice_wins(actors: Acto
     wait_until(page, "document.documentElement.dataset.theme === 'dark'")
     assert theme_of(page) == "dark"
 
+    # Dark from the first paint, not once Python has started: the server writes the rep's theme on <html>.
+    # Seen here with no script at all (the same rep signed in, JavaScript off), in a light system.
+    first_paint, _watch = actors.new_page("rep, no scripts", java_script_enabled=False, color_scheme="light")
+    first_paint.context.add_cookies(page.context.cookies())
+    for path in ("/rep", "/rep/history", "/rep/reports"):
+        first_paint.goto(actors.server.url + path)
+        expect(first_paint.locator("html")).to_have_attribute("data-theme", "dark")
+        assert theme_of(first_paint) == "dark", path
+
 
 SIDEWAYS = """() => [...document.querySelectorAll(
     "html, body, main, .chat, [role=log], .composer, .composer-tools, .toolbar, .customer-main, .console-main")]
@@ -365,3 +375,72 @@ def test_no_sideways_scrolling_in_the_chat_at_1280_by_720_and_at_200_percent(act
         for send in (rep.send_button, customer.send_button):
             send.scroll_into_view_if_needed()
             expect(send).to_be_in_viewport()
+
+
+def press(control: Locator) -> None:
+    """Reach ``control`` by keyboard (it takes the focus as Tab would leave it there) and press Enter."""
+    control.focus()
+    control.page.keyboard.press("Enter")
+
+
+def test_the_focus_is_never_left_on_the_body_when_what_held_it_goes_away(actors: Actors):
+    """Beyond the rep's dialogs: the customer's screen request (an alertdialog), the invitation, Leave session,
+    Close this session, Stop sharing and Start over each take away the control that had the focus."""
+    alice, bob = actors.rep("alice", "Alice Focus"), actors.rep("bob", "Bob Focus")
+    ann = actors.customer()
+    for rep in (alice, bob):
+        rep.goto()
+        rep.sign_in(rep.username, rep.password)
+        rep.expect_connected(timeout=BOOT)
+    ann.goto()
+    ann.expect_connected(timeout=BOOT)
+    ann.ask_for_help("Ann Focus", "Where is my cursor")
+    alice.accept("Ann Focus")
+    ann.expect_in_chat()
+    customer = ann.page
+
+    # The customer's screen request, refused then allowed, by keyboard; then Stop sharing.
+    ask = alice.page.get_by_role("button", name="Request screen sharing")
+    for answer in ("Deny", "Allow"):
+        ask.click()
+        request = customer.get_by_role("alertdialog")
+        expect(request).to_be_visible()
+        press(request.get_by_role("button", name=answer))
+        expect(request).to_be_hidden()
+        focus_kept(customer, f"{answer} on the screen request")
+    stop = customer.get_by_role("button", name="Stop sharing")
+    press(stop)
+    expect(stop).to_be_hidden()
+    focus_kept(customer, "Stop sharing")
+
+    # Bob's invitation, dismissed then joined, by keyboard; then Leave session from the menu.
+    for answer in ("Dismiss", "Join"):
+        session_tool(alice, "Invite representative")
+        dialog = alice.page.get_by_role("dialog", name="Invite representative")
+        dialog.get_by_role("combobox", name="Representative").select_option(label=bob.name)
+        dialog.get_by_role("button", name="Invite").click()
+        box = invitation(bob)
+        press(box.get_by_role("button", name=answer))
+        expect(box).to_have_count(0)
+        focus_kept(bob.page, f"{answer} on the invitation")
+    tools = bob.page.get_by_role("button", name="Session tools")
+    press(tools)
+    leave = bob.page.get_by_role("menuitem", name="Leave session")
+    for _step in range(12):
+        if leave.evaluate("node => node === document.activeElement"):
+            break
+        bob.page.keyboard.press("ArrowDown")
+    bob.page.keyboard.press("Enter")
+    expect(bob.page.get_by_role("tab")).to_have_count(0)
+    focus_kept(bob.page, "Leave session")
+
+    # The end: Close this session on the rep's side, Start over on the customer's.
+    end_session(alice, "Resolved")
+    close = alice.page.get_by_role("button", name="Close this session")
+    press(close)
+    expect(alice.page.get_by_role("tab")).to_have_count(0)
+    focus_kept(alice.page, "Close this session")
+    start_over = customer.get_by_role("button", name="Start over")
+    press(start_over)
+    expect(ann.name_box).to_be_visible()
+    focus_kept(customer, "Start over")

@@ -3,12 +3,14 @@
 The browsers here say French (``locale="fr-FR"``: ``navigator.language`` and
 ``Accept-Language``), so the portal and the console speak it without being
 asked.  At each state, ``english_left`` reads what a person reads — the text
-of every visible element, and the names the page gives them (``aria-label``,
-``title``, ``placeholder``, ``alt``) — and fails on any word that is English and
-not French; it also runs axe-core there (``e2e/axe.py``, light and dark themes),
-so every French state is held to the same zero violations as the English
-census.  Text inside an element marked with another ``lang`` (the
-language names in the language lists) is the other language's on purpose.
+of every visible element, and the names and descriptions the page gives them
+(``aria-label``, ``aria-description``, ``title``, ``placeholder``, ``alt``) —
+and fails on any word that is English and not French; it also runs axe-core
+there (``e2e/axe.py``, light and dark themes), so every French state is held to
+the same zero violations as the English census.  The states are the census's
+(``e2e/test_census.py``), and the controls each one brings are activated.
+Text inside an element marked with another ``lang`` (the language names in
+the language lists) is the other language's on purpose.
 The controls are found by their French names, which are as stable as the
 English ones (README, "Languages").
 """
@@ -16,15 +18,17 @@ English ones (README, "Languages").
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
 from e2e.axe import audit
-from e2e.conftest import REP_PASSWORD, Actors
+from e2e.conftest import REP_PASSWORD, Actors, PageWatch
 from e2e.pages import BOOT_TIMEOUT, wait_until
+from e2e.test_accessibility import SIDEWAYS
 
 CUSTOMER, ISSUE = "Chloé Dupont", "Mon imprimante est hors ligne"
-REP = "Alice Martin"
+REP, BOB = "Alice Martin", "Bruno Petit"
 # Words people read in English that are not French words too ("message", "session", "note", "client", "file",
 # "type", "format", "comment", "invite", "issue", "suggestions", "scripts" are both, and say nothing).
 ENGLISH = set("""
@@ -57,9 +61,10 @@ READ_PAGE = """() => {
     if (!el || ["SCRIPT", "STYLE", "TEMPLATE"].includes(el.tagName) || !french(el)) continue;
     if ((el.tagName === "OPTION" || shown(el)) && node.textContent.trim()) out.push(node.textContent.trim());
   }
-  for (const el of document.body.querySelectorAll("[aria-label],[title],[placeholder],[alt],[data-sending]")) {
+  const names = ["aria-label", "aria-description", "aria-roledescription", "title", "placeholder", "alt"];
+  for (const el of document.body.querySelectorAll(names.map(name => `[${name}]`).join(",") + ",[data-sending]")) {
     if (!french(el) || !(shown(el) || el.tagName === "SELECT")) continue;
-    for (const name of ["aria-label", "title", "placeholder", "alt"]) {
+    for (const name of names) {
       if (el.getAttribute(name)) out.push(el.getAttribute(name));
     }
   }
@@ -90,7 +95,7 @@ def connected(actors: Actors, page: Page) -> None:
         raise AssertionError(f"{page.url} did not connect; the pages reported: {actors.problems()}") from exc
 
 
-def french_page(actors: Actors, label: str) -> tuple[Page, object]:
+def french_page(actors: Actors, label: str) -> tuple[Page, PageWatch]:
     return actors.new_page(label, locale="fr-FR", timezone_id="Europe/Paris")
 
 
@@ -98,7 +103,7 @@ def test_every_page_state_reads_in_french(actors: Actors):
     server = actors.server
     server.add_rep("alice", REP, REP_PASSWORD, admin=True)
     customer, _ = french_page(actors, "customer")
-    rep, _ = french_page(actors, "rep alice")
+    rep, rep_watch = french_page(actors, "rep alice")
     names = {CUSTOMER, ISSUE, REP}
     people = {word for name in names for word in WORD.findall(name)}
 
@@ -145,6 +150,7 @@ def test_every_page_state_reads_in_french(actors: Actors):
     expect(rep.get_by_role("button", name="Envoyer l'URL")).to_be_visible()
     english_left(customer, "the customer in the chat", people)
     english_left(rep, "the console holding the chat", people)
+    no_sideways_scrolling(rep, customer)
 
     # The console's menu and every dialog, each open in turn.
     rep.get_by_role("button", name="Outils de session").click()
@@ -160,6 +166,10 @@ def test_every_page_state_reads_in_french(actors: Actors):
         shown = rep.get_by_role("dialog", name=dialog)
         expect(shown).to_be_visible()
         english_left(rep, f"the dialog {dialog}", people)
+        if dialog in ("Messages préenregistrés", "URL préenregistrées"):  # its own part, open: a state too
+            shown.get_by_text("Ajouter un des miens").click()
+            expect(shown.get_by_role("button", name="Enregistrer dans mes scripts")).to_be_visible()
+            english_left(rep, f"the dialog {dialog}, adding one of my own", people)
         rep.keyboard.press("Escape")
         expect(shown).to_have_count(0)
     for item, dialog in [("Inviter un représentant", "Inviter un représentant"),
@@ -178,6 +188,8 @@ def test_every_page_state_reads_in_french(actors: Actors):
     english_left(rep, "the console checking spelling in French", people | {"brnchée"})
     rep.get_by_role("textbox", name="Message").fill("")
 
+    invited_and_hidden(actors, rep, people)
+
     # The customer's screen: asked (Autoriser / Refuser), shared, stopped.
     rep.get_by_role("button", name="Demander le partage d'écran").click()
     ask = customer.get_by_role("alertdialog")
@@ -189,6 +201,11 @@ def test_every_page_state_reads_in_french(actors: Actors):
     expect(rep.get_by_role("img", name="Écran du client")).to_be_visible(timeout=15_000)
     english_left(customer, "sharing the screen", people)
     english_left(rep, "the console seeing the screen", people)
+    with rep.expect_popup() as popup:  # the Viewer, a window of its own
+        rep.get_by_role("img", name="Écran du client").dblclick()
+    expect(popup.value).to_have_title(f"Visualiseur — {CUSTOMER}")
+    english_left(popup.value, "the Viewer", people)
+    popup.value.close()
     customer.get_by_role("button", name="Arrêter le partage").click()
     expect(rep_log).to_contain_text(f"{CUSTOMER} a arrêté de partager son écran")
     expect(customer.get_by_role("button", name="Envoyer un fichier")).to_be_visible()
@@ -202,6 +219,9 @@ def test_every_page_state_reads_in_french(actors: Actors):
     expect(customer.get_by_role("heading", name="Cette session d'assistance est terminée")).to_be_visible()
     english_left(customer, "the customer after the end", people)
     english_left(rep, "the console after the end", people)
+    rep.get_by_role("button", name="Fermer cette session").click()
+    expect(rep.get_by_role("tab")).to_have_count(0)
+    english_left(rep, "the console, all sessions closed", people)
 
     # Admin, history and a read-only log, in French too.
     for path, state in [("/rep/admin", "the admin page"), (f"/rep/history?q={CUSTOMER.split()[0]}", "history")]:
@@ -210,6 +230,116 @@ def test_every_page_state_reads_in_french(actors: Actors):
     rep.get_by_role("link", name="Ouvrir le journal").click()
     expect(rep.get_by_text(f"{REP} a mis fin à la session (Résolu)")).to_be_visible()
     english_left(rep, "a read-only log", people | {"Support", "fr", "FR", "HeadlessChrome"})
+    reports_and_password(rep, people | {"Support", BOB})
+
+    # Pages that say something went wrong: a portal that is not there, a log that is not there.
+    for path, state in (("/nulle-part", "a portal that is not there"), ("/rep/sessions/999999", "an error page")):
+        rep_watch.allow_console_error(r"status of 404 .*" + re.escape(path))  # the answer the page is about
+        rep.goto(server.url + path)
+        english_left(rep, state, people)
+
+
+def no_sideways_scrolling(*pages: Page) -> None:
+    """French words are longer: at 1280×720 and at 200% zoom (640×360 CSS pixels), nothing in the chat scrolls
+    sideways and Send stays reachable, as in English (e2e/test_accessibility.py)."""
+    for page in pages:
+        for width, height in ((1280, 720), (640, 360)):
+            page.set_viewport_size({"width": width, "height": height})
+            assert page.evaluate(SIDEWAYS) == [], f"{page.url} at {width}×{height} scrolls sideways"
+            send = page.get_by_role("button", name="Envoyer", exact=True)
+            send.scroll_into_view_if_needed()
+            expect(send).to_be_in_viewport()
+        page.set_viewport_size({"width": 1280, "height": 720})
+
+
+def invited_and_hidden(actors: Actors, alice: Page, people: set[str]) -> None:
+    """Bob, in French: invited (the invitation dismissed, then joined), in the chat as an invited rep, hidden,
+    shown again, and gone (Leave session): each state read, and the controls it brings activated."""
+    server = actors.server
+    server.add_rep("bruno", BOB, REP_PASSWORD)
+    bob, _ = french_page(actors, "rep bruno")
+    bob.goto(server.url + "/rep")
+    bob.locator("#username").fill("bruno")
+    bob.locator("#password").fill(REP_PASSWORD)
+    bob.get_by_role("button", name="Se connecter").click()
+    connected(actors, bob)
+    people = people | set(WORD.findall(BOB))
+
+    def invite(hidden: bool = False) -> None:
+        alice.get_by_role("button", name="Outils de session").click()
+        alice.get_by_role("menuitem", name="Inviter un représentant").click()
+        dialog = alice.get_by_role("dialog", name="Inviter un représentant")
+        dialog.get_by_role("combobox", name="Représentant").select_option(label=BOB)
+        dialog.get_by_role("checkbox", name="Rejoindre en masqué").set_checked(hidden)
+        dialog.get_by_role("button", name="Inviter").click()
+        expect(dialog).to_have_count(0)
+
+    invite()
+    invitation = bob.get_by_role("group", name=re.compile("vous invite"))
+    expect(invitation).to_contain_text(f"{REP} vous invite à rejoindre la session avec {CUSTOMER}")
+    english_left(bob, "the console with an invitation", people)
+    invitation.get_by_role("button", name="Ignorer").click()
+    expect(invitation).to_have_count(0)
+    invite()
+    invitation.get_by_role("button", name="Rejoindre").click()
+    tab = bob.get_by_role("tab", name=re.compile(CUSTOMER))
+    expect(tab).to_have_attribute("aria-selected", "true")
+    participants = alice.get_by_role("region", name="Participants").get_by_role("listitem").filter(has_text=BOB)
+    expect(participants.get_by_role("img", name="Visible")).to_be_visible()
+    english_left(bob, "the console as an invited rep", people)
+    english_left(alice, "the console holding a chat with an invited rep", people)
+    bob.get_by_role("button", name="Outils de session").click()
+    expect(bob.get_by_role("menu")).to_be_visible()
+    expect(bob.get_by_role("menuitem", name="Quitter la session")).to_be_visible()
+    english_left(bob, "the Session tools menu of an invited rep", people, within="#tools-menu")
+    bob.keyboard.press("Escape")
+
+    bob.get_by_role("button", name="Me masquer pour le client").click()
+    expect(participants.get_by_role("img", name="Masqué")).to_be_visible()
+    expect(bob.get_by_role("button", name="Me montrer au client")).to_be_visible()
+    english_left(bob, "the console as a hidden rep", people)
+    bob.get_by_role("button", name="Outils de session").click()
+    expect(bob.get_by_role("menuitem", name="Me montrer au client")).to_be_visible()
+    english_left(bob, "the Session tools menu of a hidden rep", people, within="#tools-menu")
+    bob.get_by_role("menuitem", name="Me montrer au client").click()
+    expect(participants.get_by_role("img", name="Visible")).to_be_visible()
+
+    bob.get_by_role("button", name="Outils de session").click()
+    bob.get_by_role("menuitem", name="Quitter la session").click()
+    expect(tab).to_have_count(0)
+    expect(participants).to_have_count(0)
+    english_left(bob, "the console of a rep who left", people)
+
+
+def reports_and_password(rep: Page, people: set[str]) -> None:
+    """The reports page and the password page, read in French and their controls used."""
+    server_url = rep.url.split("/rep", 1)[0]
+    rep.goto(server_url + "/rep/reports?tz=Europe/Paris")  # the days of the browser's zone, from the first load
+    expect(rep.get_by_test_id("started")).to_have_text("1")
+    expect(rep.locator('canvas[data-drawn="1"]').first).to_be_attached()  # Chart.js drew its charts
+    charts = "[...document.querySelectorAll('canvas[data-drawn]')].map(node => Chart.getChart(node).options.locale)"
+    assert set(rep.evaluate(charts)) == {"fr"}  # their numbers written the French way, as the page's
+    english_left(rep, "the reports page", people)
+    with rep.expect_download() as download:
+        rep.get_by_role("link", name="Télécharger le CSV").click()
+    assert CUSTOMER in Path(download.value.path()).read_text(encoding="utf-8")
+    portal = rep.get_by_role("combobox", name="Portail")
+    portal.select_option(label="Support (/)")
+    portal.select_option(label="Tous les portails")
+    rep.get_by_role("combobox", name="Représentant").select_option(label=REP)
+    rep.get_by_role("button", name="Afficher le rapport").click()
+    expect(rep).to_have_url(re.compile(r"/rep/reports\?.*rep=\d+"))
+    expect(rep.get_by_role("table", name="Par représentant")).to_contain_text(REP)
+    english_left(rep, "the reports page for one rep", people)
+
+    rep.goto(server_url + "/rep/password")
+    english_left(rep, "the password page", people)
+    rep.get_by_label("Mot de passe actuel", exact=True).fill("not my password")
+    rep.get_by_label("Nouveau mot de passe", exact=True).fill("a new long password")
+    rep.get_by_label("Nouveau mot de passe (confirmation)", exact=True).fill("a new long password")
+    rep.get_by_role("button", name="Changer de mot de passe").click()
+    expect(rep.get_by_role("alert").filter(has_text="Ce n’est pas votre mot de passe actuel.")).to_be_visible()
+    english_left(rep, "the password page saying what is wrong", people)
 
 
 def test_a_rep_switches_the_console_to_french_and_back_at_once(actors: Actors):

@@ -8,6 +8,7 @@ test by its own read timeout.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import secrets
 import socket
@@ -102,6 +103,51 @@ def test_one_address_may_hold_only_so_many_connections(start_server):
     customer = Client(server, "customer")  # one left: a place is free again
     assert ask(customer)[0]
     for raw in (*held, customer):
+        raw.close()
+
+
+def refused_in(server, head: str) -> bytes:
+    """Send ``head`` on a connection past the per-address cap; return the server's whole answer."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as raw:
+        raw.sendall(head.replace("\n", "\r\n").encode())
+        return answer(raw)
+
+
+def test_a_connection_over_the_cap_is_refused_in_its_language(start_server):
+    server = start_server(MAX_CONNECTIONS_PER_ADDRESS=2)
+    held = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(2)]
+    french = "Le serveur est occupé : réessayez dans une minute."
+    by_header = refused_in(server, "GET / HTTP/1.1\nHost: x\nAccept-Language: fr-FR,fr;q=0.9,en;q=0.5\n\n")
+    by_query = refused_in(server, "GET /rep?lang=fr HTTP/1.1\nHost: x\nAccept-Language: en-GB\n\n")
+    english = refused_in(server, "GET /?lang=en HTTP/1.1\nHost: x\nAccept-Language: fr\n\n")
+    silent = refused_in(server, "")  # says nothing: English, once the short wait for its head is over
+    for said in (by_header, by_query):
+        assert said.startswith(b"HTTP/1.1 503") and b"Content-Language: fr" in said, said
+        assert json.loads(said.split(b"\r\n\r\n", 1)[1])["error"] == french
+    for said in (english, silent):
+        assert said.startswith(b"HTTP/1.1 503") and b"Content-Language: en" in said, said
+        assert json.loads(said.split(b"\r\n\r\n", 1)[1])["error"] == "The server is busy: try again in a minute."
+    for raw in held:
+        raw.close()
+
+
+def test_only_so_many_refusals_wait_for_their_head_at_once():
+    from relaydesk.doors import BUSY_WAITERS, Gate
+
+    gate = Gate({})
+    assert all(gate.refusal_may_wait() for _ in range(BUSY_WAITERS))
+    assert not gate.refusal_may_wait()  # the next one reads what has come, and is answered at once
+    gate.refusal_done()
+    assert gate.refusal_may_wait()
+
+
+def test_past_the_mark_for_reps_an_anonymous_request_is_refused_in_its_language(start_server):
+    server = start_server(MAX_CONNECTIONS=12, RESERVED_FOR_REPS=4)
+    flood = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(9)]
+    said = refused_in(server, "GET /?lang=fr HTTP/1.1\nHost: x\nConnection: close\n\n")
+    assert said.startswith(b"HTTP/1.1 503"), said
+    assert json.loads(said.split(b"\r\n\r\n", 1)[1])["error"] == "Le serveur est occupé : réessayez dans une minute."
+    for raw in flood:
         raw.close()
 
 

@@ -141,3 +141,20 @@ def test_an_error_page_reads_in_the_readers_language(client):
     assert page.status_code == 401 and "<h1>Connectez-vous d&#39;abord</h1>" in text and 'lang="fr"' in text
     english = client.get("/rep/history").get_data(as_text=True)
     assert "<h1>Sign in first</h1>" in english
+
+
+def test_shared_code_writes_numbers_as_babel_does_in_each_language():
+    from babel.numbers import format_decimal
+
+    for lang in language.LANGUAGES:
+        with speaking(lang):
+            for value in (0, 7, 1234, 86400, 12.5, 1234567.25):
+                assert language.number(value) == format_decimal(value, locale=lang), (lang, value)
+
+
+def test_a_count_agrees_with_its_noun_in_french():
+    with speaking("fr"):
+        said = [language.ngettext("%(num)s abandoned in the queue", "%(num)s abandoned in the queue", n)
+                for n in (0, 1, 2)]
+    assert said == ["0 abandonnée dans la file d'attente", "1 abandonnée dans la file d'attente",
+                    "2 abandonnées dans la file d'attente"]

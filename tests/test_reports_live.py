@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
+from babel.dates import format_date, format_skeleton
 
 from relaydesk.model import now_ms
 from tests.chatters import accept, ask, new_id, rep_hello
@@ -121,4 +124,24 @@ def test_the_page_reads_in_french(desk):
     status, _, page = get(server, "/rep/reports?lang=fr", sign_in(server, "root"))
     assert status == 200
     assert "Sessions par jour" in page and "Télécharger le CSV" in page and "Afficher le rapport" in page
-    assert "3 sessions sur 30 jours : 2 prises en charge, 1 abandonnées dans la file d&#39;attente." in page
+    # Every count agrees with its noun, and numbers and days are written the French way (Babel).
+    assert "3 sessions sur 30 jours : 2 prises en charge, 1 abandonnée dans la file d&#39;attente." in page
+    assert "1 note, moyenne 2 sur 5." in page and "2 sur 5 (1 note)" in page
+    today = datetime.now(UTC).date()
+    assert f'<time datetime="{today.isoformat()}">{format_date(today, "medium", locale="fr")}</time>' in page
+    assert f"au {format_date(today, 'medium', locale='fr')} (jours selon UTC)" in page
+    charts = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page)[1])
+    assert charts["per_day"]["labels"][-1] == format_skeleton("MMMd", today, locale="fr")  # "25 nov."
+    english = get(server, "/rep/reports?lang=en", sign_in(server, "root"))[2]
+    assert "3 sessions over 30 days: 2 answered, 1 abandoned in the queue." in english
+    assert "1 rating, average 2 out of 5." in english
+    assert f'<time datetime="{today.isoformat()}">{format_date(today, "medium", locale="en")}</time>' in english
+
+
+def test_numbers_are_written_as_the_reader_writes_them():
+    from relaydesk.i18n import format_number, speaking
+
+    with speaking("fr"):
+        assert (format_number(86400), format_number(12.5), format_number(3.75, 2)) == ("86\u202f400", "12,5", "3,75")
+    with speaking("en"):
+        assert (format_number(86400), format_number(12.5), format_number(5.0)) == ("86,400", "12.5", "5")

@@ -27,6 +27,7 @@ from . import (
     library,
     logs,
     pages,
+    prefs,
     quotas,
     records,
     throttle,
@@ -125,6 +126,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.add_template_global(served.url, "asset_url")
     set_up_languages(app)
     _choose_languages()
+    app.add_template_global(_page_theme, "page_theme")
     https = bool(app.config["SESSION_COOKIE_SECURE"])
     app.wsgi_app = served.wrap(  # type: ignore[method-assign]
         app.wsgi_app, lambda sent: headers.add_security_headers(sent, https))
@@ -181,6 +183,16 @@ def _choose_languages() -> None:
 
     i18n.forcers.append(portal_forces)
     i18n.choosers.append(rep_prefers)
+
+
+def _page_theme() -> str:
+    """The theme a rep page is drawn in from its first paint (``<html data-theme>``): the signed-in rep's *Theme*
+    (``auto`` follows the system, through app.css); the console's Python applies changes later."""
+    if not request.path.startswith("/rep"):
+        return "auto"
+    rep = auth.current_rep()
+    theme = auth.store().prefs(rep.id).get("theme") if rep is not None else None
+    return theme if theme in prefs.THEMES else "auto"
 
 
 ERROR_TITLES = {400: N_("Bad request"), 401: N_("Sign in first"), 403: N_("Not allowed"), 404: N_("Not found"),

@@ -3,7 +3,8 @@
 ``Gate`` counts open connections, in all and per client address.  A
 connection over ``MAX_CONNECTIONS`` (lowered to fit the file-descriptor limit)
 or over ``MAX_CONNECTIONS_PER_ADDRESS`` from one peer is answered 503 and closed
-before its request is read.  The last ``RESERVED_FOR_REPS`` places are kept
+once its request's head has come (briefly waited for: ``BUSY_HEAD_S``), in the
+language it asks for (``?lang=``, else ``Accept-Language``).  The last ``RESERVED_FOR_REPS`` places are kept
 for signed-in reps: past that mark, a request that is not a signed-in rep's is
 answered 503, so a flood of anonymous sockets can fill the server only up to
 the mark, and reps still get in.  Behind a trusted proxy every connection comes
@@ -18,16 +19,22 @@ body the app did not read (a refused or too slow upload) is not read after it.
 
 from __future__ import annotations
 
+import json
 import logging
 import resource
 import threading
+import time
 from collections import Counter
 from collections.abc import Mapping
+from socket import socket
+from urllib.parse import parse_qs, urlsplit
 
 import gevent
 from gevent.pywsgi import WSGIHandler
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
-from .language import N_
+from .language import DEFAULT, LANGUAGES, N_, _, speaking, supported
 from .logs import ACCESS, combined
 
 log = logging.getLogger(__name__)
@@ -42,8 +49,13 @@ DEFAULTS: dict[str, object] = {
 }
 SPARE_FDS = 64  # file descriptors kept for the database, files being sent, logs
 BUSY_TEXT = N_("The server is busy: try again in a minute.")
-BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 30\r\n"
-        b"Connection: close\r\nContent-Length: %d\r\n\r\n%s")
+BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; charset=utf-8\r\n"
+        b"Content-Language: %s\r\nRetry-After: 30\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s")
+BUSY_HEAD_S = 0.5  # how long a refused connection's request head is waited for (to answer in its language)
+HEAD_BYTES = 8192  # how much of it is read, at most
+# Refused connections waiting for their head at once, at most: each holds a file descriptor meanwhile, so a flood
+# of refused ones may use only part of the spare ones; past this, a refusal reads only what has come already.
+BUSY_WAITERS = SPARE_FDS // 2
 
 
 def raise_fd_limit() -> int:
@@ -60,9 +72,41 @@ def raise_fd_limit() -> int:
     return soft
 
 
-def busy_answer() -> bytes:
-    body = b'{"error": "%s"}' % BUSY_TEXT.encode()
-    return BUSY % (len(body), body)
+def busy_answer(lang: str = DEFAULT) -> bytes:
+    """The 503 a connection over a cap gets, in ``lang``."""
+    with speaking(lang) as spoken:
+        body = json.dumps({"error": _(BUSY_TEXT)}, ensure_ascii=False).encode()
+    return BUSY % (spoken.encode(), len(body), body)
+
+
+def read_head(conn: socket, timeout_s: float) -> bytes:
+    """Read a request's line and headers as they come, for ``timeout_s`` at most (what came by then)."""
+    head = b""
+    deadline = time.monotonic() + timeout_s
+    try:
+        while b"\r\n\r\n" not in head and len(head) < HEAD_BYTES:
+            conn.settimeout(max(0.0, deadline - time.monotonic()))  # past the deadline: what has come, no wait
+            chunk = conn.recv(HEAD_BYTES - len(head))
+            if not chunk:
+                break
+            head += chunk
+    except OSError:  # a timeout, nothing more yet (past the deadline), or the client gone
+        pass
+    return head
+
+
+def head_language(head: bytes) -> str:
+    """The language a request's head asks for: ``?lang=`` on its line, else ``Accept-Language``, else English."""
+    line, *fields = head.decode("latin-1").split("\r\n")
+    target = line.split(" ")[1] if line.count(" ") >= 2 else ""
+    asked = supported(parse_qs(urlsplit(target).query).get("lang", [""])[0])
+    if asked:
+        return asked
+    for field in fields:
+        name, _colon, value = field.partition(":")
+        if name.strip().lower() == "accept-language":
+            return parse_accept_header(value.strip(), LanguageAccept).best_match(LANGUAGES) or DEFAULT
+    return DEFAULT
 
 
 class Gate:
@@ -78,6 +122,7 @@ class Gate:
             self.cap = max(1, min(self.cap, fd_limit - SPARE_FDS))
         self.anonymous_cap = self.cap - min(int(str(settings["RESERVED_FOR_REPS"])), self.cap // 2)
         self.open = 0
+        self.refusing = 0  # refused connections waiting for their head (``BUSY_WAITERS`` at most)
         self._peers: Counter[str] = Counter()  # open connections by peer address
         self._clients: Counter[str] = Counter()  # open websockets by client address (as the app knows it)
         self._lock = threading.Lock()
@@ -101,6 +146,19 @@ class Gate:
                 self._peers[peer] -= 1
                 if not self._peers[peer]:
                     del self._peers[peer]
+
+    def refusal_may_wait(self) -> bool:
+        """Whether a refused connection may wait for its head (then ``refusal_done`` after); False past
+        ``BUSY_WAITERS`` of them."""
+        with self._lock:
+            if self.refusing >= BUSY_WAITERS:
+                return False
+            self.refusing += 1
+            return True
+
+    def refusal_done(self) -> None:
+        with self._lock:
+            self.refusing -= 1
 
     @property
     def crowded(self) -> bool:
@@ -137,11 +195,15 @@ class GatedHandler(WSGIHandler):
         gate: Gate = self.server.gate
         peer = self.client_address[0] if gate.by_peer and isinstance(self.client_address, tuple) else None
         if not gate.enter(peer):
+            waits = gate.refusal_may_wait()
             try:
-                self.socket.sendall(busy_answer())
+                head = read_head(self.socket, BUSY_HEAD_S if waits else 0)
+                self.socket.sendall(busy_answer(head_language(head)))
             except OSError:
                 pass
             finally:
+                if waits:
+                    gate.refusal_done()
                 self.socket.close()
             return
         try:

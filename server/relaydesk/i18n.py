@@ -15,24 +15,28 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import support
+from babel.dates import format_date as format_date_babel
 from babel.dates import format_datetime as format_datetime_babel
+from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, Domain, force_locale, get_locale
 
 from . import language
 from .details import outcome_name, status_name
-from .language import DEFAULT, LANGUAGES, N_, NAMES, _, catalog, current, ngettext, speaking, supported
+from .language import DEFAULT, LANGUAGES, N_, NAMES, _, catalog, current, ngettext, number, speaking, supported
 
-__all__ = ["DEFAULT", "LANGUAGES", "N_", "NAMES", "_", "catalog", "current", "force_locale", "format_datetime",
-           "init_app", "lazy_gettext", "mo_bytes", "ngettext", "request_language", "speaking", "supported"]
+__all__ = ["DEFAULT", "LANGUAGES", "N_", "NAMES", "_", "catalog", "current", "force_locale", "format_date",
+           "format_datetime", "format_number", "format_short_date", "init_app", "lazy_gettext", "mo_bytes", "ngettext",
+           "number", "request_language", "speaking", "supported"]
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 
@@ -135,6 +139,27 @@ def format_datetime(at: datetime, lang: str | None = None, zone: str | None = No
     return format_datetime_babel(at, DATE_TIME[lang], tzinfo=ZoneInfo(zone) if zone else None, locale=lang)
 
 
+def format_number(value: float | int, places: int = 1) -> str:
+    """A number as the reader writes it (Babel, the current language): ``86,400`` and ``12.5``; in French
+    ``86 400`` and ``12,5`` (up to ``places`` decimals, none when it is whole)."""
+    pattern = "#,##0" + ("." + "#" * places if places else "")
+    return format_decimal(value, format=pattern, locale=current())
+
+
+def _as_date(day: date | str) -> date:
+    return date.fromisoformat(day) if isinstance(day, str) else day
+
+
+def format_date(day: date | str) -> str:
+    """``25 nov. 2026`` / ``Nov 25, 2026`` (an ISO date string is read first)."""
+    return format_date_babel(_as_date(day), "medium", locale=current())
+
+
+def format_short_date(day: date | str) -> str:
+    """``25 nov.`` / ``Nov 25``: a day in a chart's axis."""
+    return format_skeleton("MMMd", _as_date(day), locale=current())
+
+
 def init_app(app: Flask) -> None:
     """Set Flask-Babel up: the locale per request, the templates' ``_``/``ngettext``, ``page_language()``."""
     babel = Babel()
@@ -144,3 +169,5 @@ def init_app(app: Flask) -> None:
     app.add_template_global(outcome_name, "outcome_name")
     app.add_template_global(status_name, "status_name")
     app.jinja_env.globals["language_names"] = NAMES
+    app.add_template_filter(format_number, "number")
+    app.add_template_filter(format_date, "day")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from .i18n import _
+from .i18n import _, number
 
 FORMATS = {"WEBP": "image/webp", "JPEG": "image/jpeg"}
 MOST_BYTES = 2 * 1024 * 1024  # a 1280-px Viewer frame is ~100 KB; thumbnails ~10 KB
@@ -39,8 +39,8 @@ def check(data: bytes) -> CheckedImage:
     if not data:
         raise ImageRefused(_("The image is empty."))
     if len(data) > MOST_BYTES:
-        raise ImageRefused(_("The image is too large (%(size)s bytes; %(most)s at most).", size=f"{len(data):,}",
-                             most=f"{MOST_BYTES:,}"))
+        raise ImageRefused(_("The image is too large (%(size)s bytes; %(most)s at most).", size=number(len(data)),
+                             most=number(MOST_BYTES)))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

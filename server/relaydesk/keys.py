@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from .delivery import Rep as RepAddress
 from .delivery import Reply, ack, send
 from .hub import CustomerConnection, Part, RepConnection, RepHandler
-from .i18n import _
+from .i18n import _, ngettext
 from .model import KeyRefused, Rep, now_ms
 from .protocol import ProtocolError
 from .throttle import Throttle, wait_text
@@ -51,9 +51,11 @@ class SessionKeys(Part):
         keys = self.store.rep_keys(rep.id)
         if len(keys) >= self.most_per_rep:
             wait = (keys[0]["expires_at"] - now_ms()) / 1000
-            raise ProtocolError("too-many-keys", _("You already have %(most)s session keys waiting for customers, "
-                                                   "the most allowed. Use one, or wait: the first expires in %(wait)s.",
-                                                   most=self.most_per_rep, wait=wait_text(wait)), frame_id)
+            raise ProtocolError("too-many-keys", ngettext(
+                "You already have %(num)s session key waiting for a customer, the most allowed. Use it, or wait: it "
+                "expires in %(wait)s.",
+                "You already have %(num)s session keys waiting for customers, the most allowed. Use one, or wait: "
+                "the first expires in %(wait)s.", self.most_per_rep, wait=wait_text(wait)), frame_id)
 
     def view(self, rep_id: int) -> dict:
         """Return the rep's open keys, and how many wrong keys were tried since the oldest of them was made."""

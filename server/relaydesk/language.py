@@ -77,6 +77,16 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
     return text % {"num": n, **params}
 
 
+# How each language writes a number's thousands and its decimals (as CLDR has them: what Babel writes too).
+SEPARATORS = {"en": (",", "."), "fr": ("\u202f", ",")}
+
+
+def number(value: float) -> str:
+    """``value`` as the current reader writes numbers: ``86,400`` and ``12.5``; in French ``86 400`` and ``12,5``."""
+    group, point = SEPARATORS[current()]
+    return f"{value:,}".replace(",", "\0").replace(".", point).replace("\0", group)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for translation where it is defined; ``_(constant)`` translates it where it is read."""
     return message

@@ -47,7 +47,7 @@ def _archive(web: Path) -> tuple[str, bytes]:
 
 def _app_page(template: str, **context):
     if not served().ready:
-        abort(503, "The browser assets are not built yet: run the set-up command from the README.")
+        abort(503, _("The browser assets are not built yet: run the set-up command from the README."))
     archive = f"/py/relaydesk-{_archive(web_dir())[0]}.zip"
     return render_template(template, archive=archive, assets=served(), **context)
 

@@ -6,7 +6,7 @@ and the server checks again before storing.  Standard library only.
 
 from __future__ import annotations
 
-from .language import _
+from .language import _, number
 
 DEFAULTS = {
     "yellow_after": 60,  # seconds since the rep last wrote before a tab turns yellow
@@ -42,7 +42,7 @@ def _whole(value: object, low: int, high: int, problem: str) -> int:
 
 def _seconds(value: object, label: str) -> int:
     return _whole(value, 1, MOST_SECONDS, _("%(label)s must be a whole number of seconds, from 1 to %(most)s.",
-                                            label=label, most=f"{MOST_SECONDS:,}"))
+                                            label=label, most=number(MOST_SECONDS)))
 
 
 def check(changes: dict, current: dict | None = None) -> dict:
@@ -71,5 +71,5 @@ def check(changes: dict, current: dict | None = None) -> dict:
     if not isinstance(words, list) or len(words) > MOST_WORDS or not all(
         isinstance(word, str) and 0 < len(word) <= 60 for word in words
     ):
-        raise PrefsError(_("Your dictionary holds up to %(most)s words of up to 60 letters.", most=f"{MOST_WORDS:,}"))
+        raise PrefsError(_("Your dictionary holds up to %(most)s words of up to 60 letters.", most=number(MOST_WORDS)))
     return prefs

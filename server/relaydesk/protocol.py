@@ -12,7 +12,7 @@ import json
 import re
 import struct
 
-from .language import N_, _
+from .language import N_, _, number
 
 MAX_FRAME_BYTES = 64 * 1024
 MAX_TEXT = 4000
@@ -127,7 +127,7 @@ def _text(limit: int, label: str, required: bool = True, single_line: bool = Fal
             raise ProtocolError("empty", _("%(label)s cannot be empty.", label=_(label)))
         if len(value) > limit:
             raise ProtocolError("too-long", _("%(label)s is too long (%(most)s characters at most).", label=_(label),
-                                              most=f"{limit:,}"))
+                                              most=number(limit)))
         return value
 
     return check

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Mapping
 
 from .database import Database
-from .i18n import _
+from .i18n import _, number
 from .protocol import ProtocolError
 
 DEFAULTS: dict[str, object] = {
@@ -48,7 +48,7 @@ class Quotas:
             if self._stored(session_id, frame_id):
                 return
             raise ProtocolError("quota", _("This session holds as much text as it may (%(most)s characters): start "
-                                           "a new session to go on writing.", most=f"{self.text_chars:,}"), frame_id)
+                                           "a new session to go on writing.", most=number(self.text_chars)), frame_id)
         self._remember(session_id, used + len(text))
 
     def _stored_text(self, session_id: int) -> int:
@@ -75,5 +75,5 @@ class Quotas:
         if used + size > self.file_bytes:
             mb = self.file_bytes // (1024 * 1024)
             return 413, _("This session holds as much in files as it may (%(mb)s MB): start a new session to send "
-                          "more.", mb=f"{mb:,}")
+                          "more.", mb=number(mb))
         return None

@@ -34,7 +34,7 @@ from operator import itemgetter
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from .i18n import _
+from .i18n import _, format_date, format_number, format_short_date, ngettext
 
 MAX_DAYS = 732  # the longest range one report covers: two years
 DEFAULT_DAYS = 30
@@ -219,11 +219,12 @@ def summarize(rows: list[Row], scope: Scope, rep_names: dict[int, str]) -> dict:
 
 
 def chart_data(report: dict) -> dict:
-    """What the page's charts draw (``reports.js``), from the same numbers as its tables."""
+    """What the page's charts draw (``reports.js``), from the same numbers as its tables; the days as the
+    reader writes them (``25 nov.``)."""
     whole = report["whole"]
     names = outcome_names()
     return {
-        "per_day": {"labels": [day["day"] for day in report["days"]],
+        "per_day": {"labels": [format_short_date(day["day"]) for day in report["days"]],
                     "series": [{"label": _("Answered"), "data": [day["answered"] for day in report["days"]]},
                                {"label": _("Abandoned in the queue"),
                                 "data": [day["abandoned"] for day in report["days"]]}]},
@@ -243,27 +244,36 @@ def chart_json(report: dict) -> str:
 
 
 def alternatives(report: dict) -> dict[str, str]:
-    """A sentence for each chart, for whoever does not see it (its table follows it too)."""
+    """A sentence for each chart, for whoever does not see it (its table follows it too); every count agrees
+    with its noun (``1 abandonnée``, ``2 abandonnées``) and is written as the reader writes numbers."""
     whole, days = report["whole"], report["days"]
     busiest = max(days, key=lambda day: day["started"]) if days else None
-    per_day = _("%(started)s sessions over %(days)s days: %(answered)s answered, %(abandoned)s abandoned in the "
-                "queue.", started=whole["started"], days=len(days), answered=whole["answered"],
-                abandoned=whole["abandoned"])
+    n = format_number
+    started, answered, abandoned = whole["started"], whole["answered"], whole["abandoned"]
+    per_day = _("%(sessions)s over %(days)s: %(answered)s, %(abandoned)s.",
+                sessions=ngettext("%(num)s session", "%(num)s sessions", started, num=n(started)),
+                days=ngettext("%(num)s day", "%(num)s days", len(days), num=n(len(days))),
+                answered=ngettext("%(num)s answered", "%(num)s answered", answered, num=n(answered)),
+                abandoned=ngettext("%(num)s abandoned in the queue", "%(num)s abandoned in the queue", abandoned,
+                                   num=n(abandoned)))
     if busiest and busiest["started"]:
-        per_day += " " + _("The busiest day was %(day)s, with %(count)s.", day=busiest["day"],
-                           count=busiest["started"])
-    waits = _("%(count)s answered sessions: half waited %(median)s s or less, 9 in 10 waited %(p90)s s or less.",
-              count=whole["wait"]["count"], median=_or_dash(whole["wait"]["median_s"]),
-              p90=_or_dash(whole["wait"]["p90_s"]))
+        per_day += " " + _("The busiest day was %(day)s, with %(sessions)s.", day=format_date(busiest["day"]),
+                           sessions=ngettext("%(num)s session", "%(num)s sessions", busiest["started"],
+                                             num=n(busiest["started"])))
+    waited = whole["wait"]["count"]
+    waits = ngettext("%(num)s answered session: half waited %(median)s s or less, 9 in 10 waited %(p90)s s or less.",
+                     "%(num)s answered sessions: half waited %(median)s s or less, 9 in 10 waited %(p90)s s or less.",
+                     waited, num=n(waited), median=_or_dash(whole["wait"]["median_s"]),
+                     p90=_or_dash(whole["wait"]["p90_s"]))
     names = outcome_names()
-    outcomes = "; ".join(f"{names[name]}: {whole['outcomes'][name]}" for name in OUTCOMES) + "."
-    ratings = _("%(rated)s ratings, average %(mean)s out of 5.", rated=whole["rated"],
-                mean=_or_dash(whole["rating_mean"]))
+    outcomes = "; ".join(f"{names[name]}: {n(whole['outcomes'][name])}" for name in OUTCOMES) + "."
+    ratings = ngettext("%(num)s rating, average %(mean)s out of 5.", "%(num)s ratings, average %(mean)s out of 5.",
+                       whole["rated"], num=n(whole["rated"]), mean=_or_dash(whole["rating_mean"]))
     return {"per_day": per_day, "waits": waits, "outcomes": outcomes, "ratings": ratings}
 
 
-def _or_dash(value: object) -> str:
-    return "—" if value is None else str(value)
+def _or_dash(value: float | int | None) -> str:
+    return "—" if value is None else format_number(value, 2)
 
 
 # --- the sessions as CSV ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from . import protocol
 from .commits import Append, GroupCommit, Outcome, event_from_row
 from .database import inserted_id, open_database
 from .directory import Directory
-from .i18n import _
+from .i18n import _, ngettext
 from .migrations import migrate
 from .model import Event, KeyRefused, Page, Participant, Refused, Rep, Session, hash_token, now_ms
 from .passwords import Passwords
@@ -285,7 +285,8 @@ class Store(Directory):
                 (session_id,),
             ))
             if invited >= most:
-                raise Refused(_("A session takes at most %(most)s invited representatives.", most=most))
+                raise Refused(ngettext("A session takes at most %(num)s invited representative.",
+                                       "A session takes at most %(num)s invited representatives.", most))
             self.db.write(
                 "INSERT INTO invites (session_id, rep_id, invited_by, hidden, created_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT (session_id, rep_id) DO UPDATE SET hidden = excluded.hidden",

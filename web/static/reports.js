@@ -35,6 +35,7 @@
       type: kind,
       data: { labels: chart.labels, datasets },
       options: {
+        locale: document.documentElement.lang || "en",  // the axis and tooltip numbers as the page writes them
         animation: reduced ? false : { duration: 300 },
         maintainAspectRatio: false,
         plugins: { legend: { display: kind === "doughnut" || datasets.length > 1 } },

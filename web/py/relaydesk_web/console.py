@@ -67,7 +67,9 @@ def show_queue() -> None:
     full = core.at_capacity
     dom.by_id("queue").replaceChildren(*[queue_item(summary, full) for summary in queue])
     dom.by_id("make-key").disabled = full
-    reason = _("You hold %(num)s sessions, the most your team allows. End one to take another.", num=core.max_sessions)
+    reason = ngettext("You hold %(num)s session, the most your team allows. End it to take another.",
+                      "You hold %(num)s sessions, the most your team allows. End one to take another.",
+                      core.max_sessions)
     dom.by_id("capacity").textContent = reason if full else ""
     dom.show("capacity", full)
 
@@ -229,12 +231,20 @@ class Viewer:
             return
         page = popup.document
         page.title = _("Viewer — %(customer)s", customer=name)
-        page.body.style.cssText = "margin:0;background:#111;display:grid;place-items:center;min-height:100vh"
+        page.documentElement.lang = i18n.current()
+        page.body.style.cssText = "margin:0;background:#111;color:#fff"
+        # A page of its own, read as one: its main part, named by a heading (for screen readers only), the picture.
+        main = page.createElement("main")
+        main.style.cssText = "display:grid;place-items:center;min-height:100vh"
+        heading = page.createElement("h1")
+        heading.textContent = page.title
+        heading.style.cssText = ("position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
+                                 "white-space:nowrap;margin:0")
         image = page.createElement("img")
         image.id, image.alt = "live", _("Customer screen (live)")
-        page.documentElement.lang = i18n.current()
         image.style.cssText = "max-width:100vw;max-height:100vh"
-        page.body.replaceChildren(image)
+        main.replaceChildren(heading, image)
+        page.body.replaceChildren(main)
         self.windows[session] = popup
         if core.screens.get(session):
             image.src = core.screens[session]
@@ -353,7 +363,7 @@ def render(effect) -> None:
         case Invitation(invite, open_):
             old = dom.by_id(f"invite-{invite['session']}")
             if old:
-                old.remove()
+                dom.remove(old)
             if open_:  # one already shown (sent again after a reconnect) is not news: drawn, not said again
                 dom.by_id("invitations").append(invitation(invite, news=not old))
 
@@ -370,7 +380,7 @@ def invitation(invite: dict, news: bool = True):
     join = dom.element("button", _("Join"), type="button")
     dom.listen(join, "click", lambda event: app.dispatch({"type": "join", "session": invite["session"]}))
     dismiss = dom.element("button", _("Dismiss"), type="button", **{"class": "secondary"})
-    dom.listen(dismiss, "click", lambda event: box.remove())
+    dom.listen(dismiss, "click", lambda event: dom.remove(box))
     box.append(join, dismiss)
     return box
 

@@ -68,8 +68,22 @@ def element(tag: str, text: str = "", **attributes: str):
     return node
 
 
-def show(element_id: str, visible: bool) -> None:
-    by_id(element_id).hidden = not visible
+def show(element_id: str, visible: bool, focus_to: str = "message") -> None:
+    """Show or hide an element; hiding one that holds the focus hands it to ``focus_to`` (by default Message), or
+    the page's heading: a keyboard user is never left on the body."""
+    node = by_id(element_id)
+    held = not visible and not node.hidden and node.contains(document.activeElement)
+    node.hidden = not visible
+    if held:
+        settle_focus(by_id(focus_to), hidden=node)
+
+
+def remove(node, focus_to: str = "message") -> None:
+    """Take ``node`` out of the page; the focus it held goes to ``focus_to`` (or the heading), not the body."""
+    held = node.contains(document.activeElement)
+    node.remove()
+    if held:
+        settle_focus(by_id(focus_to))
 
 
 def announce(text: str) -> None:
@@ -417,11 +431,12 @@ def trap_focus(dialog, event) -> None:
         first.focus()
 
 
-def settle_focus(opener) -> None:
+def settle_focus(opener, hidden=None) -> None:
     """After a dialog closes, focus goes back where it was, or, if that is gone, to Message or the page's heading:
-    never to nowhere (the body), where a keyboard user would have to start over."""
+    never to nowhere (the body), where a keyboard user would have to start over.  ``hidden``: an element just
+    hidden, which the focus is still in until the browser's next rendering (it leaves then, to the body)."""
     active = document.activeElement
-    if active is not None and not active.isSameNode(document.body):
+    if active is not None and not active.isSameNode(document.body) and not (hidden and hidden.contains(active)):
         return
     for candidate in (opener, by_id("message"), document.querySelector("h1")):
         if candidate is not None and candidate.isConnected and candidate.checkVisibility() and not prop(

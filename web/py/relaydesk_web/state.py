@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 
 from relaydesk import protocol
-from relaydesk.language import _
+from relaydesk.language import _, number
 
 from .chat import Conversation, Entry, Placement, entry_from_event
 from .effects import (
@@ -188,7 +188,8 @@ class ChatCore:
         if not text:
             return []
         if len(text) > protocol.MAX_TEXT:
-            return [Notice(_("That message is too long (%(most)s characters at most).", most=f"{protocol.MAX_TEXT:,}"))]
+            return [Notice(_("That message is too long (%(most)s characters at most).",
+                             most=number(protocol.MAX_TEXT)))]
         entry = Entry(frame["id"], kind, text, author_name, author_kind, mine=True, to=to)
         frame[field] = text
         placement = self.conversations[session].add_pending(entry)

@@ -10,7 +10,7 @@ import js
 from pyscript import document
 
 from . import dom, tabs
-from .i18n import _
+from .i18n import _, ngettext
 
 
 class TabBar:
@@ -67,7 +67,7 @@ class TabBar:
         tab = self.tab(session)
         if tab:
             badge = tab.querySelector(".unread")
-            badge.textContent = _("%(num)s unread", num=count) if count else ""
+            badge.textContent = ngettext("%(num)s unread", "%(num)s unread", count) if count else ""
             badge.hidden = not count
         self.show_total()
 
