@@ -87,3 +87,44 @@ def test_each_event_of_a_failed_batch_gets_the_answer_it_would_have_got_alone(da
     assert isinstance(outcomes[1], Exception)
     assert [e.id for e in store.events_since(session, 0)] == ["known", "a", "b"]
     store.close()
+
+
+HELD_SCRIPT = """
+from gevent import monkey
+monkey.patch_all()
+import json, sys
+from contextlib import contextmanager
+import gevent
+from relaydesk.store import Store
+
+store = Store(sys.argv[1])
+session = store.create_session("r1", "t" * 41, "/", "C", "x", {}).id
+holds, answered = [], []
+
+@contextmanager
+def answering():
+    holds.append(0)
+    yield
+
+store.commits.answering = answering
+
+def then(outcome):
+    holds[-1] += 1
+    answered.append(outcome[0].seq)
+
+store.append_event(session, "first", "message", "m", "customer", "C")  # the 199 below queue behind its commit
+for n in range(199):
+    store.append_event_then(then, session, f"e{n}", "message", f"m{n}", "customer", "C")
+while len(answered) < 199:
+    gevent.sleep(0.01)
+print(json.dumps({"holds": holds, "answered": answered}))
+"""
+
+
+def test_a_batch_is_answered_in_holds_of_at_most_64_events_in_order(tmp_path):
+    done = subprocess.run([sys.executable, "-c", HELD_SCRIPT, str(tmp_path / "db.sqlite")], capture_output=True,
+                          text=True, timeout=60, check=True)
+    result = json.loads(done.stdout)
+    assert result["answered"] == list(range(2, 201))
+    assert max(result["holds"]) == 64  # the 199 came in one batch: 64, 64, 64, 7
+    assert sum(result["holds"]) == 199

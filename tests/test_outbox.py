@@ -6,7 +6,7 @@ import threading
 
 from simple_websocket.ws import Base as SimpleWebsocket
 
-from relaydesk.wire import Outbox
+from relaydesk.wire import Outbox, held
 
 
 class SlowSocket:
@@ -120,3 +120,64 @@ def test_frames_written_at_once_or_queued_come_out_whole_and_in_order_with_a_pon
     box.close()
     ours.close()
     theirs.close()
+
+
+class CountedWrites:
+    """A socket's raw side that counts the writes made to it."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock, self.writes = sock, 0
+
+    def send(self, data, flags: int = 0) -> int:
+        self.writes += 1
+        return self.sock.send(data, flags)
+
+
+def test_frames_sent_while_held_go_out_as_one_write_per_connection_in_order_when_the_hold_ends():
+    pairs = [socket.socketpair() for _ in range(2)]
+    boxes = [Outbox(RealSocketWs(ours), timeout_s=10) for ours, _theirs in pairs]
+    for box in boxes:
+        box.wire._raw = CountedWrites(box.wire._raw)
+    texts = [f"frame {number:03d} " + "é" * number for number in range(100)]
+    with held():
+        for number, text in enumerate(texts):
+            boxes[number % 2].send(text)
+        for _ours, theirs in pairs:  # nothing went out yet
+            theirs.setblocking(False)
+            try:
+                assert theirs.recv(1) == b"never"
+            except BlockingIOError:
+                pass
+            theirs.setblocking(True)
+        assert all(box.queued > 0 for box in boxes)
+    assert [box.wire._raw.writes for box in boxes] == [1, 1]
+    assert [box.queued for box in boxes] == [0, 0]
+    for index, (_ours, theirs) in enumerate(pairs):
+        frames = read_frames(theirs, 50)
+        assert [payload.decode() for _opcode, payload in frames] == texts[index::2]
+    boxes[0].send("after the hold")  # written at once again
+    assert boxes[0].wire._raw.writes == 2
+    assert read_frames(pairs[0][1], 1) == [(0x81, b"after the hold")]
+    for box, (ours, theirs) in zip(boxes, pairs, strict=True):
+        box.close()
+        ours.close()
+        theirs.close()
+
+
+def test_a_connection_held_past_its_limit_is_closed_and_the_others_still_get_theirs():
+    pairs = [socket.socketpair() for _ in range(2)]
+    boxes = [Outbox(RealSocketWs(ours), timeout_s=10, limit=1000) for ours, _theirs in pairs]
+    with held():
+        for number in range(20):
+            boxes[0].send(f"small {number}")
+            boxes[1].send("x" * 200)  # the fifth one takes it past 1,000 characters
+    assert read_frames(pairs[0][1], 20)[-1] == (0x81, b"small 19")
+    pairs[1][1].settimeout(10)
+    received = b""
+    while chunk := pairs[1][1].recv(65536):  # shut: nothing held was written, the stream ends
+        received += chunk
+    assert received == b""
+    for box, (ours, theirs) in zip(boxes, pairs, strict=True):
+        box.close()
+        ours.close()
+        theirs.close()

@@ -65,7 +65,7 @@ class QueueWatchers:
 Address = Sender | One | Rep | SessionReps | Customers | QueueWatchers
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)  # not frozen: a frozen dataclass's __init__ costs a call per field, per frame
 class Send:
     to: Address
     frame: str | bytes

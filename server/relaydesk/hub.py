@@ -294,8 +294,13 @@ class Hub:
         """Return a session's live state, made now if it has none; None once the session has ended.
 
         The store is asked under the hub's lock, so a session ended (and let go)
-        meanwhile is never given live state again.
+        meanwhile is never given live state again.  A session that has live
+        state is found without the lock (one read of a dict, as every message
+        asks): what it finds could as well have been dropped just after.
         """
+        live = self._live.get(session_id)
+        if live is not None:
+            return live
         with self._lock:
             live = self._live.get(session_id)
             if live is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import struct
+from collections.abc import Callable
 
 from .language import N_, _, number
 
@@ -48,6 +49,23 @@ _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # only a \u escape makes one: UTF-8 cannot carry it
 
 
+def _json_text(data: object) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+# What frames are written and read with: the standard library's JSON, or what ``use_json`` gave in its place.
+_dumps: Callable[[object], str] = _json_text
+_loads: Callable[[str], object] = json.loads
+
+
+def use_json(dumps: Callable[[object], str] | None = None, loads: Callable[[str], object] | None = None) -> None:
+    """Write frames with ``dumps`` and read clients' with ``loads`` (the server's faster JSON: ``fastjson``); with
+    neither, the standard library's again.  They must give what the standard library's would: compact text, not
+    ASCII-only; a ``ValueError`` for what is not JSON."""
+    global _dumps, _loads
+    _dumps, _loads = dumps or _json_text, loads or json.loads
+
+
 class ProtocolError(ValueError):
     """A frame that cannot be accepted; ``message`` is meant for a person."""
 
@@ -68,7 +86,7 @@ def encode(type: str, **fields: object) -> str:
     declared = _DECLARED.get(type)
     if declared is None or not declared.issuperset(fields):
         raise ValueError(f"undeclared frame: {type!r} with {sorted(fields.keys() - (declared or set()))}")
-    return json.dumps({"type": type, **fields}, separators=(",", ":"), ensure_ascii=False)
+    return _dumps({"type": type, **fields})
 
 
 # A picture of the customer's screen goes to reps as one binary frame: this header, then the image's bytes, as
@@ -453,7 +471,7 @@ def decode(frame: str | bytes, role: str) -> dict:
                                            kb=MAX_FRAME_BYTES // 1024),
                             _top_level_id(frame[:MAX_FRAME_BYTES]))
     try:
-        data = json.loads(frame)
+        data = _loads(frame)
     except ValueError:
         raise ProtocolError("bad-json", _("That frame was not valid JSON.")) from None
     except RecursionError:

@@ -143,6 +143,7 @@ class Buckets:
 
     def __init__(self, limits: list[RateLimitItem], clock: Callable[[], float] = time.monotonic) -> None:
         self._shapes = [(float(limit.amount), limit.amount / limit.get_expiry()) for limit in limits]
+        self._full = [size for size, _ in self._shapes]  # a new sender's levels (never changed in place)
         self._idle_s = max((limit.get_expiry() for limit in limits), default=0)  # full again after this long
         self._clock = clock
         self._lock = threading.Lock()
@@ -153,18 +154,22 @@ class Buckets:
         """Take a token from each of the sender's buckets; 0 when it may go, else the seconds until it may (and
         nothing is taken)."""
         now = self._clock()
-        with self._lock:
+        with self._lock:  # one plain loop: it runs for every frame (list comprehensions cost ~2x, bench.load)
             self._takes += 1
             if self._takes % 4096 == 0:
                 self._forget_idle(now)
-            then, levels = self._levels.get(sender, (now, [size for size, _ in self._shapes]))
-            shapes = zip(levels, self._shapes, strict=True)
-            levels = [min(size, level + (now - then) * rate) for level, (size, rate) in shapes]
-            short = [(1 - level) / rate for level, (_, rate) in zip(levels, self._shapes, strict=True) if level < 1]
-            if short:
-                self._levels[sender] = (now, levels)
-                return max(0.001, *short)
-            self._levels[sender] = (now, [level - 1 for level in levels])
+            found = self._levels.get(sender)
+            then, levels = (now, self._full) if found is None else found
+            elapsed, wait, refilled = now - then, 0.0, []
+            for level, (size, rate) in zip(levels, self._shapes):  # noqa: B905 -- one level per shape, always
+                level = min(size, level + elapsed * rate)
+                if level < 1:
+                    wait = max(wait, (1 - level) / rate)
+                refilled.append(level)
+            if wait:
+                self._levels[sender] = (now, refilled)
+                return max(0.001, wait)
+            self._levels[sender] = (now, [level - 1 for level in refilled])
             return 0.0
 
     def _forget_idle(self, now: float) -> None:

@@ -187,6 +187,7 @@ class Outbox:
         self._open = True
         self._writing = False
         self._lock = threading.Lock()
+        self._held = False  # frames sent while ``held()`` wait in ``_frames`` for it to end
         self._greeted: Callable[[], bool] | None = None
         self._greet_by = 0.0
         self.read_ahead = read_ahead
@@ -201,10 +202,37 @@ class Outbox:
     def send(self, data: str | bytes) -> None:
         frame = frame_bytes(data) if self._raw else data
         with self._lock:
-            if isinstance(frame, bytes) and self._raw and self._open and not self._frames and not self._writing:
+            if isinstance(frame, bytes) and self._raw and self._open and not self._writing and \
+                    (self._held or (not self._frames and _holding.outboxes is not None)):
+                self._hold(frame)
+            elif isinstance(frame, bytes) and self._raw and self._open and not self._frames and not self._writing:
                 self._write_now(frame)
             else:
                 self._queue(frame, len(data))
+
+    def _hold(self, frame: bytes) -> None:
+        """Keep a frame sent while ``held()`` (under the lock), to be joined with the others into one write as
+        it ends; past ``limit``, close the connection instead, as ``_queue`` does."""
+        if self._frames and self._queued + len(frame) > self.limit:
+            log.info("closed a connection whose reader fell %s characters behind", f"{self._queued:,}")
+            self._shut()
+            return
+        self._frames.append((frame, len(frame)))
+        self._queued += len(frame)
+        if not self._held and _holding.outboxes is not None:
+            self._held = True
+            _holding.outboxes.append(self)
+
+    def _let_go(self) -> None:
+        """Write what was held, in one write as far as the socket takes it; the writer takes the rest."""
+        with self._lock:
+            self._held = False
+            if not self._open or self._writing or not self._frames:
+                return  # closed meanwhile, or the writer has them (a frame queued behind them started it)
+            frames = [frame for frame, _size in self._frames]
+            self._frames.clear()
+            self._queued = 0
+            self._write_now(b"".join(frames))  # type: ignore[arg-type]  # only bytes are held
 
     def send_latest(self, key: object, data: bytes) -> None:
         """Queue a frame that only its newest version is worth sending (a picture of a screen), by ``key``.
@@ -367,6 +395,37 @@ class Outbox:
             log.exception("writing to a websocket failed")
             return False
         return True
+
+
+class _Holding(threading.local):
+    """The outboxes holding frames sent within ``held()`` on this thread; None outside it."""
+
+    outboxes: list[Outbox] | None = None
+
+
+_holding = _Holding()
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Hold the frames sent to each connection within the block, then write each connection's in one write.
+
+    Answering a group commit's events sends an ack to each sender and an event
+    to each of its reps; one write (a system call, and a wake-up of the reader)
+    for each of them cost most of a message's time on the hub (bench.load).
+    Held, each connection gets one write for the whole batch, in the same
+    order.  The block must not wait: nothing held goes out before it ends.
+    """
+    if _holding.outboxes is not None:  # within another hold: its end writes these too
+        yield
+        return
+    _holding.outboxes = []
+    try:
+        yield
+    finally:
+        outboxes, _holding.outboxes = _holding.outboxes, None
+        for box in outboxes:
+            box._let_go()
 
 
 def spawn(run: Callable[[], None]) -> None:
