@@ -9,7 +9,9 @@ same run: each event its own transaction on the hub (``GROUP_COMMIT=False``,
 as before), group commit on a thread of its own (``DB_WORKER="thread"``), and
 group commit on gevent's threadpool (``DB_WORKER="pool"``).
 
-Run: ``.venv/bin/python -m bench.commits [seconds]``.
+Run: ``.venv/bin/python -m bench.commits [seconds]``.  ``--postgres`` runs group commit on SQLite and on a
+throwaway PostgreSQL (tests/services.py; ``fsync=off``, so its commits cost no disk flush: what is compared is
+the cost per event on the node, CPU and round trips, not the disk).
 """
 
 from gevent import monkey
@@ -31,11 +33,17 @@ WAYS = {"one transaction each, on the hub": (False, "thread"), "group commit, ow
         "group commit, gevent threadpool": (True, "pool")}
 
 
-def measure(folder: Path, group_commit: bool, worker: str, writers: int, seconds: float) -> str:
-    store = Store(folder / f"{group_commit}-{worker}-{writers}.db", group_commit=group_commit, db_worker=worker)
-    sessions = [store.create_session(f"r{n}", f"{n:043}", "/", f"C{n}", "x", {}).id for n in range(writers)]
+def measure(folder: Path, group_commit: bool, worker: str, writers: int, seconds: float, url: str = "") -> str:
+    store = Store(url or folder / f"{group_commit}-{worker}-{writers}.db", group_commit=group_commit, db_worker=worker)
+    sessions = [store.create_session(f"r{n}-{time.time_ns()}", f"{n}-{time.time_ns()}".rjust(43, "0"), "/", f"C{n}",
+                                     "x", {}).id for n in range(writers)]
     commits = [0]
-    store.db.writer.set_trace_callback(lambda sql: commits.__setitem__(0, commits[0] + 1) if sql == "COMMIT" else None)
+    count = lambda sql: commits.__setitem__(0, commits[0] + 1) if sql == "COMMIT" else None  # noqa: E731
+    if store.db.dialect == "sqlite":
+        store.db.writer.set_trace_callback(count)
+    else:
+        execute = store.db.writer.execute
+        store.db.writer.execute = lambda sql, *args: (count(sql), execute(sql, *args))[1]  # type: ignore[method-assign]
     latencies: list[float] = []
     stalls: list[float] = []
     until = time.perf_counter() + seconds
@@ -76,5 +84,18 @@ def main(seconds: float = 3.0) -> None:
                       flush=True)
 
 
+def against_postgres(seconds: float) -> None:
+    """Group commit on SQLite and on PostgreSQL, in the same run."""
+    from tests.services import postgres
+
+    print(f"Appends from N greenlets for {seconds:g} s each, group commit, {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as folder, postgres(Path(folder) / "pg") as url:
+        for writers in (1, 10, 100):
+            for name, database in (("SQLite, synchronous=FULL", ""), ("PostgreSQL, fsync=off", url)):
+                print(f"N={writers:<4} {name:<26} {measure(Path(folder), True, 'thread', writers, seconds, database)}",
+                      flush=True)
+
+
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 3.0)
+    arguments = [argument for argument in sys.argv[1:] if argument != "--postgres"]
+    (against_postgres if "--postgres" in sys.argv else main)(float(arguments[0]) if arguments else 3.0)

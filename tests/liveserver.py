@@ -93,7 +93,8 @@ class LiveServer:
         The hash is a real one (scrypt, as the server checks it), made once per
         password for the whole run: making it is not what a test is about.
         """
-        store = Store(self.data / "relaydesk.db", passwords=KeptHashes(off_hub=False))
+        store = Store(self.settings.get("DATABASE_URL") or self.data / "relaydesk.db",
+                      passwords=KeptHashes(off_hub=False))
         try:
             store.add_rep(username, name, password, admin=admin)
         finally:
@@ -102,7 +103,8 @@ class LiveServer:
     def command(self, *args: str, password: str | None = None) -> subprocess.CompletedProcess:
         """Run ``relaydesk ARGS --data DIR`` on this server's data folder, as an operator would, beside the server."""
         command = [sys.executable, "-m", "relaydesk", *args, "--data", str(self.data)]
-        env = {**os.environ, **({"RELAYDESK_PASSWORD": password} if password is not None else {})}
+        env = {**os.environ, **{f"RELAYDESK_{k}": str(v) for k, v in self.settings.items()},
+               **({"RELAYDESK_PASSWORD": password} if password is not None else {})}
         return subprocess.run(command, check=True, capture_output=True, text=True, env=env)
 
     def server_errors(self) -> list[str]:
@@ -140,5 +142,8 @@ def start_server(tmp_path):
 
 
 @pytest.fixture
-def live_server(start_server):
-    return start_server()
+def live_server(backend, request):
+    """A live server; on PostgreSQL in a module with ``BOTH_BACKENDS`` (tests/conftest.py), a database of its own
+    (made before the server starts, dropped after it stops)."""
+    settings = {"DATABASE_URL": request.getfixturevalue("database_url")} if backend == "postgresql" else {}
+    return request.getfixturevalue("start_server")(**settings)

@@ -3,7 +3,6 @@
 import json
 import secrets
 import socket
-import sqlite3
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -11,8 +10,15 @@ import urllib.request
 import pytest
 
 from tests.chatters import accept, ask, rep_hello
+from tests.databases import connected
 from tests.disks import tmpfs
 from tests.wsclient import Client, csrf_headers, sign_in
+
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
+
+
+def database(server) -> str:
+    return server.settings.get("DATABASE_URL") or str(server.data / "relaydesk.db")
 
 
 def http(server, method, path, body=None, headers=None):
@@ -155,7 +161,7 @@ def test_file_names_lose_control_and_direction_characters(chat, server):
     sent = json.loads(body)
     assert sent["name"] == "invoicegnp.exe[31m.txt"
     assert alice.expect("event", id=f"file-{sent['id']}")["text"] == "invoicegnp.exe[31m.txt (4 bytes)"
-    with sqlite3.connect(server.data / "relaydesk.db") as db:  # a name kept before names were cleaned
+    with connected(database(server)) as db:  # a name kept before names were cleaned
         db.execute("UPDATE files SET name = ? WHERE id = ?", (sneaky, sent["id"]))
     status, headers, _ = http(server, "GET", f"/files/{sent['id']}", headers={"Cookie": sign_in(server, "alice")})
     assert status == 200 and "invoicegnp.exe" in headers["Content-Disposition"]
@@ -168,5 +174,5 @@ def test_an_upload_the_server_cannot_write_gets_json_and_leaves_no_row(chat, ser
     (server.data / "files").write_text("not a folder")
     status, headers, body = upload(server, session_id, "a.txt", b"data", {"X-Relaydesk-Token": token})
     assert status == 500 and "could not keep that file" in json.loads(body)["error"]
-    with sqlite3.connect(server.data / "relaydesk.db") as db:
+    with connected(database(server)) as db:
         assert db.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 0

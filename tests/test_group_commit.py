@@ -28,7 +28,17 @@ from relaydesk.store import Store
 store = Store(sys.argv[1], group_commit=sys.argv[2] == "on", db_worker=sys.argv[3])
 sessions = [store.create_session(f"r{n}", "t" * 40 + str(n), "/", f"C{n}", "x", {}).id for n in range(40)]
 commits = []
-store.db.writer.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+if store.db.dialect == "sqlite":
+    store.db.writer.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+else:  # PostgreSQL: psycopg waits on the hub, cooperatively
+    execute = store.db.writer.execute
+
+    def counted(sql, *args):
+        if sql == "COMMIT":
+            commits.append(sql)
+        return execute(sql, *args)
+
+    store.db.writer.execute = counted
 
 def write(session):
     answers = [store.append_event(session, f"e{n}", "message", f"m{n}", "customer", "C") for n in range(5)]
@@ -41,26 +51,29 @@ print(json.dumps({"commits": len(commits), "answers": [g.value for g in greenlet
 """
 
 
-def run_script(tmp_path, group_commit: str, worker: str = "thread") -> dict:
-    done = subprocess.run([sys.executable, "-c", SCRIPT, str(tmp_path / f"{group_commit}-{worker}.db"),
-                           group_commit, worker], capture_output=True, text=True, check=True, timeout=120)
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
+
+
+def run_script(url: str, group_commit: str, worker: str = "thread") -> dict:
+    done = subprocess.run([sys.executable, "-c", SCRIPT, url, group_commit, worker],
+                          capture_output=True, text=True, check=True, timeout=120)
     return json.loads(done.stdout)
 
 
 @pytest.mark.parametrize("worker", ["thread", "pool"])
-def test_events_from_many_greenlets_share_commits_and_keep_their_order_and_dedup(tmp_path, worker):
-    result = run_script(tmp_path, "on", worker)
+def test_events_from_many_greenlets_share_commits_and_keep_their_order_and_dedup(database_url, worker):
+    result = run_script(database_url, "on", worker)
     expected = [[n + 1, f"e{n}", f"m{n}", True] for n in range(5)] + [[3, "e2", "m2", False]]
     assert all(answers == expected for answers in result["answers"])
     assert result["commits"] < 40 * 6 / 2, "the events were not committed together"
 
 
-def test_without_group_commit_each_event_is_its_own_commit(tmp_path):
-    assert run_script(tmp_path, "off")["commits"] == 40 * 6
+def test_without_group_commit_each_event_is_its_own_commit(database_url):
+    assert run_script(database_url, "off")["commits"] == 40 * 6
 
 
-def test_each_event_of_a_failed_batch_gets_the_answer_it_would_have_got_alone(tmp_path):
-    store = Store(tmp_path / "test.db")
+def test_each_event_of_a_failed_batch_gets_the_answer_it_would_have_got_alone(database_url):
+    store = Store(database_url)
     session = store.create_session("r1", "t" * 43, "/", "Carol", "x", {}).id
     store.append_event(session, "known", "message", "first", "customer", "Carol")
 
@@ -73,6 +86,7 @@ def test_each_event_of_a_failed_batch_gets_the_answer_it_would_have_got_alone(tm
         (2, "a", True), (1, "known", False), (3, "b", True)]
     assert isinstance(outcomes[1], Exception)
     assert [e.id for e in store.events_since(session, 0)] == ["known", "a", "b"]
+    store.close()
 
 
 HELD_SCRIPT = """

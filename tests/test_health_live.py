@@ -2,11 +2,13 @@
 
 import json
 import re
-import sqlite3
 import time
 
 from relaydesk import migrations
+from tests.databases import connected
 from tests.wsclient import post_form
+
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
 
 
 def get(server, path, headers=None):
@@ -27,7 +29,7 @@ def test_healthz_and_readyz_answer_while_all_is_well(server):
 
 
 def test_readyz_says_why_when_the_database_is_at_another_schema(server):
-    with sqlite3.connect(server.data / "relaydesk.db") as db:
+    with connected(server.settings.get("DATABASE_URL") or str(server.data / "relaydesk.db")) as db:
         db.execute("INSERT INTO schema_migrations VALUES (?, 'a newer node', 0)", (migrations.latest() + 1,))
     status, _, body = get(server, "/readyz")
     assert status == 503

@@ -6,6 +6,8 @@ import websocket
 
 from tests.wsclient import Client, post_form
 
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
+
 
 def test_acknowledged_messages_survive_the_server_being_killed(chat, server):
     customer, alice, session_id, token = chat

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ import pytest
 from relaydesk import reports
 from relaydesk.reports import Scope, percentile, scope_from
 from relaydesk.store import Store
+from tests.databases import connected
 from tests.reportdata import Seeded, write
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -24,17 +24,19 @@ def at(day: int, hour: int = 10, minute: int = 0, tz: ZoneInfo = PARIS) -> int:
     return int(datetime(2026, 11, day, hour, minute, tzinfo=tz).timestamp() * 1000)
 
 
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
+
+
 @pytest.fixture
-def db(tmp_path):
-    Store(tmp_path / "relaydesk.db").close()  # the schema, by the migrations
-    db = sqlite3.connect(tmp_path / "relaydesk.db")
-    with db:
+def db(database_url):
+    Store(database_url).close()  # the schema, by the migrations
+    with connected(database_url) as db, db:
         db.executemany("INSERT INTO reps (id, username, display_name, password_hash, role, created_at)"
                        " VALUES (?, ?, ?, 'x', 'rep', 0)", [(1, "alice", "Alice"), (2, "bob", "Bob"),
                                                              (3, "root", "Root")])
         db.execute("INSERT INTO portals (id, path, name) VALUES (2, '/billing', 'Billing')")
-    yield db
-    db.close()
+    with connected(database_url) as db:
+        yield db
 
 
 ALICE, BOB, ROOT = (1, "owner"), (2, "owner"), (3, "monitor")

@@ -18,6 +18,8 @@ from tests.liveserver import serving
 from tests.reportdata import Seeded, write
 from tests.wsclient import Client, post_form, sign_in
 
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
+
 
 def get(server, path, cookie=None):
     return post_form(server, path, None, cookie=cookie)

@@ -10,6 +10,8 @@ from tests.chatters import new_id, rep_hello
 from tests.rawws import RawClient
 from tests.wsclient import sign_in
 
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
+
 
 def webp(width=320, height=180) -> bytes:
     buffer = io.BytesIO()

@@ -9,6 +9,8 @@ from tests.chatters import accept, ask, rep_hello
 from tests.liveserver import serving
 from tests.wsclient import Client, post_form, sign_in
 
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
+
 
 @pytest.fixture
 def quick(start_server):

@@ -8,6 +8,7 @@ from relaydesk.signins import SignIns
 from relaydesk.store import Store
 
 HOUR = 3600 * 1000
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
 
 
 class Clock:
@@ -41,6 +42,7 @@ def last_seen(store, sign_ins, sign_in_id):
     return store.db.row("SELECT last_seen FROM rep_sessions WHERE key_hash = ?", (found.key,))["last_seen"]
 
 
+@pytest.mark.sqlite_only
 def test_a_sign_in_names_its_rep_and_is_kept_hashed(store, sign_ins, alice, tmp_path):
     sign_in_id = sign_ins.start(alice, "Firefox", "127.0.0.1")
     assert sign_ins.find(sign_in_id).rep == alice

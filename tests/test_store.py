@@ -2,9 +2,12 @@ import threading
 
 import pytest
 
+from relaydesk.database import StorageError
 from relaydesk.store import Refused, Store
+from tests.databases import connected
 
 TOKEN = "k" * 43
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
 
 
 def new_session(store, request_id="request-1", token=TOKEN, name="Carol"):
@@ -18,6 +21,7 @@ def test_a_rep_signs_in_with_the_right_password_only(store):
     assert store.authenticate("nobody", "correct horse") is None
 
 
+@pytest.mark.sqlite_only
 def test_passwords_are_stored_hashed(store, tmp_path):
     store.add_rep("alice", "Alice", "correct horse")
     assert b"correct horse" not in (tmp_path / "test.db").read_bytes()
@@ -131,13 +135,42 @@ def test_a_page_stops_at_its_size_in_characters_yet_holds_one_event_at_least(sto
     assert [e.seq for e in store.events_page(session.id, before=None, most_chars=10).events] == [3]
 
 
-def test_the_log_survives_reopening_the_file(tmp_path):
-    path = tmp_path / "reopen.db"
-    store = Store(path)
+def test_the_log_survives_reopening_the_file(database_url):
+    store = Store(database_url)
     session = new_session(store)
     store.append_event(session.id, "event-01", "message", "kept", "customer", "Carol")
     store.close()
-    assert [e.text for e in Store(path).events_since(session.id, 0)] == ["kept"]
+    again = Store(database_url)
+    assert [e.text for e in again.events_since(session.id, 0)] == ["kept"]
+    again.close()
+
+
+def test_two_nodes_writing_one_session_at_once_get_one_number_each_in_order(database_url):
+    """Two stores over one database, as two nodes: events sent to both at once are numbered 1, 2, 3… with
+    neither a number twice nor one refused, and each store's own events keep their order."""
+    nodes = [Store(database_url), Store(database_url)]
+    session = new_session(nodes[0])
+    numbers: dict[str, list[int]] = {"a": [], "b": []}
+    failures = []
+
+    def send(node, name):
+        for index in range(40):
+            try:
+                event, new = node.append_event(session.id, f"{name}-{index}", "message", "hi", "customer", "Carol")
+                numbers[name].append(event.seq)
+            except Exception as exc:  # noqa: BLE001 -- the test counts them
+                failures.append(exc)
+
+    threads = [threading.Thread(target=send, args=(node, name)) for node, name in zip(nodes, "ab", strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(numbers["a"] + numbers["b"]) == list(range(1, 81))
+    assert numbers["a"] == sorted(numbers["a"]) and numbers["b"] == sorted(numbers["b"])
+    for node in nodes:
+        node.close()
 
 
 @pytest.fixture
@@ -228,3 +261,17 @@ def test_search_escapes_like_wildcards(store, alice):
     store.accept(session.id, alice)
     assert store.search_sessions("%", alice) == []
     assert store.search_sessions("Caro", alice) == [store.get_session(session.id)]
+
+
+def test_a_lost_database_connection_refuses_one_write_then_comes_back(store, backend):
+    """PostgreSQL restarted, or the network dropped: the write that meets it is refused as storage trouble (a
+    message the client is told, not a crash), and the next one reconnects.  (SQLite has no connection to lose.)"""
+    session = new_session(store)
+    if backend == "postgresql":
+        with connected(store.db.url) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                          " WHERE datname = current_database() AND pid != pg_backend_pid()")
+        with pytest.raises(StorageError):
+            store.append_event(session.id, "event-lost", "message", "lost", "customer", "Carol")
+    store.append_event(session.id, "event-kept", "message", "kept", "customer", "Carol")
+    assert [event.text for event in store.events_since(session.id, 0)] == ["kept"]

@@ -9,6 +9,8 @@ from tests.chatters import rep_hello
 from tests.test_sign_ins_live import closed_by_server, works
 from tests.wsclient import Client, browser_token, post_form, sign_in, with_cookies
 
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
+
 
 def refused_everywhere(server, cookie: str) -> None:
     """Check that a cookie no longer opens anything a signed-in rep may use (the sockets: ``closed_by_server``)."""

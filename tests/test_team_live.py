@@ -5,6 +5,8 @@ import json
 from tests.chatters import act, drain, ids_of, invite_and_join, refused, rep_hello
 from tests.wsclient import Client, post_form, sign_in
 
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
+
 REP_ONLY_KEYS = {"participants", "meta", "owner", "reps", "to_id", "invites"}
 
 

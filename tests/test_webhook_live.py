@@ -21,6 +21,8 @@ from tests.chatters import accept, act, ask, rep_hello
 from tests.test_team_admin_live import admin_post
 from tests.wsclient import Client, post_form, sign_in
 
+BOTH_BACKENDS = True  # each test on SQLite and on PostgreSQL (tests/conftest.py)
+
 QUICK = {"WEBHOOK_DELAY_S": 0, "WEBHOOK_BACKOFF_S": 0.2}
 
 

@@ -53,6 +53,10 @@ REPO_WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 
 DEFAULTS: dict[str, object] = {
     "DATA_DIR": None,  # None: the instance folder
+    # "postgresql://user:password@host/name" for several nodes sharing one database; "": SQLite, relaydesk.db in
+    # the data folder
+    "DATABASE_URL": "",
+    "FILES_DIR": "",  # where uploaded files are kept ("": "files" in the data folder); several nodes: a shared folder
     "WEB_DIR": str(REPO_WEB_DIR),
     "ALLOWED_ORIGINS": [],
     "DB_SYNCHRONOUS": "FULL",
@@ -115,7 +119,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.config["DATA_DIR"] = str(data_dir)
     if not app.config["ALLOW_SHARED_DATA_DIR"]:
         _check_private(data_dir)
-    app.secret_key = app.config.get("SECRET_KEY") or _secret_key(data_dir)
     # The cookie only names a sign-in, which the server ends; the browser may as well drop it by then.
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=app.config["SIGN_IN_LIFETIME_S"])
     # Refuse larger uploads before reading them (a little room for the form around the file).
@@ -132,9 +135,13 @@ def create_app(config: dict | None = None) -> Flask:
         app.wsgi_app, lambda sent: headers.add_security_headers(sent, https))
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["TRUSTED_PROXIES"]))  # type: ignore[method-assign]
-    store = Store(data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"],
+    store = Store(app.config["DATABASE_URL"] or data_dir / "relaydesk.db", synchronous=app.config["DB_SYNCHRONOUS"],
                   passwords=Passwords(off_hub=bool(app.config["HASH_OFF_HUB"])),
                   group_commit=bool(app.config["GROUP_COMMIT"]), db_worker=str(app.config["DB_WORKER"]))
+    # Nodes sharing a PostgreSQL database share the key that signs cookies, kept in it; one SQLite node keeps it in
+    # its data folder, as before.
+    app.secret_key = app.config.get("SECRET_KEY") or (
+        store.shared_secret("secret_key") if store.db.dialect == "postgresql" else _secret_key(data_dir))
     app.extensions["relaydesk"] = Relay(store, app.config)
     app.extensions["relaydesk.gate"] = doors.Gate(app.config)  # ``relaydesk serve`` fits it to the fd limit
     _keep_doors(app)

@@ -163,15 +163,11 @@ def _store(db: sqlite3.Connection, batch: list[Append]) -> list[tuple[Event, boo
     each session's last number, and one INSERT.
     """
     pairs = [(event.session_id, event.event_id) for event in batch]
-    stored = {(row["session_id"], row["id"]): event_from_row(row) for row in db.execute(  # by index, no scan
-        "SELECT e.* FROM (VALUES " + ", ".join(["(?, ?)"] * len(pairs)) + ") AS v"
-        " JOIN events e ON e.session_id = v.column1 AND e.id = v.column2",
-        [value for pair in pairs for value in pair]).fetchall()}
     sessions = sorted({event.session_id for event in batch})
-    (last_json,) = db.execute(  # one seek to each session's last number
-        "SELECT json_group_object(v.column1, (SELECT MAX(seq) FROM events WHERE session_id = v.column1))"
-        " FROM (VALUES " + ", ".join(["(?)"] * len(sessions)) + ") AS v", sessions).fetchone()
-    last = {int(session): seq or 0 for session, seq in json.loads(last_json).items()}
+    if getattr(db, "dialect", "sqlite") == "postgresql":
+        stored, last = _known_postgres(db, pairs, sessions)
+    else:
+        stored, last = _known(db, pairs, sessions)
     at = now_ms()
     outcomes: list[tuple[Event, bool]] = []
     rows: list[tuple] = []
@@ -194,6 +190,36 @@ def _store(db: sqlite3.Connection, batch: list[Append]) -> list[tuple[Event, boo
         db.execute("INSERT INTO events (session_id, seq, id, kind, audience, author_kind, author_id, author_name,"
                    " text, public_text, meta, at) VALUES " + values, [value for row in chunk for value in row])
     return outcomes
+
+
+def _known(db: sqlite3.Connection, pairs: list[tuple[int, str]],
+           sessions: list[int]) -> tuple[dict[tuple[int, str], Event], dict[int, int]]:
+    """The events of ``pairs`` (session, id) already stored, and each session's last number."""
+    stored = {(row["session_id"], row["id"]): event_from_row(row) for row in db.execute(  # by index, no scan
+        "SELECT e.* FROM (VALUES " + ", ".join(["(?, ?)"] * len(pairs)) + ") AS v"
+        " JOIN events e ON e.session_id = v.column1 AND e.id = v.column2",
+        [value for pair in pairs for value in pair]).fetchall()}
+    (last_json,) = db.execute(  # one seek to each session's last number
+        "SELECT json_group_object(v.column1, (SELECT MAX(seq) FROM events WHERE session_id = v.column1))"
+        " FROM (VALUES " + ", ".join(["(?)"] * len(sessions)) + ") AS v", sessions).fetchone()
+    last = {int(session): seq or 0 for session, seq in json.loads(last_json).items()}
+    return stored, last
+
+
+def _known_postgres(db: sqlite3.Connection, pairs: list[tuple[int, str]],
+                    sessions: list[int]) -> tuple[dict[tuple[int, str], Event], dict[int, int]]:
+    """``_known`` on PostgreSQL, where other nodes may write the same sessions at once: their rows are locked
+    first (in order: no deadlock between two nodes' batches), so each session's next number is this batch's
+    until it commits; what another node stored meanwhile is seen (READ COMMITTED reads after the lock)."""
+    db.execute("SELECT id FROM sessions WHERE id = ANY(?) ORDER BY id FOR NO KEY UPDATE", (sessions,))
+    stored = {(row["session_id"], row["id"]): event_from_row(row) for row in db.execute(
+        "SELECT e.* FROM unnest(?::bigint[], ?::text[]) AS v(session_id, id)"
+        " JOIN events e ON e.session_id = v.session_id AND e.id = v.id",
+        ([pair[0] for pair in pairs], [pair[1] for pair in pairs])).fetchall()}
+    last = {row[0]: row[1] or 0 for row in db.execute(
+        "SELECT v.s, (SELECT MAX(seq) FROM events WHERE session_id = v.s) FROM unnest(?::bigint[]) AS v(s)",
+        (sessions,)).fetchall()}
+    return stored, last
 
 
 def event_from_row(row: sqlite3.Row) -> Event:

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote
 
 import gevent
 from gevent import monkey
@@ -132,13 +133,15 @@ class Unusable(Exception):
 
 
 class Database:
-    """``worker`` names what runs the work that may wait, under gevent: "thread" (a thread of its own) or
+    """The SQLite file (``postgres.PgDatabase`` is the same API over PostgreSQL: ``open_database``).
+
+    ``worker`` names what runs the work that may wait, under gevent: "thread" (a thread of its own) or
     "pool" (gevent's threadpool, shared with password hashing: kept to measure, see bench/commits.py).
     ``prepare(connection)`` brings the file's schema up to date as it opens (``migrations.migrate``)."""
 
     def __init__(self, path: str | Path, synchronous: str, prepare: Callable[[sqlite3.Connection], object],
                  worker: str = "thread") -> None:
-        self.path = str(path)
+        self.path = self.url = str(path)
         self.lock = threading.RLock()  # writers: held across several statements that must see one state
         # Counts this process's writes but for events (group commit's): what is read from rows only those change
         # may be kept while it stays the same (``Store.get_session``, ``Store.participants``).
@@ -158,6 +161,8 @@ class Database:
             raise Unusable(str(exc)) from None
         except (OSError, sqlite3.DatabaseError) as exc:
             raise Unusable(why_unusable(self.path, exc)) from None
+
+    dialect = "sqlite"
 
     def _connect(self, busy_wait_s: float) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=busy_wait_s, check_same_thread=False, isolation_level=None)
@@ -229,6 +234,35 @@ class Database:
 
         with _storage_errors():
             return self.run(read_waiting)
+
+
+    def detached_read(self, work: Callable[[sqlite3.Connection], Result]) -> Result:
+        """Run a long read (a year's report) on a read-only connection of its own, off the hub under gevent: on a
+        real thread, which the hub takes the GIL back from every few milliseconds, so the sockets are served
+        meanwhile, and the writer is not held up.  ``work`` must not touch the store (its locks are the hub's)."""
+
+        def run() -> Result:
+            db = sqlite3.connect(f"file:{quote(self.path)}?mode=ro", uri=True, timeout=5)
+            try:
+                return work(db)
+            finally:
+                db.close()
+
+        if monkey.is_module_patched("threading"):
+            return gevent.get_hub().threadpool.apply(run)
+        return run()
+
+
+def open_database(url: str | Path, synchronous: str, prepare: Callable[[sqlite3.Connection], object],
+                  worker: str = "thread") -> Database:
+    """The database ``url`` names: ``postgresql://…`` (several nodes may share it), else an SQLite file's path
+    (``sqlite:///path`` too).  psycopg is imported only here, once gevent has patched (see postgres.py)."""
+    url = str(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        from .postgres import PgDatabase
+
+        return PgDatabase(url, prepare)
+    return Database(url.removeprefix("sqlite://"), synchronous, prepare, worker=worker)
 
 
 def why_unusable(path: str, exc: Exception) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import sqlite3
 
 from . import prefs, protocol, scripts
@@ -180,6 +181,13 @@ class Directory:
     def set_setting(self, name: str, value: str) -> None:
         self.db.write("INSERT INTO settings (name, value) VALUES (?, ?)"
                       " ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+
+
+    def shared_secret(self, name: str) -> str:
+        """Return the random secret kept under ``name``, made by whichever node asks first."""
+        self.db.write("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                      (name, secrets.token_hex(32)))
+        return self.setting(name)
 
 
 def rep_from_row(row: sqlite3.Row) -> Rep:

@@ -31,8 +31,13 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 HIDDEN_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
+def where() -> Path:
+    """Where uploaded files are kept: ``FILES_DIR``, a folder every node reaches, or "files" in the data folder."""
+    return Path(current_app.config["FILES_DIR"] or Path(current_app.config["DATA_DIR"]) / "files")
+
+
 def folder() -> Path:
-    path = Path(current_app.config["DATA_DIR"]) / "files"
+    path = where()
     path.mkdir(mode=0o700, exist_ok=True)
     return path
 
@@ -149,7 +154,7 @@ def pace_uploads(app: Flask) -> None:
 def keep(session: Session, author: tuple[str, str, int | None]):
     """Store the request's file and log it; on any failure keep nothing, neither the file nor its row."""
     file_id = secrets.token_urlsafe(18)
-    path, listed, kept = Path(current_app.config["DATA_DIR"]) / "files" / file_id, False, False
+    path, listed, kept = where() / file_id, False, False
     try:
         sent = request.files.get("file")
         if sent is None or not sent.filename:

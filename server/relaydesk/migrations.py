@@ -11,6 +11,10 @@ Add a step by appending to ``STEPS`` with the next number; never edit or
 renumber a step that has shipped.  Step 1 is the schema as it was before
 migrations were recorded: written with ``IF NOT EXISTS``, it adopts those
 older files as well as making new ones.
+
+The same steps make a PostgreSQL database (postgres.py rewrites their SQL:
+``INTEGER`` as ``BIGINT``, ``id INTEGER PRIMARY KEY`` as an identity
+column); a step written as code asks ``dialect(db)`` where they differ.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ class Step:
 
 def _reps_can_be_disabled(db: sqlite3.Connection) -> None:
     """Files from before reps could be disabled lack the column that step 1's CREATE TABLE now has."""
+    if dialect(db) != "sqlite":
+        return  # no PostgreSQL database is older than step 1's CREATE TABLE
     if "disabled" not in {row[1] for row in db.execute("PRAGMA table_info(reps)")}:
         db.execute("ALTER TABLE reps ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
 
@@ -223,6 +229,14 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
+MIGRATING_LOCK = 0x52454C4159  # PostgreSQL: the advisory lock two nodes starting at once migrate under, in turn
+
+
+def dialect(db: sqlite3.Connection) -> str:
+    """"sqlite", or "postgresql" for a ``postgres.PgConnection`` (which takes the same SQL, rewritten)."""
+    return getattr(db, "dialect", "sqlite")
+
+
 class SchemaTooNew(Exception):
     """The database was migrated by a newer Relaydesk than this one."""
 
@@ -245,6 +259,8 @@ def migrate(db: sqlite3.Connection) -> list[int]:
     """
     db.execute("BEGIN IMMEDIATE")  # two processes opening one new file: the second waits, then finds it done
     try:
+        if dialect(db) == "postgresql":  # two nodes starting at once: the same, under an advisory lock
+            db.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATING_LOCK,))
         done = applied(db)
         if done > latest():
             raise SchemaTooNew(

@@ -6,11 +6,8 @@ import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
-from urllib.parse import quote
 
-import gevent
 from flask import Blueprint, Response, copy_current_request_context, current_app, render_template, request
-from gevent import monkey
 
 from . import reports, transcript
 from .auth import signed_in, store
@@ -21,23 +18,10 @@ Result = TypeVar("Result")
 
 
 def _read(work: Callable[[sqlite3.Connection], Result]) -> Result:
-    """Read, count and write on a connection of its own, off the hub under gevent (a year's report reads ~100,000
-    rows and renders a line a day): on a real thread, which the hub takes the GIL back from every few
-    milliseconds, so the sockets are served meanwhile, and the writer is not held up.  ``work`` must not touch
-    the store (its locks are the hub's); what needs the request (``_``, ``url_for``) it gets by
-    ``copy_current_request_context``."""
-    path = store().db.path
-
-    def run() -> Result:
-        db = sqlite3.connect(f"file:{quote(path)}?mode=ro", uri=True, timeout=5)
-        try:
-            return work(db)
-        finally:
-            db.close()
-
-    if monkey.is_module_patched("threading"):
-        return gevent.get_hub().threadpool.apply(run)
-    return run()
+    """Read, count and write on a connection of its own (``Database.detached_read``: a year's report reads
+    ~100,000 rows and renders a line a day).  ``work`` must not touch the store (its locks are the hub's); what
+    needs the request (``_``, ``url_for``) it gets by ``copy_current_request_context``."""
+    return store().db.detached_read(work)
 
 
 def _scope(rep: Rep) -> tuple[reports.Scope, str | None, dict[int, str]]:

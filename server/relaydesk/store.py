@@ -1,4 +1,4 @@
-"""Keep sessions, their participants and chat logs (and, through ``Directory``, the team) in SQLite."""
+"""Keep sessions, their participants and chat logs (and, through ``Directory``, the team) in SQLite or PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import protocol
 from .commits import Append, GroupCommit, Outcome, event_from_row
-from .database import Database, inserted_id
+from .database import inserted_id, open_database
 from .directory import Directory
 from .i18n import _, ngettext
 from .migrations import migrate
@@ -23,12 +23,13 @@ __all__ = ["Event", "KeyRefused", "Page", "Participant", "Refused", "Rep", "Sess
 KEPT_SESSIONS = 10_000  # sessions whose row and reps are kept between writes (``Store._kept``)
 
 class Store(Directory):
-    """Read and write everything Relaydesk keeps, through one SQLite file: the team (``Directory``) and the
-    sessions, their participants and chat logs."""
+    """Read and write everything Relaydesk keeps, through one SQLite file or a PostgreSQL database (``path``: a
+    file's path or a ``postgresql://`` URL): the team (``Directory``) and the sessions, their participants and chat
+    logs."""
 
     def __init__(self, path: str | Path, synchronous: str = "FULL", passwords: Passwords | None = None,
                  group_commit: bool = True, db_worker: str = "thread") -> None:
-        super().__init__(Database(path, synchronous, migrate, worker=db_worker), passwords)
+        super().__init__(open_database(path, synchronous, migrate, worker=db_worker), passwords)
         # Sessions and their reps as last read, each with the write count it was read at (``_kept``).
         self._sessions: dict[int, tuple[int, Session | None]] = {}
         self._participants: dict[int, tuple[int, tuple[Participant, ...]]] = {}
