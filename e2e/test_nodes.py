@@ -1,4 +1,4 @@
-"""Two nodes (``tests/multinode.py``: one database, Redis, nginx in front), real pages in Chromium.
+"""Two nodes (``tests/multinode.py``: one PostgreSQL database, Redis, nginx in front), real pages in Chromium.
 
 A customer on one node and a rep on the other chat; through nginx, the node
 holding the customer's socket is killed mid-conversation and both pages
@@ -17,8 +17,9 @@ from playwright.sync_api import Browser
 
 from e2e.conftest import CUSTOMER_NAME, ISSUE, REP_PASSWORD, Actors
 from e2e.pages import CustomerPage, RepConsole
+from tests import services
 from tests.liveserver import LiveServer
-from tests.multinode import Cluster, cluster
+from tests.multinode import Cluster, cluster, fresh_database
 
 
 class Logs:
@@ -41,9 +42,16 @@ class Nodes:
         self.made.nodes[0].add_rep(username, name, password, admin=admin)
 
 
+@pytest.fixture(scope="module")
+def postgres_server(tmp_path_factory):
+    with services.postgres(tmp_path_factory.mktemp("postgres")) as url:
+        yield url
+
+
 @pytest.fixture
-def nodes(tmp_path):
-    with cluster(tmp_path, nodes=2) as made:
+def nodes(tmp_path, postgres_server):
+    """Two nodes as they run in production: on PostgreSQL, with Redis, behind nginx."""
+    with fresh_database(postgres_server) as url, cluster(tmp_path, nodes=2, DATABASE_URL=url) as made:
         yield made
 
 

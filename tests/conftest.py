@@ -1,4 +1,3 @@
-import itertools
 import tempfile
 from pathlib import Path
 
@@ -7,9 +6,9 @@ import pytest
 from relaydesk.app import create_app
 from relaydesk.store import Store
 from tests import services
+from tests.multinode import fresh_database
 
 BACKENDS = ("sqlite", "postgresql")
-_databases = itertools.count(1)
 
 
 def pytest_generate_tests(metafunc):
@@ -42,15 +41,8 @@ def database_url(request, backend, tmp_path):
     if backend == "sqlite":
         yield str(tmp_path / "test.db")
         return
-    import psycopg
-
-    server = request.getfixturevalue("postgres_server")
-    name = f"test_{next(_databases)}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    yield server.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with fresh_database(request.getfixturevalue("postgres_server")) as url:
+        yield url
 
 
 @pytest.fixture

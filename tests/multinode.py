@@ -1,15 +1,16 @@
 """Several real ``relaydesk serve`` nodes sharing one database and a throwaway Redis, behind a throwaway nginx.
 
-The nodes share one data folder, so one SQLite file (WAL works across
-processes), one secret key and one folder of uploaded files; each writes its
-own log.  ``Cluster.front`` is nginx (round-robin, websockets upgraded), and
-each node can be reached straight, killed (``kill -9``) and started again.
-When the PostgreSQL store lands, the nodes take ``DATABASE_URL`` the same way
-(``settings``).
+The nodes share one data folder, so one folder of uploaded files and, on
+SQLite, one database file (WAL works across processes) and one secret key;
+with ``DATABASE_URL`` (``on_database``) they share a PostgreSQL database
+instead, which also keeps the secret key.  Each writes its own log.
+``Cluster.front`` is nginx (round-robin, websockets upgraded), and each node
+can be reached straight, killed (``kill -9``) and started again.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -57,6 +58,30 @@ class Cluster:
 
     def errors(self) -> list[str]:
         return [line for node in self.nodes for line in node.server_errors()]
+
+
+_databases = itertools.count(1)
+
+
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """Make a new, empty database on a throwaway PostgreSQL for as long as the block runs; give its URL."""
+    import psycopg
+
+    name = f"test_{next(_databases)}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield server_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def on_database(backend: str, database_url: str) -> dict:
+    """The settings that put a cluster's nodes on a test's database (``tests/conftest.py``'s ``backend`` and
+    ``database_url``): none for SQLite, whose file the shared data folder holds."""
+    return {} if backend == "sqlite" else {"DATABASE_URL": database_url}
 
 
 @contextmanager

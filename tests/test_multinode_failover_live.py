@@ -12,16 +12,16 @@ every client is caught up is printed (a measurement, not a threshold).
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
 
 import websocket
 
+from relaydesk.store import Store
 from tests.chatters import accept, ask, new_id, rep_hello
 from tests.liveserver import UNPACED
-from tests.multinode import cluster
+from tests.multinode import cluster, on_database
 from tests.wsclient import Client, sign_in
 
 CATCH_UP_S = 60  # the test gives up (fails) after this; the time it took is what it prints
@@ -102,17 +102,20 @@ class Person:
         return set(self.received) | set(self.acked)
 
 
-def test_a_node_killed_mid_conversation_loses_and_doubles_nothing(tmp_path):
-    took, reconnected, acked = failover_once(tmp_path)
+BOTH_BACKENDS = True
+
+
+def test_a_node_killed_mid_conversation_loses_and_doubles_nothing(tmp_path, backend, database_url):
+    took, reconnected, acked = failover_once(tmp_path, on_database(backend, database_url))
     print(f"\nfailover: kill -9 of one of 2 nodes -> every client caught up in {took:.0f} ms "
           f"({reconnected} of 4 pages reconnected; {acked} messages acknowledged)")
 
 
-def failover_once(folder: Path) -> tuple[float, int, int]:
+def failover_once(folder: Path, database: dict | None = None) -> tuple[float, int, int]:
     """Kill one of two nodes mid-conversation and check nothing was lost or doubled; return the milliseconds from
     the kill until every page caught up, how many pages reconnected, and how many messages were acknowledged
-    (``bench.nodes`` runs it too)."""
-    with cluster(folder, nodes=2, **UNPACED) as nodes:
+    (``bench.nodes`` runs it too); ``database``: ``on_database``'s settings (default: SQLite)."""
+    with cluster(folder, nodes=2, **UNPACED, **(database or {})) as nodes:
         nodes.add_rep("alice", "Alice")
         nodes.add_rep("bob", "Bob")
         front = nodes.front
@@ -163,12 +166,15 @@ def failover_once(folder: Path) -> tuple[float, int, int]:
 
         for person in people:
             assert max(person.received.values()) == 1, "an event reached a page twice"
-        with sqlite3.connect(nodes.data / "relaydesk.db") as db:
+        store = Store((database or {}).get("DATABASE_URL") or nodes.data / "relaydesk.db", synchronous="NORMAL")
+        try:
             for person in people:
                 for event_id in person.acked:
-                    (count,) = db.execute("SELECT COUNT(*) FROM events WHERE id = ? AND session_id = ?",
-                                          (event_id, person.session_id)).fetchone()
-                    assert count == 1, event_id
+                    row = store.db.row("SELECT COUNT(*) AS n FROM events WHERE id = ? AND session_id = ?",
+                                       (event_id, person.session_id))
+                    assert row is not None and row["n"] == 1, event_id
+        finally:
+            store.close()
         for person in people:
             if person.client is not None:
                 person.client.close()
