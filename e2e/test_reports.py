@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page, expect
 
 from e2e.conftest import REP_PASSWORD, Actors
-from e2e.pages import wait_until
+from e2e.pages import RepConsole, wait_until
 from tests.reportdata import Seeded, write
 
 UTC = ZoneInfo("UTC")
@@ -159,3 +159,18 @@ def test_a_rep_sees_their_own_sessions_and_the_page_says_it_all_without_javascri
         expect(figure.get_by_role("row", name=re.compile("^Resolved"))).to_contain_text("3")
     finally:
         context.close()
+
+
+def test_the_first_report_is_of_the_day_where_the_browser_is(actors: Actors):
+    """Opened with no zone in its address, the page is drawn again in the browser's own: in Kiritimati (UTC+14)
+    "today" is a day ahead of UTC for most of the day, and the report's last day must be Kiritimati's."""
+    zone = "Pacific/Kiritimati"
+    actors.server.add_rep("alice", "Alice", REP_PASSWORD)
+    page, watch = actors.new_page("rep in Kiritimati", timezone_id=zone)
+    alice = RepConsole(page, actors.server.url, "alice", "Alice", REP_PASSWORD)
+    alice.watch = watch
+    alice.open()
+    page.goto(actors.server.url + "/rep/reports")
+    expect(page).to_have_url(re.compile(r"[?&]tz=Pacific%2FKiritimati"))
+    expect(page.locator("input[data-zone]")).to_have_value(zone)
+    expect(page.locator("#report-to")).to_have_value(datetime.now(ZoneInfo(zone)).date().isoformat())

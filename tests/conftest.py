@@ -23,11 +23,6 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: the test reads the SQLite file itself")
 
 
-@pytest.fixture
-def backend(request):
-    return getattr(request, "param", "sqlite")
-
-
 @pytest.fixture(scope="session")
 def postgres_server():
     """One throwaway PostgreSQL for the whole run (tests/services.py); each test gets a database of its own."""

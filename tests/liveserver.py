@@ -142,6 +142,12 @@ def start_server(tmp_path):
 
 
 @pytest.fixture
+def backend(request):
+    """The database a test runs on: "sqlite", or "postgresql" where ``BOTH_BACKENDS`` asks for both."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
 def live_server(backend, request):
     """A live server; on PostgreSQL in a module with ``BOTH_BACKENDS`` (tests/conftest.py), a database of its own
     (made before the server starts, dropped after it stops)."""

@@ -5,8 +5,17 @@
 
 (function () {
   const zone = document.querySelector("input[data-zone]");
-  if (zone && !new URLSearchParams(location.search).has("tz")) {
-    try { zone.value = Intl.DateTimeFormat().resolvedOptions().timeZone || zone.value; } catch (e) { /* keep UTC */ }
+  const query = new URLSearchParams(location.search);
+  if (zone && !query.has("tz")) {
+    // The server drew "today" in UTC, knowing no better: draw it again in the browser's own zone (once: the
+    // new address says the zone), so just after midnight the report is of the right day.
+    let own = "";
+    try { own = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* keep UTC */ }
+    if (own && own !== zone.value) {
+      query.set("tz", own);
+      location.replace(location.pathname + "?" + query.toString() + location.hash);
+      return;
+    }
   }
   const source = document.getElementById("report-data");
   if (!source || typeof Chart === "undefined") return;
