@@ -14,8 +14,15 @@ The customer page and the console are measured in English and in French (``?lang
 French catalog (``relaydesk_web/locale/fr.mo``, in the same Python archive) and run every word through it; the
 ratio French / English is printed per page.
 
-Run: ``.venv/bin/python -m bench.boot [runs] [loopback|emulated|both] [pages]`` (5, both; ``pages``: only those
-whose name holds it, with bare Pyodide: ``customer``, ``console``, ``(fr)``).
+Two baselines: bare Pyodide (``/bench/bare-pyodide``), which the ratios are to, and bare PyScript
+(``/bench/bare-pyscript``: PyScript on the same Pyodide, with the pages' preloads, running one line), which shows
+what PyScript itself costs.  An app page keeps a memory snapshot of Python for warm starts
+(``web/static/pyodide-start.mjs``): a cold run waits until it is kept before the reload, as a visitor coming back
+another day finds it.  On loopback, Firefox ESR's times for the customer page follow (``bench/firefox.py``; skipped
+with ``--no-firefox``, or when Firefox or puppeteer-core is missing).
+
+Run: ``.venv/bin/python -m bench.boot [runs] [loopback|emulated|both] [pages] [--no-firefox]`` (5, both; ``pages``:
+only those whose name holds it, with the bare baselines: ``customer``, ``console``, ``(fr)``).
 """
 
 from __future__ import annotations
@@ -43,6 +50,14 @@ LINKS = {
     "loopback": None,
     "emulated": {"offline": False, "latency": 40, "downloadThroughput": 20e6 / 8, "uploadThroughput": 5e6 / 8},
 }
+
+
+def wait_for_snapshot(page) -> None:
+    """Wait until an app page has kept its memory snapshot for warm starts (``web/static/pyodide-start.mjs``), as a
+    visitor who comes back another day finds it."""
+    deadline = time.monotonic() + 60
+    while page.evaluate("window.relaydeskSnapshot") is None and time.monotonic() < deadline:
+        page.wait_for_timeout(20)
 
 
 def time_to_connected(page) -> float:
@@ -88,6 +103,8 @@ def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict |
     catalog_ms = page.evaluate("window.relaydeskCatalogMs || 0")  # relaydesk_web.i18n: reading the page's .mo
     page.wait_for_timeout(300)  # let what the page fetches after Connected land in the count
     cold_bytes = wire.take()
+    if "/bench/" not in url:
+        wait_for_snapshot(page)
     page.reload()
     warm = time_to_connected(page)
     page.wait_for_timeout(300)
@@ -139,18 +156,20 @@ def time_to_queue(browser, url: str, watch: QueueWatch, name: str, link: dict | 
     return (queued - opened) * 1000
 
 
-def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only: str = "") -> None:
+def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only: str = "",
+         firefox: bool = True) -> None:
     with live_server() as server, chromium() as browser:
         cookie = sign_in(server, "alice")
         pages = {
             "bare Pyodide": (f"{server.url}/bench/bare-pyodide", None),
+            "bare PyScript": (f"{server.url}/bench/bare-pyscript", None),
             "customer page": (f"{server.url}/?lang=en", None),
             "rep console": (f"{server.url}/rep?lang=en", tuple(cookie.split("=", 1))),
             "customer (fr)": (f"{server.url}/?lang=fr", None),
             "console (fr)": (f"{server.url}/rep?lang=fr", tuple(cookie.split("=", 1))),
         }
         if only:
-            pages = {name: page for name, page in pages.items() if name == "bare Pyodide" or only in name}
+            pages = {name: page for name, page in pages.items() if name.startswith("bare") or only in name}
         for url, page_cookie in pages.values():  # one round to warm the server and the disk cache
             measure_once(browser, url, page_cookie, None)
         for link_name in links:
@@ -167,6 +186,13 @@ def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only:
                           for run in range(runs)]
                 print(f"page opened → request in the rep's queue, cold, emulated link: {summary(queued)}")
                 watch.client.close()
+        if "loopback" in links and firefox and (not only or only in "customer page"):
+            from bench.firefox import firefox_boot_times, print_boot_times  # it imports WATCH from here
+
+            try:
+                print_boot_times(firefox_boot_times(server.url, runs), runs)
+            except RuntimeError as missing:  # no Firefox ESR or puppeteer-core here: scripts/setup --test
+                print(f"Firefox ESR: not measured ({missing})")
 
 
 def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> None:
@@ -177,7 +203,7 @@ def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> 
               f"   {statistics.median(cold_bytes) / 1e6:6.2f} MB on the wire")
         print(f"{'':14} warm {summary(warm)}   ×{statistics.median(warm) / base_warm:.2f} of bare"
               f"   {statistics.median(warm_bytes) / 1e6:6.2f} MB on the wire")
-        if name != "bare Pyodide":
+        if not name.startswith("bare"):
             share = statistics.median(catalog_ms) / statistics.median(cold)
             print(f"{'':14} catalog loaded in {summary(catalog_ms)}: {share:.2%} of the cold boot")
     for french, english in (("customer (fr)", "customer page"), ("console (fr)", "rep console")):
@@ -188,6 +214,7 @@ def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> 
 
 
 if __name__ == "__main__":
-    chosen = sys.argv[2] if len(sys.argv) > 2 else "both"
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, tuple(LINKS) if chosen == "both" else (chosen,),
-         sys.argv[3] if len(sys.argv) > 3 else "")
+    arguments = [argument for argument in sys.argv[1:] if argument != "--no-firefox"]
+    chosen = arguments[1] if len(arguments) > 1 else "both"
+    main(int(arguments[0]) if arguments else 5, tuple(LINKS) if chosen == "both" else (chosen,),
+         arguments[2] if len(arguments) > 2 else "", "--no-firefox" not in sys.argv)

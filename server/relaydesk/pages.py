@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import zipfile
 from functools import cache
@@ -45,11 +46,41 @@ def _archive(web: Path) -> tuple[str, bytes]:
     return digest(data), data
 
 
+@cache
+def snapshot_imports(web: Path, entry: str) -> tuple[str, ...]:
+    """Name the modules the entry script ``relaydesk_web.<entry>`` imports, directly or not, ours and the standard
+    library's: ``pyodide-start.mjs`` imports them into the memory snapshot it takes on a first start, so a warm
+    start finds them imported.  Those that touch the page (``js``, ``pyscript``) fail to import there and stay out.
+    """
+    ours = {f"relaydesk.{name[:-3]}": PACKAGE_DIR / name for name in SHARED_MODULES if name != "__init__.py"}
+    ours |= {f"relaydesk_web.{path.stem}": path for path in web.glob("py/relaydesk_web/*.py")}
+    named: list[str] = []
+    todo = [f"relaydesk_web.{entry}"]
+    while todo:
+        module = todo.pop()
+        if module in named or module.split(".")[0] in ("js", "pyscript", "pyodide", "pyodide_js", "__future__"):
+            continue
+        named.append(module)
+        if module not in ours:
+            continue
+        package = module.rsplit(".", 1)[0]
+        for node in ast.walk(ast.parse(ours[module].read_text())):
+            if isinstance(node, ast.Import):
+                todo += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = package if node.level else node.module or ""
+                base = f"{base}.{node.module}" if node.level and node.module else base
+                todo.append(base)
+                todo += [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in ours]
+    return tuple(name for name in named if name != f"relaydesk_web.{entry}")
+
+
 def _app_page(template: str, **context):
     if not served().ready:
         abort(503, "The browser assets are not built yet: run the set-up command from the README.")
     archive = f"/py/relaydesk-{_archive(web_dir())[0]}.zip"
-    return render_template(template, archive=archive, assets=served(), **context)
+    return render_template(template, archive=archive, assets=served(),
+                           snapshot_imports=lambda entry: " ".join(snapshot_imports(web_dir(), entry)), **context)
 
 
 @bp.get("/", defaults={"slug": ""})
@@ -106,6 +137,12 @@ def python_archive(version: str):
 def bare_pyodide():
     """The baseline bench/boot.py measures our pages against: Pyodide alone, served as the pages' Pyodide is."""
     return render_template("bench-bare-pyodide.html", pyodide=served().pyodide)
+
+
+@bp.get("/bench/bare-pyscript")
+def bare_pyscript():
+    """PyScript on the same Pyodide, running one line: what PyScript itself adds to the baseline (bench/boot.py)."""
+    return render_template("bench-bare-pyscript.html", assets=served())
 
 
 @bp.get("/favicon.ico")
