@@ -46,33 +46,56 @@ def _archive(web: Path) -> tuple[str, bytes]:
     return digest(data), data
 
 
+PAGE_MODULES = ("js", "pyscript", "pyodide_js")  # what a module that touches the page imports
+
+
+def _top_imports(path: Path, package: str, ours: set[str]) -> list[str]:
+    """Name what a module imports as it loads (its top-level statements, ``try`` blocks included, not functions)."""
+    named: list[str] = []
+    statements = list(ast.parse(path.read_text()).body)
+    while statements:
+        node = statements.pop(0)
+        if isinstance(node, ast.Try):
+            statements[:0] = node.body  # the imports a ``try`` attempts; its fallback is for CPython
+        elif isinstance(node, ast.Import):
+            named += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = f"{package}.{node.module}" if node.level and node.module else package if node.level else node.module
+            named.append(base or "")
+            named += [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in ours]
+    return [name for name in named if name and name != "__future__"]
+
+
 @cache
 def snapshot_imports(web: Path, entry: str) -> tuple[str, ...]:
-    """Name the modules the entry script ``relaydesk_web.<entry>`` imports, directly or not, ours and the standard
-    library's: ``pyodide-start.mjs`` imports them into the memory snapshot it takes on a first start, so a warm
-    start finds them imported.  Those that touch the page (``js``, ``pyscript``) fail to import there and stay out.
+    """Name the modules the entry script ``relaydesk_web.<entry>`` imports as it loads, directly or not, that do not
+    touch the page (no ``js``, no ``pyscript``, nor any module that does), ours and the standard library's:
+    ``pyodide-start.mjs`` imports them into the memory snapshot it takes on a first start, so that a warm start
+    finds them imported.  A module left out is compiled and imported by the page, as before.
     """
     ours = {f"relaydesk.{name[:-3]}": PACKAGE_DIR / name for name in SHARED_MODULES if name != "__init__.py"}
     ours |= {f"relaydesk_web.{path.stem}": path for path in web.glob("py/relaydesk_web/*.py")}
+    ours = {name.removesuffix(".__init__"): path for name, path in ours.items()}
+    imports = {name: _top_imports(path, name if path.stem == "__init__" else name.rsplit(".", 1)[0], set(ours))
+               for name, path in ours.items()}
+    pure: dict[str, bool] = {}
+
+    def is_pure(module: str) -> bool:
+        if module.split(".")[0] in PAGE_MODULES:
+            return False
+        if module not in pure:
+            pure[module] = True  # an import cycle: what the rest of it says decides
+            pure[module] = all(is_pure(name) for name in imports.get(module, []))
+        return pure[module]
+
     named: list[str] = []
     todo = [f"relaydesk_web.{entry}"]
     while todo:
-        module = todo.pop()
-        if module in named or module.split(".")[0] in ("js", "pyscript", "pyodide", "pyodide_js", "__future__"):
-            continue
-        named.append(module)
-        if module not in ours:
-            continue
-        package = module.rsplit(".", 1)[0]
-        for node in ast.walk(ast.parse(ours[module].read_text())):
-            if isinstance(node, ast.Import):
-                todo += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = package if node.level else node.module or ""
-                base = f"{base}.{node.module}" if node.level and node.module else base
-                todo.append(base)
-                todo += [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in ours]
-    return tuple(name for name in named if name != f"relaydesk_web.{entry}")
+        module = todo.pop(0)
+        if module not in named:
+            named.append(module)
+            todo += imports.get(module, [])
+    return tuple(name for name in named if is_pure(name))
 
 
 def _app_page(template: str, **context):

@@ -1,22 +1,26 @@
-// Start Pyodide for PyScript (the pages' "interpreter" points here, beside pyodide.mjs), from a memory snapshot
-// when this browser has one: a warm start then skips Python's own start-up (the interpreter, the standard library,
-// Pyodide's modules) and finds our pure modules (the protocol, the cores) imported already.
+// Start Pyodide for PyScript (the pages' "interpreter" points here, beside pyodide.mjs) with our Python in place:
+// the archive the page names (data-archive on its Python script, preloaded) unpacked into the home folder, so
+// PyScript has no files to fetch or unpack. From a memory snapshot when this browser has one: a warm start then
+// skips Python's own start-up (the interpreter, the standard library, Pyodide's modules) and finds our pure
+// modules (the protocol, the cores) imported already.
 //
-// The first start in a browser takes the snapshot, just after Python started and before PyScript touches it:
-// it unpacks our archive and imports the modules the page names in its script's data-imports (those that touch
-// the page fail to import without `js` and `pyscript`, and stay out), then keeps the snapshot in Cache Storage
-// under this file's URL and the archive's. A new build of Pyodide, of this file or of our Python is a new key,
-// so an old snapshot is never read; it is deleted when the next one is kept.
+// The first start in a browser takes the snapshot, just after Python started and before PyScript touches it,
+// with the modules the page names in data-imports imported (those that touch the page fail to import without
+// `js` and `pyscript`, and stay out), and keeps it in Cache Storage under this file's URL, the archive's and
+// those names. A new build of Pyodide, of this file or of our Python is a new key, so an old snapshot is never
+// read; it is deleted when the next one is kept.
 import { loadPyodide as load, version } from "./pyodide.mjs";
 
 export { version };
 
 const STORE = "relaydesk-python";
 const script = document.querySelector("script[type=py][data-imports]");
-const archive = script ? Object.keys(JSON.parse(script.getAttribute("config")).files || {})[0] : undefined;
+const archive = script?.dataset.archive;
 const KEY = `${new URL(import.meta.url).pathname}?archive=${archive}&imports=${script?.dataset.imports}`;
+const files = archive ? fetch(archive).then((response) => response.arrayBuffer()) : null; // preloaded by the page
 
-// Run inside the snapshot's Python: what the page will import, without `js` or `pyscript` to reach.
+// Run inside the snapshot's Python: the modules the page named (the server found that they do not touch the page;
+// `js` and `pyscript` are hidden all the same, so one that did would fail to import and stay out).
 const IMPORTS = `
 import importlib, sys
 hidden = {name: sys.modules.get(name) for name in ("js", "pyscript")}
@@ -43,7 +47,14 @@ async function store() {
   }
 }
 
+// Once the page's script has run (or after a while), so that writing some 40 MB does not slow its start.
+const started = new Promise((resolve) => {
+  addEventListener("py:done", () => setTimeout(resolve, 200), { once: true });
+  setTimeout(resolve, 15_000);
+});
+
 async function keep(cache, snapshot) {
+  await started;
   try {
     for (const request of await cache.keys()) {
       const url = new URL(request.url);
@@ -56,11 +67,10 @@ async function keep(cache, snapshot) {
   }
 }
 
-async function prepare(pyodide) {
-  if (!archive) return;
-  const response = await fetch(archive); // preloaded by the page; PyScript's own fetch of it finds it in the cache
-  pyodide.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: "/home/pyodide" });
-  pyodide.runPython(`NAMES = ${JSON.stringify(script.dataset.imports)}\n${IMPORTS}`);
+async function unpack(pyodide) {
+  performance.mark("relaydesk:python-started"); // these marks: where a boot's time goes (bench/boot.py)
+  if (files) pyodide.unpackArchive(await files, "zip", { extractDir: "/home/pyodide" });
+  performance.mark("relaydesk:files-unpacked");
 }
 
 export async function loadPyodide(options = {}) {
@@ -70,6 +80,7 @@ export async function loadPyodide(options = {}) {
     try {
       const pyodide = await load({ ...options, _loadSnapshot: kept.arrayBuffer() });
       pyodide.runPython("import random; random.seed()"); // not the snapshot's sequence again
+      await unpack(pyodide); // the files: a snapshot holds the memory of Python, not its file system
       globalThis.relaydeskSnapshot = "used";
       return pyodide;
     } catch {
@@ -78,12 +89,17 @@ export async function loadPyodide(options = {}) {
   }
   if (!cache) {
     globalThis.relaydeskSnapshot = "no storage";
-    return load(options);
+    const pyodide = await load(options);
+    await unpack(pyodide);
+    return pyodide;
   }
   const pyodide = await load({ ...options, _makeSnapshot: true });
+  await unpack(pyodide);
   try {
-    await prepare(pyodide);
-    keep(cache, pyodide.makeMemorySnapshot()); // stored in the background: nothing waits for it
+    pyodide.runPython(`NAMES = ${JSON.stringify(script.dataset.imports)}\n${IMPORTS}`);
+    performance.mark("relaydesk:modules-imported");
+    keep(cache, pyodide.makeMemorySnapshot()); // kept in the background: nothing waits for it
+    performance.mark("relaydesk:snapshot-taken");
   } catch {
     globalThis.relaydeskSnapshot = "not taken";
   }
