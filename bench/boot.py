@@ -89,9 +89,14 @@ class Wire:
         return taken
 
 
+# When Python was up (pyodide-start.mjs's mark, just after Pyodide's start; 0 on a bare page): the rest of the time
+# to Connected is the page's own (PyScript, our modules, the socket).
+PYTHON_STARTED = "performance.getEntriesByName('relaydesk:python-started')[0]?.startTime || 0"
+
+
 def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict | None) -> tuple[float, ...]:
-    """Return (cold ms, warm ms, cold bytes, warm bytes, ms loading the catalog) to Connected for one fresh
-    context."""
+    """Return (cold ms, warm ms, cold bytes, warm bytes, ms loading the catalog, cold ms and warm ms when Python
+    was up) to Connected for one fresh context."""
     context = browser.new_context()
     if cookie:
         context.add_cookies([{"name": cookie[0], "value": cookie[1], "url": url}])
@@ -101,16 +106,18 @@ def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict |
     page.goto(url)
     cold = time_to_connected(page)
     catalog_ms = page.evaluate("window.relaydeskCatalogMs || 0")  # relaydesk_web.i18n: reading the page's .mo
+    cold_python = page.evaluate(PYTHON_STARTED)
     page.wait_for_timeout(300)  # let what the page fetches after Connected land in the count
     cold_bytes = wire.take()
     if "/bench/" not in url:
         wait_for_snapshot(page)
     page.reload()
     warm = time_to_connected(page)
+    warm_python = page.evaluate(PYTHON_STARTED)
     page.wait_for_timeout(300)
     warm_bytes = wire.take()
     context.close()
-    return cold, warm, cold_bytes, warm_bytes, catalog_ms
+    return cold, warm, cold_bytes, warm_bytes, catalog_ms, cold_python, warm_python
 
 
 class QueueWatch:
@@ -174,7 +181,7 @@ def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only:
             measure_once(browser, url, page_cookie, None)
         for link_name in links:
             link = LINKS[link_name]
-            results: dict[str, list[list[float]]] = {name: [[], [], [], [], []] for name in pages}
+            results: dict[str, list[list[float]]] = {name: [[] for _ in range(7)] for name in pages}
             for _ in range(runs):  # interleaved, so a noisy moment hits every page alike
                 for name, (url, page_cookie) in pages.items():
                     for values, value in zip(results[name], measure_once(browser, url, page_cookie, link), strict=True):
@@ -198,7 +205,7 @@ def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only:
 def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> None:
     base_cold, base_warm = (statistics.median(values) for values in results["bare Pyodide"][:2])
     print(f"Time to Connected, headless Chromium, {link_name} link, {runs} runs each")
-    for name, (cold, warm, cold_bytes, warm_bytes, catalog_ms) in results.items():
+    for name, (cold, warm, cold_bytes, warm_bytes, catalog_ms, cold_python, warm_python) in results.items():
         print(f"{name:14} cold {summary(cold)}   ×{statistics.median(cold) / base_cold:.2f} of bare"
               f"   {statistics.median(cold_bytes) / 1e6:6.2f} MB on the wire")
         print(f"{'':14} warm {summary(warm)}   ×{statistics.median(warm) / base_warm:.2f} of bare"
@@ -206,6 +213,10 @@ def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> 
         if not name.startswith("bare"):
             share = statistics.median(catalog_ms) / statistics.median(cold)
             print(f"{'':14} catalog loaded in {summary(catalog_ms)}: {share:.2%} of the cold boot")
+            for start, python, connected in (("cold", cold_python, cold), ("warm", warm_python, warm)):
+                after = [whole - up for whole, up in zip(connected, python, strict=True)]
+                print(f"{'':14} {start}: Python up at median {statistics.median(python):7.1f} ms, then"
+                      f" {statistics.median(after):6.1f} ms to Connected (PyScript, our modules, the socket)")
     for french, english in (("customer (fr)", "customer page"), ("console (fr)", "rep console")):
         if french not in results or english not in results:
             continue
