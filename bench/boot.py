@@ -103,7 +103,7 @@ def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict |
     context.add_init_script(WATCH)
     page = context.new_page()
     wire = Wire(context, page, link)
-    page.goto(url)
+    page.goto(url, wait_until="commit")  # Connected is timed from inside the page: not its load event
     cold = time_to_connected(page)
     catalog_ms = page.evaluate("window.relaydeskCatalogMs || 0")  # relaydesk_web.i18n: reading the page's .mo
     cold_python = page.evaluate(PYTHON_STARTED)
@@ -111,7 +111,7 @@ def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict |
     cold_bytes = wire.take()
     if "/bench/" not in url:
         wait_for_snapshot(page)
-    page.reload()
+    page.reload(wait_until="commit")
     warm = time_to_connected(page)
     warm_python = page.evaluate(PYTHON_STARTED)
     page.wait_for_timeout(300)
