@@ -7,8 +7,8 @@
 // The first start in a browser takes the snapshot, just after Python started and before PyScript touches it,
 // with the modules the page names in data-imports imported (those that touch the page fail to import without
 // `js` and `pyscript`, and stay out), and keeps it in Cache Storage under this file's URL, the archive's and
-// those names. A new build of Pyodide, of this file or of our Python is a new key, so an old snapshot is never
-// read; it is deleted when the next one is kept.
+// those names (the customer page's and the console's side by side). A new build of Pyodide, of this file or of our
+// Python is a new key, so an old snapshot is never read; it is deleted when the next one is kept.
 import { loadPyodide as load, version } from "./pyodide.mjs";
 
 export { version };
@@ -16,7 +16,8 @@ export { version };
 const STORE = "relaydesk-python";
 const script = document.querySelector("script[type=py][data-imports]");
 const archive = script?.dataset.archive;
-const KEY = `${new URL(import.meta.url).pathname}?archive=${archive}&imports=${script?.dataset.imports}`;
+const BUILD = `${new URL(import.meta.url).pathname}?archive=${archive}`; // this Pyodide, this file, our Python
+const KEY = `${BUILD}&imports=${script?.dataset.imports}`; // and the page's modules: one for each kind of page
 const files = archive ? fetch(archive).then((response) => response.arrayBuffer()) : null; // preloaded by the page
 
 // Run inside the snapshot's Python: the modules the page named (the server found that they do not touch the page;
@@ -58,7 +59,7 @@ async function keep(cache, snapshot) {
   try {
     for (const request of await cache.keys()) {
       const url = new URL(request.url);
-      if (url.pathname + url.search !== KEY) await cache.delete(request); // an older build's
+      if (!(url.pathname + url.search).startsWith(`${BUILD}&`)) await cache.delete(request); // an older build's
     }
     await cache.put(KEY, new Response(snapshot, { headers: { "Content-Type": "application/octet-stream" } }));
     globalThis.relaydeskSnapshot = "saved"; // read by bench/boot.py before a warm start
