@@ -2,8 +2,10 @@
 
 Firefox runs through e2e/firefox/customer.mjs (puppeteer-core over WebDriver
 BiDi; the set-up's ``--test`` installs both).  Cold is a new browser context
-(its own, empty cache); warm is a reload of the same page.  Both pages come from
-the same server in the same run, so the ratio compares like with like.
+(its own, empty cache); warm is a reload of the same page, once an app page has
+kept its memory snapshot (as in ``bench/boot.py``).  Every page comes from the
+same server in the same run, so the ratios compare like with like; bare
+PyScript shows what PyScript itself costs.
 ``firefox_boot_times`` is what ``bench/boot.py`` calls to print Firefox next to
 Chromium.  Run alone: ``.venv/bin/python -m bench.firefox [runs]``.
 """
