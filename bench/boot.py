@@ -14,8 +14,15 @@ The customer page and the console are measured in English and in French (``?lang
 French catalog (``relaydesk_web/locale/fr.mo``, in the same Python archive) and run every word through it; the
 ratio French / English is printed per page.
 
-Run: ``.venv/bin/python -m bench.boot [runs] [loopback|emulated|both] [pages]`` (5, both; ``pages``: only those
-whose name holds it, with bare Pyodide: ``customer``, ``console``, ``(fr)``).
+Two baselines: bare Pyodide (``/bench/bare-pyodide``), which the ratios are to, and bare PyScript
+(``/bench/bare-pyscript``: PyScript on the same Pyodide, with the pages' preloads, running one line), which shows
+what PyScript itself costs.  An app page keeps a memory snapshot of Python for warm starts
+(``web/static/pyodide-start.mjs``): a cold run waits until it is kept before the reload, as a visitor coming back
+another day finds it.  On loopback, Firefox ESR's times for the customer page follow (``bench/firefox.py``; skipped
+with ``--no-firefox``, or when Firefox or puppeteer-core is missing).
+
+Run: ``.venv/bin/python -m bench.boot [runs] [loopback|emulated|both] [pages] [--no-firefox]`` (5, both; ``pages``:
+only those whose name holds it, with the bare baselines: ``customer``, ``console``, ``(fr)``).
 """
 
 from __future__ import annotations
@@ -43,6 +50,14 @@ LINKS = {
     "loopback": None,
     "emulated": {"offline": False, "latency": 40, "downloadThroughput": 20e6 / 8, "uploadThroughput": 5e6 / 8},
 }
+
+
+def wait_for_snapshot(page) -> None:
+    """Wait until an app page has kept its memory snapshot for warm starts (``web/static/pyodide-start.mjs``), as a
+    visitor who comes back another day finds it."""
+    deadline = time.monotonic() + 60
+    while page.evaluate("window.relaydeskSnapshot") is None and time.monotonic() < deadline:
+        page.wait_for_timeout(20)
 
 
 def time_to_connected(page) -> float:
@@ -74,26 +89,35 @@ class Wire:
         return taken
 
 
+# When Python was up (pyodide-start.mjs's mark, just after Pyodide's start; 0 on a bare page): the rest of the time
+# to Connected is the page's own (PyScript, our modules, the socket).
+PYTHON_STARTED = "performance.getEntriesByName('relaydesk:python-started')[0]?.startTime || 0"
+
+
 def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict | None) -> tuple[float, ...]:
-    """Return (cold ms, warm ms, cold bytes, warm bytes, ms loading the catalog) to Connected for one fresh
-    context."""
+    """Return (cold ms, warm ms, cold bytes, warm bytes, ms loading the catalog, cold ms and warm ms when Python
+    was up) to Connected for one fresh context."""
     context = browser.new_context()
     if cookie:
         context.add_cookies([{"name": cookie[0], "value": cookie[1], "url": url}])
     context.add_init_script(WATCH)
     page = context.new_page()
     wire = Wire(context, page, link)
-    page.goto(url)
+    page.goto(url, wait_until="commit")  # Connected is timed from inside the page: not its load event
     cold = time_to_connected(page)
     catalog_ms = page.evaluate("window.relaydeskCatalogMs || 0")  # relaydesk_web.i18n: reading the page's .mo
+    cold_python = page.evaluate(PYTHON_STARTED)
     page.wait_for_timeout(300)  # let what the page fetches after Connected land in the count
     cold_bytes = wire.take()
-    page.reload()
+    if "/bench/" not in url:
+        wait_for_snapshot(page)
+    page.reload(wait_until="commit")
     warm = time_to_connected(page)
+    warm_python = page.evaluate(PYTHON_STARTED)
     page.wait_for_timeout(300)
     warm_bytes = wire.take()
     context.close()
-    return cold, warm, cold_bytes, warm_bytes, catalog_ms
+    return cold, warm, cold_bytes, warm_bytes, catalog_ms, cold_python, warm_python
 
 
 class QueueWatch:
@@ -139,26 +163,33 @@ def time_to_queue(browser, url: str, watch: QueueWatch, name: str, link: dict | 
     return (queued - opened) * 1000
 
 
-def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only: str = "") -> None:
+def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only: str = "",
+         firefox: bool = True) -> None:
     with live_server() as server, chromium() as browser:
         cookie = sign_in(server, "alice")
         pages = {
             "bare Pyodide": (f"{server.url}/bench/bare-pyodide", None),
+            "bare PyScript": (f"{server.url}/bench/bare-pyscript", None),
             "customer page": (f"{server.url}/?lang=en", None),
             "rep console": (f"{server.url}/rep?lang=en", tuple(cookie.split("=", 1))),
             "customer (fr)": (f"{server.url}/?lang=fr", None),
             "console (fr)": (f"{server.url}/rep?lang=fr", tuple(cookie.split("=", 1))),
         }
         if only:
-            pages = {name: page for name, page in pages.items() if name == "bare Pyodide" or only in name}
+            pages = {name: page for name, page in pages.items() if name.startswith("bare") or only in name}
         for url, page_cookie in pages.values():  # one round to warm the server and the disk cache
             measure_once(browser, url, page_cookie, None)
         for link_name in links:
             link = LINKS[link_name]
-            results: dict[str, list[list[float]]] = {name: [[], [], [], [], []] for name in pages}
+            results: dict[str, list[list[float]]] = {name: [[] for _ in range(7)] for name in pages}
             for _ in range(runs):  # interleaved, so a noisy moment hits every page alike
                 for name, (url, page_cookie) in pages.items():
-                    for values, value in zip(results[name], measure_once(browser, url, page_cookie, link), strict=True):
+                    try:
+                        measured = measure_once(browser, url, page_cookie, link)
+                    except TimeoutError:  # a machine too busy for this run: say so, and go on with the others
+                        print(f"{name}: not Connected within 120 s, on the {link_name} link: this run is left out")
+                        continue
+                    for values, value in zip(results[name], measured, strict=True):
                         values.append(value)
             report(link_name, runs, results)
             if link_name == "emulated":
@@ -167,19 +198,30 @@ def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only:
                           for run in range(runs)]
                 print(f"page opened → request in the rep's queue, cold, emulated link: {summary(queued)}")
                 watch.client.close()
+        if "loopback" in links and firefox and (not only or only in "customer page"):
+            from bench.firefox import firefox_boot_times, print_boot_times  # it imports WATCH from here
+
+            try:
+                print_boot_times(firefox_boot_times(server.url, runs), runs)
+            except RuntimeError as missing:  # no Firefox ESR or puppeteer-core here: scripts/setup --test
+                print(f"Firefox ESR: not measured ({missing})")
 
 
 def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> None:
     base_cold, base_warm = (statistics.median(values) for values in results["bare Pyodide"][:2])
     print(f"Time to Connected, headless Chromium, {link_name} link, {runs} runs each")
-    for name, (cold, warm, cold_bytes, warm_bytes, catalog_ms) in results.items():
+    for name, (cold, warm, cold_bytes, warm_bytes, catalog_ms, cold_python, warm_python) in results.items():
         print(f"{name:14} cold {summary(cold)}   ×{statistics.median(cold) / base_cold:.2f} of bare"
               f"   {statistics.median(cold_bytes) / 1e6:6.2f} MB on the wire")
         print(f"{'':14} warm {summary(warm)}   ×{statistics.median(warm) / base_warm:.2f} of bare"
               f"   {statistics.median(warm_bytes) / 1e6:6.2f} MB on the wire")
-        if name != "bare Pyodide":
+        if not name.startswith("bare"):
             share = statistics.median(catalog_ms) / statistics.median(cold)
             print(f"{'':14} catalog loaded in {summary(catalog_ms)}: {share:.2%} of the cold boot")
+            for start, python, connected in (("cold", cold_python, cold), ("warm", warm_python, warm)):
+                after = [whole - up for whole, up in zip(connected, python, strict=True)]
+                print(f"{'':14} {start}: Python up at median {statistics.median(python):7.1f} ms, then"
+                      f" {statistics.median(after):6.1f} ms to Connected (PyScript, our modules, the socket)")
     for french, english in (("customer (fr)", "customer page"), ("console (fr)", "rep console")):
         if french not in results or english not in results:
             continue
@@ -188,6 +230,7 @@ def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> 
 
 
 if __name__ == "__main__":
-    chosen = sys.argv[2] if len(sys.argv) > 2 else "both"
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, tuple(LINKS) if chosen == "both" else (chosen,),
-         sys.argv[3] if len(sys.argv) > 3 else "")
+    arguments = [argument for argument in sys.argv[1:] if argument != "--no-firefox"]
+    chosen = arguments[1] if len(arguments) > 1 else "both"
+    main(int(arguments[0]) if arguments else 5, tuple(LINKS) if chosen == "both" else (chosen,),
+         arguments[2] if len(arguments) > 2 else "", "--no-firefox" not in sys.argv)

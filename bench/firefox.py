@@ -2,8 +2,10 @@
 
 Firefox runs through e2e/firefox/customer.mjs (puppeteer-core over WebDriver
 BiDi; the set-up's ``--test`` installs both).  Cold is a new browser context
-(its own, empty cache); warm is a reload of the same page.  Both pages come from
-the same server in the same run, so the ratio compares like with like.
+(its own, empty cache); warm is a reload of the same page, once an app page has
+kept its memory snapshot (as in ``bench/boot.py``).  Every page comes from the
+same server in the same run, so the ratios compare like with like; bare
+PyScript shows what PyScript itself costs.
 ``firefox_boot_times`` is what ``bench/boot.py`` calls to print Firefox next to
 Chromium.  Run alone: ``.venv/bin/python -m bench.firefox [runs]``.
 """
@@ -17,7 +19,12 @@ from bench.boot import WATCH
 from bench.common import live_server, summary
 from e2e.firefox import FirefoxCustomer
 
-PAGES = {"bare Pyodide": "/bench/bare-pyodide", "customer page": "/"}
+PAGES = {"bare Pyodide": "/bench/bare-pyodide", "bare PyScript": "/bench/bare-pyscript", "customer page": "/?lang=en"}
+
+
+def app_page(path: str) -> bool:
+    """Tell whether a page is one of ours, which keeps a memory snapshot for warm starts, not a bare baseline."""
+    return not path.startswith("/bench/")
 
 
 def firefox_boot_times(base_url: str, runs: int = 5, pages: dict[str, str] = PAGES) -> dict[str, tuple[list, list]]:
@@ -25,11 +32,11 @@ def firefox_boot_times(base_url: str, runs: int = 5, pages: dict[str, str] = PAG
     firefox = FirefoxCustomer(base_url)
     try:
         for path in pages.values():  # one round to warm the server and the disk cache
-            firefox.step("bootTimes", url=base_url + path, watch=WATCH)
+            firefox.step("bootTimes", url=base_url + path, watch=WATCH, snapshot=app_page(path))
         results: dict[str, tuple[list, list]] = {name: ([], []) for name in pages}
         for _ in range(runs):  # interleaved, so a noisy moment hits every page alike
             for name, path in pages.items():
-                times = firefox.step("bootTimes", url=base_url + path, watch=WATCH)
+                times = firefox.step("bootTimes", url=base_url + path, watch=WATCH, snapshot=app_page(path))
                 results[name][0].append(times["cold"])
                 results[name][1].append(times["warm"])
     finally:

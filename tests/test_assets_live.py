@@ -25,9 +25,9 @@ def page_urls(server, path: str = "/") -> dict[str, str]:
     page = fetch(server, path)[2].decode()
     found = re.findall(r'(?:href|src)="(/[^"]+)"', page)
     urls = {re.sub(r"\.[0-9a-f]{12}\.", ".", url.rsplit("/", 1)[-1]): url for url in found}  # app.css: its URL
-    pyodide = re.search(r'"interpreter": "(/assets/pyodide-[0-9a-f]+/)pyodide.mjs"', page)[1]
-    archive = re.search(r'"(/py/relaydesk-[0-9a-f]+\.zip)": "\./\*"', page)[1]
-    return urls | {"pyodide": pyodide, "archive": archive}
+    interpreter = re.search(r'"interpreter": "((/assets/pyodide-[0-9a-f]+/)start-[0-9a-f]+\.mjs)"', page)
+    archive = re.search(r'data-archive="(/py/relaydesk-[0-9a-f]+\.zip)"', page)[1]  # pyodide-start.mjs unpacks it
+    return urls | {"pyodide": interpreter[2], "pyodide start": interpreter[1], "archive": archive}
 
 
 def test_pyodide_goes_out_compressed_as_the_browser_accepts(live_server):
@@ -47,7 +47,7 @@ def test_pyodide_goes_out_compressed_as_the_browser_accepts(live_server):
 def test_hashed_urls_are_kept_a_year_and_pages_are_not(live_server):
     urls = page_urls(live_server)
     for path in [urls["app.css"], urls["boot.js"], urls["portal.js"], urls["core.css"], urls["archive"],
-                 urls["pyodide"] + "pyodide.mjs", urls["pyodide"] + "pyodide-lock.json"]:
+                 urls["pyodide start"], urls["pyodide"] + "pyodide.mjs", urls["pyodide"] + "pyodide-lock.json"]:
         status, headers, _ = fetch(live_server, path, "br")
         assert status == 200 and headers["Cache-Control"] == YEAR, path
         assert headers["Content-Security-Policy"].startswith("default-src 'self'"), path

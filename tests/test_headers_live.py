@@ -41,8 +41,9 @@ def asset_urls(server) -> list[str]:
     page = get(server, "/")[2]
     urls = [url for url in re.findall(r'(?:href|src)="(/(?:static|assets)/[^"]+)"', page)
             if not url.endswith((".wasm", ".zip"))]  # text only, for get(): test_assets_live.py reads the rest
-    pyodide = re.search(r'"interpreter": "(/assets/pyodide-[0-9a-f]+/)pyodide.mjs"', page)[1]
-    return urls + [pyodide + "pyodide.mjs", pyodide + "pyodide-lock.json"]
+    interpreter = re.search(r'"interpreter": "((/assets/pyodide-[0-9a-f]+/)start-[0-9a-f]+\.mjs)"', page)
+    pyodide = interpreter[2]
+    return urls + [interpreter[1], pyodide + "pyodide.mjs", pyodide + "pyodide-lock.json"]
 
 
 def test_every_response_carries_the_security_headers(pages, server):

@@ -143,7 +143,7 @@ const steps = {
   },
   // For bench/firefox.py: milliseconds from navigation to Connected in a new context (an empty cache), then
   // on a reload; `watch` (run before the page's scripts) sets window.__connectedAt.
-  async bootTimes({ url, watch }) {
+  async bootTimes({ url, watch, snapshot }) {
     const context = await browser.createBrowserContext();
     try {
       const fresh = await context.newPage();
@@ -154,6 +154,9 @@ const steps = {
       };
       await fresh.goto(url);
       const cold = await connected();
+      if (snapshot) {  // an app page keeps a memory snapshot for warm starts (pyodide-start.mjs): let it finish
+        await fresh.waitForFunction(() => window.relaydeskSnapshot !== undefined, { timeout: 60_000, polling: 50 });
+      }
       await fresh.reload();
       return { cold, warm: await connected() };
     } finally {

@@ -116,6 +116,7 @@ REVALIDATE = "no-cache"  # kept, but asked again (a 304 when unchanged) before e
 # Ours, loaded by the pages: each is served under a name holding its content's hash as well as its own.
 HASHED_STATIC = ("app.css", "boot.js", "portal.js", "reports.js", "favicon.svg", "bench/bare-pyodide.js")
 START_SCRIPT = "pyscript-start.js"  # lives in web/static, served beside PyScript's own modules
+PYODIDE_START = "pyodide-start.mjs"  # lives in web/static, served beside pyodide.mjs (it imports it; PyScript loads it)
 CHART_SCRIPT = "chart.js/dist/chart.umd.min.js"  # Chart.js from npm (web/package.json), for the reports page
 
 
@@ -181,7 +182,9 @@ class Served:
         self.pyscript_css = f"{pyscript}core.css"
         self.folders = {self.pyodide: build / "pyodide", pyscript: build / "pyscript"}
         self.pyscript_modules = [pyscript + name for name in _started_modules(build / "pyscript")]
-        self.files = {self.start_script: start}
+        pyodide_start = web_dir / "static" / PYODIDE_START
+        self.pyodide_start = f"{self.pyodide}start-{digest(pyodide_start.read_bytes())}.mjs"
+        self.files = {self.start_script: start, self.pyodide_start: pyodide_start}
         chart = web_dir / "node_modules" / CHART_SCRIPT
         self.chart_script = f"/assets/chart-{digest(chart.read_bytes())}.umd.min.js" if chart.exists() else None
         if self.chart_script:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import zipfile
 from functools import cache
@@ -45,11 +46,64 @@ def _archive(web: Path) -> tuple[str, bytes]:
     return digest(data), data
 
 
+PAGE_MODULES = ("js", "pyscript", "pyodide_js")  # what a module that touches the page imports
+
+
+def _top_imports(path: Path, package: str, ours: set[str]) -> list[str]:
+    """Name what a module imports as it loads (its top-level statements, ``try`` blocks included, not functions)."""
+    named: list[str] = []
+    statements = list(ast.parse(path.read_text()).body)
+    while statements:
+        node = statements.pop(0)
+        if isinstance(node, ast.Try):
+            statements[:0] = node.body  # the imports a ``try`` attempts; its fallback is for CPython
+        elif isinstance(node, ast.Import):
+            named += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = f"{package}.{node.module}" if node.level and node.module else package if node.level else node.module
+            named.append(base or "")
+            named += [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in ours]
+    return [name for name in named if name and name != "__future__"]
+
+
+@cache
+def snapshot_imports(web: Path, entry: str) -> tuple[str, ...]:
+    """Name the modules the entry script ``relaydesk_web.<entry>`` imports as it loads, directly or not, that do not
+    touch the page (no ``js``, no ``pyscript``, nor any module that does), ours and the standard library's:
+    ``pyodide-start.mjs`` imports them into the memory snapshot it takes on a first start, so that a warm start
+    finds them imported.  A module left out is compiled and imported by the page, as before.
+    """
+    ours = {f"relaydesk.{name[:-3]}": PACKAGE_DIR / name for name in SHARED_MODULES if name != "__init__.py"}
+    ours |= {f"relaydesk_web.{path.stem}": path for path in web.glob("py/relaydesk_web/*.py")}
+    ours = {name.removesuffix(".__init__"): path for name, path in ours.items()}
+    imports = {name: _top_imports(path, name if path.stem == "__init__" else name.rsplit(".", 1)[0], set(ours))
+               for name, path in ours.items()}
+    pure: dict[str, bool] = {}
+
+    def is_pure(module: str) -> bool:
+        if module.split(".")[0] in PAGE_MODULES:
+            return False
+        if module not in pure:
+            pure[module] = True  # an import cycle: what the rest of it says decides
+            pure[module] = all(is_pure(name) for name in imports.get(module, []))
+        return pure[module]
+
+    named: list[str] = []
+    todo = [f"relaydesk_web.{entry}"]
+    while todo:
+        module = todo.pop(0)
+        if module not in named:
+            named.append(module)
+            todo += imports.get(module, [])
+    return tuple(name for name in named if is_pure(name))
+
+
 def _app_page(template: str, **context):
     if not served().ready:
         abort(503, _("The browser assets are not built yet: run the set-up command from the README."))
     archive = f"/py/relaydesk-{_archive(web_dir())[0]}.zip"
-    return render_template(template, archive=archive, assets=served(), **context)
+    return render_template(template, archive=archive, assets=served(),
+                           snapshot_imports=lambda entry: " ".join(snapshot_imports(web_dir(), entry)), **context)
 
 
 @bp.get("/", defaults={"slug": ""})
@@ -106,6 +160,12 @@ def python_archive(version: str):
 def bare_pyodide():
     """The baseline bench/boot.py measures our pages against: Pyodide alone, served as the pages' Pyodide is."""
     return render_template("bench-bare-pyodide.html", pyodide=served().pyodide)
+
+
+@bp.get("/bench/bare-pyscript")
+def bare_pyscript():
+    """PyScript on the same Pyodide, running one line: what PyScript itself adds to the baseline (bench/boot.py)."""
+    return render_template("bench-bare-pyscript.html", assets=served())
 
 
 @bp.get("/favicon.ico")

@@ -33,6 +33,8 @@ from relaydesk_web.runtime import Runtime
 from relaydesk_web.tabbar import TabBar
 from relaydesk_web.tools import MessageTools
 
+i18n.start()  # the page's language (a no-op unless this Python came from a memory snapshot)
+
 core = RepCore()
 
 

@@ -24,6 +24,8 @@ from relaydesk_web.i18n import _
 from relaydesk_web.runtime import Runtime, Storage
 from relaydesk_web.state import CustomerCore
 
+i18n.start()  # the page's language (a no-op unless this Python came from a memory snapshot)
+
 portal = dom.data(document.querySelector("main"), "portal") or "/"
 storage = Storage(f"relaydesk:{portal}:")
 core = CustomerCore(saved={"token": storage.get("token"), "request": storage.get("request")})

@@ -15,7 +15,8 @@ from pathlib import Path
 from relaydesk import language
 from relaydesk.language import LANGUAGES, N_, NAMES, _, current, ngettext, speaking, supported
 
-__all__ = ["LANGUAGES", "N_", "NAMES", "_", "current", "load", "ngettext", "page", "speaking", "supported", "use"]
+__all__ = ["LANGUAGES", "N_", "NAMES", "_", "current", "load", "ngettext", "page", "speaking", "start", "supported",
+           "use"]
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 _page: list[str] = [language.DEFAULT]
@@ -37,9 +38,14 @@ def page() -> str:
     return _page[0]
 
 
-def _start() -> None:
+def start() -> None:
     """In the browser: the page's language, and its catalog from the archive.  Under CPython (the tests, which
-    may import the server too) this leaves ``relaydesk.language`` as it is: English unless a test says."""
+    may import the server too) this leaves ``relaydesk.language`` as it is: English unless a test says.
+
+    Runs on import, and once more from the entry scripts: a warm start's Python comes from a memory snapshot
+    (``web/static/pyodide-start.mjs``) taken with this module imported before any page was there to read."""
+    if language.loader is load:  # done for this page
+        return
     try:
         from js import document, window
     except ImportError:
@@ -54,4 +60,4 @@ def _start() -> None:
     window.relaydeskCatalogMs = (time.perf_counter() - started) * 1000
 
 
-_start()
+start()

@@ -20,7 +20,7 @@ from relaydesk import protocol
 from . import dom
 from .effects import ClearDraft, Notice, Reconnect, Remember, Status, Transmit
 
-OPEN = 1
+OPEN = 1  # a WebSocket's readyState: CONNECTING 0, OPEN 1, CLOSING 2, CLOSED 3
 
 
 class Storage:
@@ -63,12 +63,29 @@ class Runtime:
         ]
 
     def start(self) -> None:
-        self.connect()
+        """Take over the socket ``boot.js`` opened while Python started (its handshake done by now), or open one."""
+        early = dom.prop(window, "relaydeskEarlySocket")
+        window.relaydeskEarlySocket = None
+        socket = dom.prop(early, "socket")
+        if socket is None or socket.url != self.url or socket.readyState > OPEN:
+            if socket is not None and socket.readyState <= OPEN:
+                socket.close()
+            self.connect()
+            return
+        self.adopt(socket)
+        if socket.readyState == OPEN:
+            self.dispatch({"type": "connected"})
+        for event in early.frames:  # what came before Python was here to read it, in order
+            self._on_message(event)
+        early.frames.length = 0
 
-    def connect(self) -> None:
-        self.socket = js.WebSocket.new(self.url)
+    def adopt(self, socket) -> None:
+        self.socket = socket
         self.socket.binaryType = "arraybuffer"  # pictures of a screen: the header is read at once, in order
         self.socket.onopen, self.socket.onmessage, self.socket.onclose = self._handlers
+
+    def connect(self) -> None:
+        self.adopt(js.WebSocket.new(self.url))
 
     def send_binary(self, data) -> None:
         """Send bytes (a screen frame) now, or drop them while offline: the next frame will do."""

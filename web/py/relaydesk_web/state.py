@@ -9,7 +9,8 @@ The rep console's core is ``rep_state.RepCore``.
 
 from __future__ import annotations
 
-import secrets
+import base64
+import os
 from collections.abc import Callable
 
 from relaydesk import protocol
@@ -44,14 +45,20 @@ RECONNECTING = N_("Reconnecting…")
 ENTRY_FRAMES = ("say", "note", "push-url")  # the frames that show as an entry in the log while they are sent
 
 
+def random_text(size: int) -> str:
+    """Return ``size`` random bytes as URL-safe text: ``secrets.token_urlsafe``, without importing ``secrets`` (and
+    ``hmac`` with it) as a page starts.  Pyodide's ``os.urandom`` draws on the browser's crypto."""
+    return base64.urlsafe_b64encode(os.urandom(size)).rstrip(b"=").decode("ascii")
+
+
 def new_id() -> str:
-    """Return a fresh client-made id (Pyodide's ``secrets`` draws on the browser's crypto)."""
-    return secrets.token_urlsafe(12)
+    """Return a fresh client-made id."""
+    return random_text(12)
 
 
 def new_token() -> str:
     """Return a fresh customer token: unguessable, and never sent to anyone else."""
-    return secrets.token_urlsafe(32)
+    return random_text(32)
 
 
 # --- what both apps share -------------------------------------------------------

@@ -1,0 +1,61 @@
+"""The boot: a warm start from the memory snapshot of Python the first start kept (``web/static/pyodide-start.mjs``),
+and the websocket ``boot.js`` opens while Python starts, taken over by ``runtime.py``."""
+
+from playwright.sync_api import expect
+
+from e2e.conftest import CUSTOMER_NAME, ISSUE
+from e2e.pages import CustomerPage, RepConsole, wait_until
+
+KEPT = "window.relaydeskSnapshot === 'saved'"
+
+
+def sockets_of(page) -> list[str]:
+    """Note the URL of every websocket ``page`` opens, from now on, across reloads."""
+    opened: list[str] = []
+    page.on("websocket", lambda socket: opened.append(socket.url))
+    return opened
+
+
+def test_a_customer_page_started_again_from_its_snapshot_reaches_the_queue(customer: CustomerPage,
+                                                                          rep: RepConsole):
+    sockets = sockets_of(customer.page)
+    customer.open()
+    wait_until(customer.page, KEPT, timeout_s=60)
+    assert len(sockets) == 1, sockets  # boot.js's socket, which Python took over: not a second one
+
+    customer.reload()
+    rep.open()
+
+    assert customer.page.evaluate("window.relaydeskSnapshot") == "used"
+    assert len(sockets) == 2 and sockets[1].endswith("/ws/customer?lang=en"), sockets
+    customer.ask_for_help(CUSTOMER_NAME, ISSUE)
+    expect(rep.waiting(CUSTOMER_NAME)).to_have_count(1)
+    customer.expect_waiting_first_in_line()
+
+
+def test_a_rep_console_started_again_from_its_snapshot_hears_of_a_new_customer(customer: CustomerPage,
+                                                                               rep: RepConsole):
+    sockets = sockets_of(rep.page)
+    rep.open()
+    wait_until(rep.page, KEPT, timeout_s=60)
+
+    rep.reload()
+    customer.open()
+    customer.ask_for_help(CUSTOMER_NAME, ISSUE)
+
+    assert rep.page.evaluate("window.relaydeskSnapshot") == "used"
+    assert len(sockets) == 2, sockets  # one a load
+    expect(rep.waiting(CUSTOMER_NAME)).to_have_count(1)
+    rep.accept(CUSTOMER_NAME)
+    customer.expect_in_chat()
+
+
+def test_a_french_page_started_from_an_english_pages_snapshot_speaks_french(customer: CustomerPage):
+    customer.open()
+    wait_until(customer.page, KEPT, timeout_s=60)
+
+    customer.page.goto(customer.base_url + "/?lang=fr")
+
+    expect(customer.page.get_by_test_id("app-status")).to_have_text("Connecté", timeout=30_000)
+    assert customer.page.evaluate("window.relaydeskSnapshot") == "used"
+    expect(customer.details).to_contain_text("Nous transmettrons au représentant")
