@@ -50,12 +50,23 @@ def test_a_rep_console_started_again_from_its_snapshot_hears_of_a_new_customer(c
     customer.expect_in_chat()
 
 
-def test_a_french_page_started_from_an_english_pages_snapshot_speaks_french(customer: CustomerPage):
+def test_french_and_english_pages_each_start_again_from_their_own_snapshot_in_their_own_language(
+        customer: CustomerPage):
+    """A French page's snapshot has gettext imported (its catalog's reader), an English one's has not: each
+    language keeps its own, and each starts again from it speaking its language."""
     customer.open()
     wait_until(customer.page, KEPT, timeout_s=60)
 
-    customer.page.goto(customer.base_url + "/?lang=fr")
+    customer.page.goto(customer.base_url + "/?lang=fr")  # no French snapshot yet: an ordinary start, which keeps one
+    expect(customer.page.get_by_test_id("app-status")).to_have_text("Connecté", timeout=30_000)
+    assert customer.page.evaluate("window.relaydeskSnapshot") != "used"
+    wait_until(customer.page, KEPT, timeout_s=60)
 
+    customer.page.reload()
     expect(customer.page.get_by_test_id("app-status")).to_have_text("Connecté", timeout=30_000)
     assert customer.page.evaluate("window.relaydeskSnapshot") == "used"
     expect(customer.details).to_contain_text("Nous transmettrons au représentant")
+
+    customer.page.goto(customer.base_url + "/?lang=en")  # the English snapshot is still there
+    expect(customer.page.get_by_test_id("app-status")).to_have_text("Connected", timeout=30_000)
+    assert customer.page.evaluate("window.relaydeskSnapshot") == "used"
