@@ -209,6 +209,12 @@ ISSUE = "My printer says it is offline"
 @pytest.fixture
 def chatting(customer: CustomerPage, rep: RepConsole) -> tuple[CustomerPage, RepConsole]:
     """A customer who asked for help and a rep who accepted them, both in the chat."""
+    start_chat(customer, rep)
+    return customer, rep
+
+
+def start_chat(customer: CustomerPage, rep: RepConsole) -> None:
+    """Open both pages, sign the rep in, and have the customer ask and the rep accept: both in the chat."""
     customer.goto()
     rep.goto()
     rep.sign_in(rep.username, rep.password)
@@ -219,4 +225,3 @@ def chatting(customer: CustomerPage, rep: RepConsole) -> tuple[CustomerPage, Rep
     rep.accept(CUSTOMER_NAME)
     rep.expect_chat_visible()
     customer.expect_in_chat()
-    return customer, rep

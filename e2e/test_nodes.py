@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import Browser
 
-from e2e.conftest import CUSTOMER_NAME, ISSUE, REP_PASSWORD, Actors
+from e2e.conftest import REP_PASSWORD, Actors, start_chat
 from e2e.pages import CustomerPage, RepConsole
 from tests import services
 from tests.liveserver import LiveServer
@@ -75,19 +75,6 @@ def rep_on(actors: Actors, node: LiveServer, label: str = "rep") -> RepConsole:
     rep = RepConsole(page, node.url, "alice", "Alice", REP_PASSWORD)
     rep.watch = watch
     return rep
-
-
-def start_chat(customer: CustomerPage, rep: RepConsole) -> None:
-    customer.goto()
-    rep.goto()
-    rep.sign_in(rep.username, rep.password)
-    customer.expect_connected()
-    rep.expect_connected()
-    customer.ask_for_help(CUSTOMER_NAME, ISSUE)
-    customer.expect_waiting_first_in_line()
-    rep.accept(CUSTOMER_NAME)
-    rep.expect_chat_visible()
-    customer.expect_in_chat()
 
 
 def test_a_customer_on_one_node_and_a_rep_on_the_other_chat(actors: Actors, nodes: Cluster):

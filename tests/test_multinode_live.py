@@ -71,14 +71,6 @@ def connect(nodes, clients):
     return connect
 
 
-@pytest.fixture
-def clients():
-    opened = []
-    yield opened
-    for client in opened:
-        client.close()
-
-
 def in_order_once(client, session_id):
     """Assert the events a client received of a session came in sequence order, each once."""
     seqs = [json.loads(raw)["seq"] for raw in client.frames if isinstance(raw, str)
