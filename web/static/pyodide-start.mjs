@@ -1,24 +1,26 @@
 // Start Pyodide for PyScript (the pages' "interpreter" points here, beside pyodide.mjs) with our Python in place:
-// the archive the page names (data-archive on its Python script, preloaded) unpacked into the home folder, so
+// the archive the page names (data-archive on this module's script tag, preloaded) unpacked into the home folder, so
 // PyScript has no files to fetch or unpack. From a memory snapshot when this browser has one: a warm start then
 // skips Python's own start-up (the interpreter, the standard library, Pyodide's modules) and finds our pure
 // modules (the protocol, the cores) imported already.
 //
-// The first start in a browser takes the snapshot, just after Python started and before PyScript touches it,
-// with the modules the page names in data-imports imported (those that touch the page fail to import without
-// `js` and `pyscript`, and stay out), and keeps it in Cache Storage under this file's URL, the archive's and
-// those names (the customer page's and the console's side by side). A new build of Pyodide, of this file or of our
-// Python is a new key, so an old snapshot is never read; it is deleted when the next one is kept.
+// Pyodide starts as soon as this module runs: the page loads it as a module script of its own, next to PyScript's,
+// so Python's start (the wasm's compile, the standard library) overlaps PyScript's modules and set-up instead of
+// waiting until PyScript asks for it; PyScript's call (this module is its "interpreter") gets that same start.
+//
+// A start without a snapshot is an ordinary one: the snapshot is not taken on the way to Connected. Once the page's
+// script has run and the page has been idle a moment, this same file, run again as a Web Worker, starts a second
+// Python off the page's thread, unpacks the archive, imports the modules the page names in data-imports (those
+// that touch the page fail to import without `js` and `pyscript`, and stay out), takes the snapshot and keeps it in
+// Cache Storage under this file's URL, the archive's and those names (a customer page's and a console's side by
+// side). A new build of Pyodide, of this file or of our Python is a new key, so an old snapshot is never read; it
+// is deleted when the next one is kept.
 import { loadPyodide as load, version } from "./pyodide.mjs";
 
 export { version };
 
 const STORE = "relaydesk-python";
-const script = document.querySelector("script[type=py][data-imports]");
-const archive = script?.dataset.archive;
-const BUILD = `${new URL(import.meta.url).pathname}?archive=${archive}`; // this Pyodide, this file, our Python
-const KEY = `${BUILD}&imports=${script?.dataset.imports}`; // and the page's modules: one for each kind of page
-const files = archive ? fetch(archive).then((response) => response.arrayBuffer()) : null; // preloaded by the page
+const IN_PAGE = typeof document !== "undefined";
 
 // Run inside the snapshot's Python: the modules the page named (the server found that they do not touch the page;
 // `js` and `pyscript` are hidden all the same, so one that did would fail to import and stay out).
@@ -48,65 +50,99 @@ async function store() {
   }
 }
 
-// Once the page's script has run (or after a while), so that writing some 40 MB does not slow its start.
-const started = new Promise((resolve) => {
-  addEventListener("py:done", () => setTimeout(resolve, 200), { once: true });
-  setTimeout(resolve, 15_000);
-});
+function unpack(pyodide, files) {
+  pyodide.unpackArchive(files, "zip", { extractDir: "/home/pyodide" });
+}
 
-async function keep(cache, snapshot) {
-  await started;
+// In the worker: take the snapshot the page asked for ({archive, imports, build, key}), keep it, say how it went.
+async function takeSnapshot({ archive, imports, build, key }) {
+  const cache = await store();
+  if (!cache) return "no storage";
+  const files = fetch(archive).then((response) => response.arrayBuffer()); // in the HTTP cache: the page loaded it
+  const pyodide = await load({ _makeSnapshot: true });
+  unpack(pyodide, await files);
+  pyodide.runPython(`NAMES = ${JSON.stringify(imports)}\n${IMPORTS}`);
+  const snapshot = pyodide.makeMemorySnapshot();
   try {
     for (const request of await cache.keys()) {
       const url = new URL(request.url);
-      if (!(url.pathname + url.search).startsWith(`${BUILD}&`)) await cache.delete(request); // an older build's
+      if (!(url.pathname + url.search).startsWith(`${build}&`)) await cache.delete(request); // an older build's
     }
-    await cache.put(KEY, new Response(snapshot, { headers: { "Content-Type": "application/octet-stream" } }));
-    globalThis.relaydeskSnapshot = "saved"; // read by bench/boot.py before a warm start
+    await cache.put(key, new Response(snapshot, { headers: { "Content-Type": "application/octet-stream" } }));
+    return "saved";
   } catch {
-    globalThis.relaydeskSnapshot = "not saved"; // full storage: the next start is an ordinary one
+    return "not saved"; // full storage: the next start is an ordinary one
   }
 }
 
-async function unpack(pyodide) {
-  performance.mark("relaydesk:python-started"); // these marks: where a boot's time goes (bench/boot.py)
-  if (files) pyodide.unpackArchive(await files, "zip", { extractDir: "/home/pyodide" });
-  performance.mark("relaydesk:files-unpacked");
+if (!IN_PAGE) {
+  addEventListener("message", async ({ data }) => {
+    let outcome;
+    try {
+      outcome = await takeSnapshot(data);
+    } catch {
+      outcome = "not taken";
+    }
+    postMessage(outcome);
+  }, { once: true });
 }
 
-export async function loadPyodide(options = {}) {
+const script = IN_PAGE ? document.querySelector("script[type=module][data-imports]") : null;
+const archive = script?.dataset.archive;
+const BUILD = `${new URL(import.meta.url).pathname}?archive=${archive}`; // this Pyodide, this file, our Python
+const KEY = `${BUILD}&imports=${script?.dataset.imports}`; // and the page's modules: one for each kind of page
+const files = archive ? fetch(archive).then((response) => response.arrayBuffer()) : null; // preloaded by the page
+
+// Once the page's script has run and the page has been idle a moment: the worker's Python start then shares the
+// machine with nothing the page waits for.
+const settled = new Promise((resolve) => {
+  const idle = () => (globalThis.requestIdleCallback ? requestIdleCallback(resolve, { timeout: 2000 }) : resolve());
+  addEventListener("py:done", () => setTimeout(idle, 1000), { once: true });
+  setTimeout(resolve, 15_000); // a page whose script never finished: take it all the same
+});
+
+async function keepSnapshot() {
+  await settled;
+  const worker = new Worker(import.meta.url, { type: "module", name: "relaydesk-snapshot" });
+  globalThis.relaydeskSnapshot = await new Promise((resolve) => {
+    worker.onmessage = ({ data }) => resolve(data); // "saved", read by bench/boot.py and e2e before a warm start
+    worker.onerror = () => resolve("not taken"); // no module workers here (an old browser): every start is ordinary
+    worker.postMessage({ archive: new URL(archive, location.href).href, imports: script.dataset.imports,
+                         build: BUILD, key: KEY });
+  });
+  worker.terminate();
+}
+
+async function boot() {
   const cache = await store();
   const kept = cache && (await cache.match(KEY));
   if (kept) {
     try {
-      const pyodide = await load({ ...options, _loadSnapshot: kept.arrayBuffer() });
+      const pyodide = await load({ _loadSnapshot: kept.arrayBuffer() });
+      performance.mark("relaydesk:python-started"); // these marks: where a boot's time goes (bench/boot.py)
       pyodide.runPython("import random; random.seed()"); // not the snapshot's sequence again
-      await unpack(pyodide); // the files: a snapshot holds the memory of Python, not its file system
+      if (files) unpack(pyodide, await files); // the files: a snapshot holds the memory of Python, not its files
+      performance.mark("relaydesk:files-unpacked");
       globalThis.relaydeskSnapshot = "used";
       return pyodide;
     } catch {
-      await cache.delete(KEY); // unreadable: take a new one below
+      await cache.delete(KEY); // unreadable: an ordinary start, and a new snapshot once the page has started
     }
   }
-  if (!cache) {
-    globalThis.relaydeskSnapshot = "no storage";
-    const pyodide = await load(options);
-    await unpack(pyodide);
-    return pyodide;
-  }
-  const pyodide = await load({ ...options, _makeSnapshot: true });
-  await unpack(pyodide);
-  try {
-    pyodide.runPython(`NAMES = ${JSON.stringify(script.dataset.imports)}\n${IMPORTS}`);
-    performance.mark("relaydesk:modules-imported");
-    keep(cache, pyodide.makeMemorySnapshot()); // kept in the background: nothing waits for it
-    performance.mark("relaydesk:snapshot-taken");
-  } catch {
-    globalThis.relaydeskSnapshot = "not taken";
-  }
-  // To take a snapshot, Pyodide hands Python the page's globals through a proxy that notes what Python reaches;
-  // that proxy breaks the page's getters ("Illegal invocation" on js.document). Give Python the globals themselves.
-  pyodide.registerJsModule("js", globalThis);
-  pyodide.runPython("import sys; sys.modules.pop('js', None)");
+  const pyodide = await load();
+  performance.mark("relaydesk:python-started");
+  if (files) unpack(pyodide, await files);
+  performance.mark("relaydesk:files-unpacked");
+  if (!cache) globalThis.relaydeskSnapshot = "no storage";
+  else if (files) keepSnapshot(); // in the background, off the page's thread: nothing waits for it
+  return pyodide;
+}
+
+const booting = IN_PAGE ? boot() : null;
+
+export async function loadPyodide(options = {}) {
+  const pyodide = await booting;
+  if (options.stdout) pyodide.setStdout({ batched: options.stdout }); // PyScript's own handlers
+  if (options.stderr) pyodide.setStderr({ batched: options.stderr });
   return pyodide;
 }
