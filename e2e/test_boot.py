@@ -1,5 +1,6 @@
-"""The boot: a warm start from the memory snapshot of Python the first start kept (``web/static/pyodide-start.mjs``),
-and the websocket ``boot.js`` opens while Python starts, taken over by ``runtime.py``."""
+"""The boot: a warm start from the memory snapshot of Python that a worker took after the first start
+(``web/static/pyodide-start.mjs``), and the websocket ``boot.js`` opens while Python starts, taken over by
+``runtime.py``."""
 
 from playwright.sync_api import expect
 
@@ -16,17 +17,29 @@ def sockets_of(page) -> list[str]:
     return opened
 
 
+def workers_of(page) -> list[str]:
+    """Note the URL of every worker ``page`` starts, from now on, across reloads."""
+    started: list[str] = []
+    page.on("worker", lambda worker: started.append(worker.url))
+    return started
+
+
 def test_a_customer_page_started_again_from_its_snapshot_reaches_the_queue(customer: CustomerPage,
                                                                           rep: RepConsole):
     sockets = sockets_of(customer.page)
+    workers = workers_of(customer.page)
     customer.open()
     wait_until(customer.page, KEPT, timeout_s=60)
     assert len(sockets) == 1, sockets  # boot.js's socket, which Python took over: not a second one
+    # The cold start took no snapshot on its way to Connected: a worker took it, from the same module, afterwards.
+    assert customer.page.evaluate("performance.getEntriesByName('relaydesk:snapshot-taken').length") == 0
+    assert len(workers) == 1 and "/start-" in workers[0] and workers[0].endswith(".mjs"), workers
 
     customer.reload()
     rep.open()
 
     assert customer.page.evaluate("window.relaydeskSnapshot") == "used"
+    assert len(workers) == 1, workers  # a warm start has its snapshot: no worker takes another
     assert len(sockets) == 2 and sockets[1].endswith("/ws/customer?lang=en"), sockets
     customer.ask_for_help(CUSTOMER_NAME, ISSUE)
     expect(rep.waiting(CUSTOMER_NAME)).to_have_count(1)
