@@ -114,12 +114,13 @@ async function keepSnapshot() {
 }
 
 async function boot() {
+  performance.mark("relaydesk:python-starting"); // these marks: where a boot's time goes (bench/boot.py)
   const cache = await store();
   const kept = cache && (await cache.match(KEY));
   if (kept) {
     try {
       const pyodide = await load({ _loadSnapshot: kept.arrayBuffer() });
-      performance.mark("relaydesk:python-started"); // these marks: where a boot's time goes (bench/boot.py)
+      performance.mark("relaydesk:python-started");
       pyodide.runPython("import random; random.seed()"); // not the snapshot's sequence again
       if (files) unpack(pyodide, await files); // the files: a snapshot holds the memory of Python, not its files
       performance.mark("relaydesk:files-unpacked");
