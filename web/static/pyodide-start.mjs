@@ -17,7 +17,8 @@ const STORE = "relaydesk-python";
 const script = document.querySelector("script[type=py][data-imports]");
 const archive = script?.dataset.archive;
 const BUILD = `${new URL(import.meta.url).pathname}?archive=${archive}`; // this Pyodide, this file, our Python
-const KEY = `${BUILD}&imports=${script?.dataset.imports}`; // and the page's modules: one for each kind of page
+const LANG = document.documentElement.lang || "en"; // the page's language, its catalog read into the snapshot
+const KEY = `${BUILD}&imports=${script?.dataset.imports}&lang=${LANG}`; // the page's modules: one for each kind of page
 const files = archive ? fetch(archive).then((response) => response.arrayBuffer()) : null; // preloaded by the page
 
 // Run inside the snapshot's Python: the modules the page named (the server found that they do not touch the page;
@@ -38,6 +39,13 @@ finally:
             del sys.modules[name]
         else:
             sys.modules[name] = module
+try:  # the page's catalog, read now: a warm start in French finds it parsed (relaydesk_web.i18n.start)
+    from relaydesk import language
+    from relaydesk_web import i18n
+    if language.supported(LANG) not in (None, language.DEFAULT):
+        language.install(LANG, i18n.load(LANG))
+except ImportError:
+    pass
 `;
 
 async function store() {
@@ -97,7 +105,7 @@ export async function loadPyodide(options = {}) {
   const pyodide = await load({ ...options, _makeSnapshot: true });
   await unpack(pyodide);
   try {
-    pyodide.runPython(`NAMES = ${JSON.stringify(script.dataset.imports)}\n${IMPORTS}`);
+    pyodide.runPython(`NAMES = ${JSON.stringify(script.dataset.imports)}\nLANG = ${JSON.stringify(LANG)}\n${IMPORTS}`);
     performance.mark("relaydesk:modules-imported");
     keep(cache, pyodide.makeMemorySnapshot()); // kept in the background: nothing waits for it
     performance.mark("relaydesk:snapshot-taken");
