@@ -65,8 +65,8 @@ def test_a_rep_console_started_again_from_its_snapshot_hears_of_a_new_customer(c
 
 def test_french_and_english_pages_each_start_again_from_their_own_snapshot_in_their_own_language(
         customer: CustomerPage):
-    """A French page's snapshot has gettext imported (its catalog's reader), an English one's has not: each
-    language keeps its own, and each starts again from it speaking its language."""
+    """A French page's snapshot holds its catalog, read (an English one's has none, nor gettext): each language
+    keeps its own, and each starts again from it speaking its language, without reading the catalog again."""
     customer.open()
     wait_until(customer.page, KEPT, timeout_s=60)
 
@@ -78,6 +78,7 @@ def test_french_and_english_pages_each_start_again_from_their_own_snapshot_in_th
     customer.page.reload()
     expect(customer.page.get_by_test_id("app-status")).to_have_text("Connecté", timeout=30_000)
     assert customer.page.evaluate("window.relaydeskSnapshot") == "used"
+    assert customer.page.evaluate("window.relaydeskCatalog") == "snapshot"  # its catalog read into it, not again
     expect(customer.details).to_contain_text("Nous transmettrons au représentant")
 
     customer.page.goto(customer.base_url + "/?lang=en")  # the English snapshot is still there

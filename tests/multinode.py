@@ -11,6 +11,7 @@ can be reached straight, killed (``kill -9``) and started again.
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -74,8 +75,23 @@ def fresh_database(server_url: str) -> Iterator[str]:
     try:
         yield server_url.rsplit("/", 1)[0] + "/" + name
     finally:
-        with psycopg.connect(server_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        _drop(server_url, name)
+
+
+def _drop(server_url: str, name: str) -> None:
+    """Drop a test's database; once more on a new connection if the first is cut (seen once on a machine at load
+    11: the server closed it during the drop)."""
+    import psycopg
+
+    for attempt in (1, 2):
+        try:
+            with psycopg.connect(server_url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            return
+        except psycopg.OperationalError:
+            if attempt == 2:
+                raise
+            time.sleep(1)
 
 
 def on_database(backend: str, database_url: str) -> dict:

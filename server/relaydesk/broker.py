@@ -35,12 +35,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
-
-import redis
+from typing import TYPE_CHECKING, Any
 
 from .delivery import Address, Customers, QueueWatchers, Rep, Send, SessionReps
 from .model import Event
+
+if TYPE_CHECKING:
+    import redis
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,9 @@ class RedisBroker:
     """One node's link to the others through Redis (``BROKER_URL``)."""
 
     def __init__(self, url: str, node: str = "") -> None:
+        global redis  # imported here, not at the top: one node alone (the default) never loads it, ~0.1 s a start
+        import redis
+
         self.url = url
         # Unique per process: two processes given one NODE_NAME still tell their own messages apart.
         self.node = f"{node or socket.gethostname()}-{secrets.token_hex(4)}"

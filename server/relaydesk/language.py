@@ -63,6 +63,11 @@ def install(lang: str, mo: bytes | None) -> None:
         _catalogs[lang] = English()
 
 
+def installed(lang: str) -> bool:
+    """Whether ``lang``'s catalog is read already (in the browser, a warm start's snapshot may hold it)."""
+    return lang in _catalogs
+
+
 def catalog(lang: str | None) -> Catalog:
     lang = supported(lang) or DEFAULT
     if lang not in _catalogs:

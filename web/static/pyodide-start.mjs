@@ -40,6 +40,13 @@ finally:
             del sys.modules[name]
         else:
             sys.modules[name] = module
+try:  # the page's catalog, read now: a warm start in French finds it parsed (relaydesk_web.i18n.start)
+    from relaydesk import language
+    from relaydesk_web import i18n
+    if language.supported(LANG) not in (None, language.DEFAULT):
+        language.install(LANG, i18n.load(LANG))
+except ImportError:
+    pass
 `;
 
 async function store() {
@@ -54,14 +61,14 @@ function unpack(pyodide, files) {
   pyodide.unpackArchive(files, "zip", { extractDir: "/home/pyodide" });
 }
 
-// In the worker: take the snapshot the page asked for ({archive, imports, build, key}), keep it, say how it went.
-async function takeSnapshot({ archive, imports, build, key }) {
+// In the worker: take the snapshot the page asked for ({archive, imports, lang, build, key}), keep it, say how it went.
+async function takeSnapshot({ archive, imports, lang, build, key }) {
   const cache = await store();
   if (!cache) return "no storage";
   const files = fetch(archive).then((response) => response.arrayBuffer()); // in the HTTP cache: the page loaded it
   const pyodide = await load({ _makeSnapshot: true });
   unpack(pyodide, await files);
-  pyodide.runPython(`NAMES = ${JSON.stringify(imports)}\n${IMPORTS}`);
+  pyodide.runPython(`NAMES = ${JSON.stringify(imports)}\nLANG = ${JSON.stringify(lang)}\n${IMPORTS}`);
   const snapshot = pyodide.makeMemorySnapshot();
   try {
     for (const request of await cache.keys()) {
@@ -90,7 +97,9 @@ if (!IN_PAGE) {
 const script = IN_PAGE ? document.querySelector("script[type=module][data-imports]") : null;
 const archive = script?.dataset.archive;
 const BUILD = `${new URL(import.meta.url).pathname}?archive=${archive}`; // this Pyodide, this file, our Python
-const KEY = `${BUILD}&imports=${script?.dataset.imports}`; // and the page's modules: one for each kind of page
+const LANG = IN_PAGE ? document.documentElement.lang || "en" : null; // the page's language: its catalog is read
+// into the snapshot too, so a warm French start does not read it again
+const KEY = `${BUILD}&imports=${script?.dataset.imports}&lang=${LANG}`; // and the page's modules: one for each kind
 const files = archive ? fetch(archive).then((response) => response.arrayBuffer()) : null; // preloaded by the page
 
 // Once the page's script has run and the page has been idle a moment: the worker's Python start then shares the
@@ -108,7 +117,7 @@ async function keepSnapshot() {
     worker.onmessage = ({ data }) => resolve(data); // "saved", read by bench/boot.py and e2e before a warm start
     worker.onerror = () => resolve("not taken"); // no module workers here (an old browser): every start is ordinary
     worker.postMessage({ archive: new URL(archive, location.href).href, imports: script.dataset.imports,
-                         build: BUILD, key: KEY });
+                         lang: LANG, build: BUILD, key: KEY });
   });
   worker.terminate();
 }
