@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, Request, WebSocket, expect
 
 from e2e.pages import CustomerPage, RepConsole
-from tests.liveserver import LiveServer, live_server  # noqa: F401
+from tests.liveserver import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -171,7 +171,16 @@ class Actors:
 
 
 @pytest.fixture
-def actors(browser: Browser, live_server: LiveServer):  # noqa: F811  (the fixture imported above)
+def live_server(start_server, request) -> LiveServer:
+    """The server the pages talk to. Warm starts (``WARM_STARTS``) are off unless the test's module says
+    ``WARM_STARTS = True`` (``test_boot.py``): with them on, every page a test opens in a fresh context starts a
+    second Python in a worker, once it is idle, to keep its snapshot: seconds of CPU per page that no other test
+    looks at."""
+    return start_server(WARM_STARTS=getattr(request.module, "WARM_STARTS", False))
+
+
+@pytest.fixture
+def actors(browser: Browser, live_server: LiveServer):
     """Separate contexts per person; closed before the server stops, then checked once more."""
     actors = Actors(browser, live_server)
     yield actors

@@ -8,6 +8,7 @@ from e2e.conftest import CUSTOMER_NAME, ISSUE
 from e2e.pages import CustomerPage, RepConsole, wait_until
 
 KEPT = "window.relaydeskSnapshot === 'saved'"
+WARM_STARTS = True  # e2e/conftest.py: on for this module's server
 
 
 def sockets_of(page) -> list[str]:
@@ -84,3 +85,17 @@ def test_french_and_english_pages_each_start_again_from_their_own_snapshot_in_th
     customer.page.goto(customer.base_url + "/?lang=en")  # the English snapshot is still there
     expect(customer.page.get_by_test_id("app-status")).to_have_text("Connected", timeout=30_000)
     assert customer.page.evaluate("window.relaydeskSnapshot") == "used"
+
+
+def test_with_warm_starts_off_a_page_keeps_no_snapshot_and_starts_no_worker(actors, start_server):
+    server = start_server(WARM_STARTS=False)
+    page, _watch = actors.new_page("customer")
+    customer = CustomerPage(page, server.url)
+    workers = workers_of(page)
+    customer.open()
+    page.wait_for_timeout(3000)  # past the moment a worker would have been started (1 s after py:done, when idle)
+    assert page.evaluate("window.relaydeskSnapshot") == "off"
+    customer.reload()
+    assert page.evaluate("window.relaydeskSnapshot") == "off"
+    assert workers == []
+    assert page.evaluate("caches.keys()") == []

@@ -7,6 +7,7 @@ like a crash; ``start()`` brings the same data folder back on the same port.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import re
 import signal
@@ -51,8 +52,13 @@ class LiveServer:
         self.process: subprocess.Popen | None = None
         self.log = data / "server.log"
 
+    def environ(self) -> dict[str, str]:
+        """The settings as ``RELAYDESK_*`` variables, as Flask's ``from_prefixed_env`` reads them back: JSON but for
+        strings (``False`` must arrive false, not as the string "False")."""
+        return {f"RELAYDESK_{k}": v if isinstance(v, str) else json.dumps(v) for k, v in self.settings.items()}
+
     def start(self) -> None:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", **{f"RELAYDESK_{k}": str(v) for k, v in self.settings.items()}}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.environ()}
         command = [sys.executable, "-m", "relaydesk", "serve", "--port", str(self.port), "--data", str(self.data)]
         with open(self.log, "a") as log:
             self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
@@ -103,7 +109,7 @@ class LiveServer:
     def command(self, *args: str, password: str | None = None) -> subprocess.CompletedProcess:
         """Run ``relaydesk ARGS --data DIR`` on this server's data folder, as an operator would, beside the server."""
         command = [sys.executable, "-m", "relaydesk", *args, "--data", str(self.data)]
-        env = {**os.environ, **{f"RELAYDESK_{k}": str(v) for k, v in self.settings.items()},
+        env = {**os.environ, **self.environ(),
                **({"RELAYDESK_PASSWORD": password} if password is not None else {})}
         return subprocess.run(command, check=True, capture_output=True, text=True, env=env)
 

@@ -67,6 +67,7 @@ DEFAULTS: dict[str, object] = {
     "MAX_FILE_MB": 25,  # the largest file a customer or rep may send
     "UPLOAD_GRACE_S": 20,  # an upload may take this long, plus its size at UPLOAD_MIN_KBPS, before it is dropped
     "UPLOAD_MIN_KBPS": 8,  # the slowest pace (KB/s) an upload may come in at
+    "WARM_STARTS": True,  # pages keep a memory snapshot of Python in the browser, so later starts are fast
     "WAITING_MESSAGES": 20,  # messages a customer may write while still waiting in the queue
     "ALLOW_SHARED_DATA_DIR": False,  # True: start even when other users may read the data folder
     "HISTORY_PAGE_EVENTS": 200,  # the most events one page of a replay or a session's history holds

@@ -96,6 +96,7 @@ if (!IN_PAGE) {
 
 const script = IN_PAGE ? document.querySelector("script[type=module][data-imports]") : null;
 const archive = script?.dataset.archive;
+const WARM = script?.dataset.warm !== "no"; // WARM_STARTS: off, every start is an ordinary one and none is kept
 const BUILD = `${new URL(import.meta.url).pathname}?archive=${archive}`; // this Pyodide, this file, our Python
 const LANG = IN_PAGE ? document.documentElement.lang || "en" : null; // the page's language: its catalog is read
 // into the snapshot too, so a warm French start does not read it again
@@ -124,7 +125,7 @@ async function keepSnapshot() {
 
 async function boot() {
   performance.mark("relaydesk:python-starting"); // these marks: where a boot's time goes (bench/boot.py)
-  const cache = await store();
+  const cache = WARM ? await store() : null;
   const kept = cache && (await cache.match(KEY));
   if (kept) {
     try {
@@ -143,7 +144,7 @@ async function boot() {
   performance.mark("relaydesk:python-started");
   if (files) unpack(pyodide, await files);
   performance.mark("relaydesk:files-unpacked");
-  if (!cache) globalThis.relaydeskSnapshot = "no storage";
+  if (!cache) globalThis.relaydeskSnapshot = WARM ? "no storage" : "off";
   else if (files) keepSnapshot(); // in the background, off the page's thread: nothing waits for it
   return pyodide;
 }
