@@ -76,7 +76,8 @@ def test_guessed_keys_are_refused_after_a_few_and_the_rep_sees_how_many_were_tri
         ask_with_key(customer, "Mallory Guess", "Let me in", f"00000000{tries}")
         expect(misses).to_have_text(re.compile(rf"^{tries} wrong keys? tried since \d\d:\d\d\.$"))
     ask_with_key(customer, "Mallory Guess", "Let me in", key)
-    expect(customer.page.get_by_role("alert")).to_contain_text("Too many wrong session keys. Try again in 1 minute")
+    expect(customer.page.get_by_role("alert")).to_contain_text(  # a minute, or under it on a busy machine
+        re.compile(r"Too many wrong session keys\. Try again in (1 minute|5\d seconds)"))
     expect(customer.name_box).to_have_value("Mallory Guess")
     expect(customer.page.get_by_role("textbox", name="Session key")).to_have_value(key)
 
