@@ -48,6 +48,8 @@ hide choose file's chatting give them queue's library scripted misspelled pictur
 ALLOWED = {"Relaydesk", "Chrome", "Linux", "HeadlessChrome", "Chromium", "UTC", "Europe", "Paris"}
 WORD = re.compile(r"[A-Za-zÀ-ÿ’']+")
 PLACEHOLDER = re.compile(r"\{\w+\}")  # {customer} and {rep}, which scripted messages are written with
+# A random token in hex (the webhook's secret): its letters are no words, though "…9be4…" reads "be".
+TOKEN = re.compile(r"[0-9A-Za-z_-]*\d[0-9A-Za-z_-]*")
 
 # Visible text and the names of visible elements, skipping what is marked as another language.
 READ_PAGE = """() => {
@@ -81,7 +83,8 @@ def english_left(page: Page, state: str, allowed: set[str] = frozenset(), within
     assert not problems, "\n".join(problems)
     found = []
     for text in page.evaluate(READ_PAGE):
-        words = [word for word in WORD.findall(PLACEHOLDER.sub("", text)) if word not in ALLOWED | allowed]
+        words = [word for word in WORD.findall(TOKEN.sub(" ", PLACEHOLDER.sub("", text)))
+                 if word not in ALLOWED | allowed]
         english = [word for word in words if word.lower().strip("'’") in ENGLISH]
         if english:
             found.append(f"{text!r} ({', '.join(english)})")
