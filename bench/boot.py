@@ -183,10 +183,10 @@ def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only:
             link = LINKS[link_name]
             results: dict[str, list[list[float]]] = {name: [[] for _ in range(7)] for name in pages}
             order = list(pages.items())
-            for run in range(runs):  # interleaved, so a noisy moment hits every page alike; and rotated, since a
-                # page loaded just after another's context closed pays for that teardown (~20 ms here): measured
-                # always after the English console, the French one read ×1.02–1.07 of it, and ×0.95 when first
-                for name, (url, page_cookie) in order[run % len(order):] + order[:run % len(order)]:
+            for run in range(runs):  # interleaved, so a noisy moment hits every page alike; and every other run in
+                # the reverse order, since a page loaded just after another's context closed pays for that teardown
+                # (~20 ms here): measured always after the English console, the French one read ×1.02–1.07 of it
+                for name, (url, page_cookie) in (order if run % 2 == 0 else order[::-1]):
                     try:
                         measured = measure_once(browser, url, page_cookie, link)
                     except TimeoutError:  # a machine too busy for this run: say so, and go on with the others
@@ -229,7 +229,12 @@ def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> 
         if french not in results or english not in results:
             continue
         ratios = [statistics.median(results[french][i]) / statistics.median(results[english][i]) for i in (0, 1)]
-        print(f"{french} vs English: cold ×{ratios[0]:.3f}, warm ×{ratios[1]:.3f}")
+        line = f"{french} vs English: cold ×{ratios[0]:.3f}, warm ×{ratios[1]:.3f} (ratio of the medians)"
+        if len(results[french][0]) == len(results[english][0]):  # no run left out: each run's pair, side by side
+            paired = [statistics.median(f / e for f, e in zip(results[french][i], results[english][i], strict=True))
+                      for i in (0, 1)]
+            line += f"; cold ×{paired[0]:.3f}, warm ×{paired[1]:.3f} (median of each run's ratio)"
+        print(line)
 
 
 if __name__ == "__main__":

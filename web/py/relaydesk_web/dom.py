@@ -113,12 +113,19 @@ def clock(at: int) -> tuple[str, str]:
     return f"{moment.getHours():02}:{moment.getMinutes():02}", date_time(moment)
 
 
+_date_formats: dict[str, object] = {}  # one Intl.DateTimeFormat per language: V8 makes a new one per toLocaleString
+
+
 def date_time(moment) -> str:
     """A JS Date as the page's language writes it: ``25 nov. 2026, 14:03`` in French (Intl), as today in English."""
-    if current() == "en":
+    lang = current()
+    if lang == "en":
         return str(moment.toLocaleString())
-    return str(moment.toLocaleString(current(), js_object(day="numeric", month="short", year="numeric",
-                                                          hour="2-digit", minute="2-digit")))
+    form = _date_formats.get(lang)
+    if form is None:
+        form = _date_formats[lang] = js.Intl.DateTimeFormat.new(
+            lang, js_object(day="numeric", month="short", year="numeric", hour="2-digit", minute="2-digit"))
+    return str(form.format(moment))  # type: ignore[attr-defined]
 
 
 def entry_node(entry: Entry):
