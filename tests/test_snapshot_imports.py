@@ -79,16 +79,3 @@ def test_the_page_names_the_snapshot_modules_and_the_archive_to_its_start_script
     assert 'data-imports="' + " ".join(snapshot_imports(WEB, "customer")) + '"' in page
     assert 'data-archive="/py/relaydesk-' in page
     assert '/assets/pyodide-' in page and '/start-' in page
-
-
-def test_a_french_page_has_gettext_in_its_snapshot_and_an_english_page_does_not(live_server):  # noqa: F811
-    """A French page reads its catalog with gettext: its snapshot imports it, so a warm start does not; an English
-    page never needs it, so its cold start does not pay for it."""
-    import urllib.request
-
-    def imports(query: str) -> list[str]:
-        page = urllib.request.urlopen(live_server.url + "/" + query).read().decode()
-        return page.split('data-imports="', 1)[1].split('"', 1)[0].split()
-
-    assert "gettext" in imports("?lang=fr")
-    assert "gettext" not in imports("?lang=en")

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 
 from .assets import IMMUTABLE, Served, digest
 from .auth import current_rep, relay, store
-from .i18n import DEFAULT, LANGUAGES, _, mo_bytes, request_language
+from .i18n import LANGUAGES, _, mo_bytes
 
 bp = Blueprint("pages", __name__)
 
@@ -102,12 +102,8 @@ def _app_page(template: str, **context):
     if not served().ready:
         abort(503, _("The browser assets are not built yet: run the set-up command from the README."))
     archive = f"/py/relaydesk-{_archive(web_dir())[0]}.zip"
-    # A page in a language with a catalog reads it with ``gettext`` (``language.catalog``): in its snapshot too,
-    # so a warm French start does not import it (an English page never does, nor pays for it in a cold start).
-    reading = ("gettext",) if request_language() != DEFAULT else ()
-    return render_template(
-        template, archive=archive, assets=served(),
-        snapshot_imports=lambda entry: " ".join(snapshot_imports(web_dir(), entry) + reading), **context)
+    return render_template(template, archive=archive, assets=served(),
+                           snapshot_imports=lambda entry: " ".join(snapshot_imports(web_dir(), entry)), **context)
 
 
 @bp.get("/", defaults={"slug": ""})
