@@ -352,7 +352,7 @@ SIDEWAYS = """() => [...document.querySelectorAll(
 def test_no_sideways_scrolling_in_the_chat_at_1280_by_720_and_at_200_percent(actors: Actors):
     windows = {"1280×720": {"viewport": {"width": 1280, "height": 720}},
                "200% zoom": {"viewport": {"width": 640, "height": 360}, "device_scale_factor": 2}}
-    for label, window in windows.items():
+    for round_, (label, window) in enumerate(windows.items()):
         customer = actors.customer(**window)
         page, watch = actors.new_page(f"rep at {label}", **window)
         rep = RepConsole(page, actors.server.url, "alice", "Alice Wide", "correct horse battery")
@@ -366,8 +366,10 @@ def test_no_sideways_scrolling_in_the_chat_at_1280_by_720_and_at_200_percent(act
         rep.expect_connected(timeout=BOOT)
         customer.ask_for_help(f"Customer with a rather long name at {label}", "A long issue " * 12)
         rep.accept(f"Customer with a rather long name at {label}")
+        # The second page restores the first session's tab; wait until the new one is shown.
+        expect(page.get_by_role("tab", name=re.compile(f"at {label}"))).to_have_attribute("aria-selected", "true")
         rep.expect_chat_visible()
-        long_line = "https://example.invalid/" + "a-very-long-path-segment/" * 12
+        long_line = f"https://example.invalid/round-{round_}/" + "a-very-long-path-segment/" * 12
         rep.send(long_line)
         customer.send("Wordswithoutanyspaceatall" * 8)
         for side, who in ((customer.page, "customer"), (rep.page, "rep")):
