@@ -149,6 +149,50 @@ def ended(frame_id: str | None = None) -> ProtocolError:
     return ProtocolError("ended", _("This support session has ended."), frame_id)
 
 
+class _Lookups:
+    """Each session's reps and each person's connections, looked up once for one delivery (``Hub.deliver``; with
+    ``Hub.batched``, for all of a batch's)."""
+
+    __slots__ = ("customers", "members", "reps", "sessions")
+
+    def __init__(self, members: dict[int, set[int]] | None = None) -> None:
+        self.members: dict[int, set[int]] = {} if members is None else members  # session -> its reps' ids
+        self.reps: dict[int, list[RepConnection]] = {}  # rep -> their consoles
+        self.sessions: dict[int, list[RepConnection]] = {}  # session -> its reps' consoles
+        self.customers: dict[int, list[CustomerConnection]] = {}  # session -> its customer's pages
+
+    def reps_of(self, hub: Hub, session_id: int) -> set[int]:
+        found = self.members.get(session_id)
+        if found is None:
+            found = self.members[session_id] = set(hub.store.participant_ids(session_id))
+        return found
+
+    def rep_conns(self, hub: Hub, rep_id: int) -> list[RepConnection]:
+        found = self.reps.get(rep_id)
+        if found is None:
+            found = self.reps[rep_id] = hub.rep_conns(rep_id)
+        return found
+
+    def session_reps(self, hub: Hub, session_id: int) -> list[RepConnection]:
+        found = self.sessions.get(session_id)
+        if found is None:
+            found = self.sessions[session_id] = [conn for rep_id in self.reps_of(hub, session_id)
+                                                 for conn in self.rep_conns(hub, rep_id)]
+        return found
+
+    def customer_conns(self, hub: Hub, session_id: int) -> list[CustomerConnection]:
+        found = self.customers.get(session_id)
+        if found is None:
+            found = self.customers[session_id] = hub.customer_conns(session_id)
+        return found
+
+
+class _Batch(threading.local):
+    """What is delivered within ``Hub.batched()`` on this thread (greenlet, under gevent); None outside it."""
+
+    pending: list[tuple[Iterable[Send], Connection | None, bool]] | None = None
+
+
 class Hub:
     """The open connections of one server, and the live state of its open sessions."""
 
@@ -162,6 +206,7 @@ class Hub:
         self._reps: dict[int, set[RepConnection]] = {}  # the consoles that said hello, by rep
         self._rep_sockets: set[RepConnection] = set()  # every rep socket being served, hello or not
         self._live: dict[int, LiveSession] = {}
+        self._batch = _Batch()
 
     # --- reps -----------------------------------------------------------------
 
@@ -257,21 +302,49 @@ class Hub:
         With a broker, what is addressed to people goes to the other nodes too
         (``publish``: not what came from one of them), and each connection gets
         a session's events in sequence order, each once (``_in_order``).
+        Within ``batched()``, it is sent as the block ends.
         """
-        members: dict[int, set[int]] = {}
+        pending = self._batch.pending
+        if pending is not None:
+            pending.append((sends, sender, publish))
+            return
+        self._deliver([(sends, sender, publish)], _Lookups())
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Deliver what is delivered within the block as it ends, all of it in the order it came, each session's
+        reps and each person's connections looked up once for all of it (a group commit's answers: many events
+        of the same sessions).  The block must not wait: nothing in it goes out before it ends."""
+        if self._batch.pending is not None:  # within another: its end delivers these too
+            yield
+            return
+        self._batch.pending = []
+        try:
+            yield
+        finally:
+            pending, self._batch.pending = self._batch.pending, None
+            if pending:
+                self._deliver(pending, _Lookups())
+
+    def _deliver(self, batch: list[tuple[Iterable[Send], Connection | None, bool]], lookups: _Lookups) -> None:
         started = time.perf_counter()
         broker = self.broker
-        for item in sends:
-            if broker is not None and publish:
-                broker.publish(item)
-            recipients = self.recipients(item, sender, members)
-            if broker is not None and item.event is not None:
-                recipients = self._in_order(item, recipients)
-            else:
-                for conn in recipients:
-                    conn.send(item.frame, item.latest)
-            if recipients:
-                self.metrics.frames_out.labels(frame_type(item.frame)).inc(len(recipients))
+        counted: dict[str, int] = {}
+        for sends, sender, publish in batch:
+            for item in sends:
+                if broker is not None and publish:
+                    broker.publish(item)
+                recipients = self.recipients(item, sender, lookups.members, lookups)
+                if broker is not None and item.event is not None:
+                    recipients = self._in_order(item, recipients)
+                else:
+                    for conn in recipients:
+                        conn.send(item.frame, item.latest)
+                if recipients:
+                    kind = frame_type(item.frame)
+                    counted[kind] = counted.get(kind, 0) + len(recipients)
+        for kind, count in counted.items():
+            self.metrics.frames_out.labels(kind).inc(count)
         self.metrics.fan_out_seconds.observe(time.perf_counter() - started)
 
     def deliver_remote(self, item: Send) -> None:
@@ -327,10 +400,12 @@ class Hub:
                 conn.seen[session_id] = latest[-1].seq
 
     def recipients(self, item: Send, sender: Connection | None = None,
-                   members: dict[int, set[int]] | None = None) -> list[Connection]:
+                   members: dict[int, set[int]] | None = None, lookups: _Lookups | None = None) -> list[Connection]:
         """Return the connections a ``Send`` reaches: its addressee, less ``skip``, less whoever may not see its
-        event (``members`` keeps each session's reps for the length of one delivery)."""
+        event (``members`` keeps each session's reps, ``lookups`` each person's connections, for the length of one
+        delivery)."""
         to, event, members = item.to, item.event, {} if members is None else members
+        lookups = _Lookups(members) if lookups is None else lookups
         conns: list[Connection]
         match to:
             case Sender():
@@ -340,19 +415,16 @@ class Hub:
             case One(conn):
                 conns = [conn]
             case RepAddress(rep_id):
-                conns = list(self.rep_conns(rep_id))
+                conns = list(lookups.rep_conns(self, rep_id))
             case SessionReps(session_id):
-                if session_id not in members:
-                    members[session_id] = set(self.store.participant_ids(session_id))
-                conns = [conn for rep_id in members[session_id] for conn in self.rep_conns(rep_id)]
+                conns = list(lookups.session_reps(self, session_id))
             case Customers(session_id):
-                conns = list(self.customer_conns(session_id))
+                conns = list(lookups.customer_conns(self, session_id))
             case QueueWatchers():
                 conns = list(self.all_rep_conns())
         if event is not None:
-            if event.session_id not in members:
-                members[event.session_id] = set(self.store.participant_ids(event.session_id))
-            conns = [conn for conn in conns if self.may_see(conn, event, members[event.session_id])]
+            reps = lookups.reps_of(self, event.session_id)
+            conns = [conn for conn in conns if self.may_see(conn, event, reps)]
         if item.live and event is not None:  # it comes in the last page of a log that is being caught up on
             conns = [conn for conn in conns if event.session_id not in conn.behind]
         return [conn for conn in conns if conn is not item.skip]

@@ -18,8 +18,8 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TypeVar
 
 from simple_websocket import ConnectionClosed
@@ -142,7 +142,7 @@ class Relay:
         self.hub = Hub(store, self.metrics, self.broker)
         self.hub.render = lambda event, for_rep: protocol.encode("event", **event_view(event, for_rep), live=True)
         store.commits.on_batch = self.metrics.commit_batch.observe
-        store.commits.answering = held  # each connection's frames of a batch's answers go out in one write
+        store.commits.answering = self._answering
         self.team = Team(store, self.hub, self)
         self.screens = Screens(store, self.hub, self)
         self.throttle = Throttle(config)
@@ -167,6 +167,13 @@ class Relay:
             "request": self._customer_request, "hello": self._customer_hello, "say": self._customer_say,
             "history": self._customer_history, "typing": self._customer_typing, "rate": self._customer_rate,
         }, self.screens.customer_handlers())
+
+    @contextmanager
+    def _answering(self) -> Iterator[None]:
+        """Around the answers to a group commit's events: they are delivered together as it ends (each session's
+        reps looked up once), and each connection's frames of them go out in one write."""
+        with held(), self.hub.batched():
+            yield
 
     # --- connection life --------------------------------------------------
 

@@ -59,3 +59,33 @@ def test_an_answer_goes_to_the_sender_only(desk, connect):
     assert [f["type"] for f in also_alice.nothing_more()] == ["keys"]  # both devices show the key; one asked
     with pytest.raises(RuntimeError, match="no sender"):
         desk.relay.hub.deliver([ack("make-key-1")])
+
+
+def test_a_batch_is_delivered_as_it_ends_in_order_each_sessions_reps_looked_up_once(desk, connect, monkeypatch):
+    alice, bob, customer, other = connect("rep", "alice"), connect("rep", "bob"), connect("customer"), \
+        connect("customer")
+    rep_hello(alice)
+    rep_hello(bob)
+    session_id, _ = ask(customer)
+    other_id, _ = ask(other)
+    accept(alice, session_id)
+    accept(bob, other_id)
+    alice.nothing_more(), bob.nothing_more(), customer.nothing_more()
+    asked: list[int] = []
+    looked_up = desk.store.participant_ids
+    monkeypatch.setattr(desk.store, "participant_ids", lambda session: asked.append(session) or looked_up(session))
+    events = [desk.store.append_event(session, f"batched-{n:02}", "message", f"m{n}", "customer", "C")[0]
+              for n in range(6) for session in (session_id, other_id)]
+    hub = desk.relay.hub
+    with hub.batched():
+        for event in events:
+            hub.deliver(desk.relay._fan_out(event, skip=None))
+            hub.deliver([ack(event.id, session=event.session_id, seq=event.seq, at=event.at)], sender=customer.conn)
+        assert alice.nothing_more() == [] and customer.nothing_more() == []  # nothing before the block ends
+    assert sorted(asked) == [session_id, other_id]  # once each, for twelve events
+    assert [(f["type"], f["id"]) for f in alice.nothing_more()] == [("event", e.id) for e in events
+                                                                   if e.session_id == session_id]
+    assert [(f["type"], f["id"]) for f in bob.nothing_more()] == [("event", e.id) for e in events
+                                                                 if e.session_id == other_id]
+    assert [(f["type"], f["id"]) for f in customer.nothing_more()] == [
+        (kind, e.id) for e in events for kind in (("event", "ack") if e.session_id == session_id else ("ack",))]
