@@ -46,7 +46,7 @@ from .store import Event, Page, Participant, Refused, Rep, Session, Store, now_m
 from .team import Team
 from .throttle import Throttle, wait_text
 from .webhook import Webhooks
-from .wire import held
+from .wire import ADMIT_BACKLOG, Admission, held
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,8 @@ class Relay:
         self.page_events = config.get("HISTORY_PAGE_EVENTS", 200)
         self.page_chars = config.get("HISTORY_PAGE_CHARS", 64 * 1024)
         self.pipelined = bool(config.get("PIPELINED", True))
+        # Clients' events taken and not yet answered: past its budget, no socket is read until some are.
+        self.admission = Admission(int(config.get("ADMIT_BACKLOG", ADMIT_BACKLOG)))
         self.sign_ins = SignIns(store.db, config.get("SIGN_IN_LIFETIME_S", 12 * 3600),
                                 config.get("SIGN_IN_IDLE_S", 2 * 3600))
         self.metrics = Metrics()
@@ -718,6 +720,7 @@ class Relay:
                     raise ended()
                 live.in_flight += 1
                 live.settled.clear()
+                self.admission.take()
                 answering, sender.answering = sender.answering, None
                 self.store.append_event_then(self._stored_then(sender, live, event_id, answering), *args)
             return
@@ -748,6 +751,7 @@ class Relay:
                 if answering is not None:
                     self.metrics.answer_seconds.labels(answering[0]).observe(time.perf_counter() - answering[1])
             finally:
+                self.admission.done()
                 live.in_flight -= 1
                 live.fewer.set()
                 if not live.in_flight:

@@ -31,6 +31,45 @@ QUEUE_LIMIT = 4 * 1024 * 1024  # characters waiting for a reader before its conn
 SAY_HELLO = 1008  # the close code for a websocket that said nothing in time (policy violation)
 READ_AHEAD = 32  # frames read from a client and not yet handled before its socket is read no more, for now
 WRITE_AT_ONCE = 64 * 1024  # bytes of queued frames joined into one write
+ADMIT_BACKLOG = 2000  # clients' events taken and not yet answered before no socket is read, for now
+
+
+class Admission:
+    """How much accepted work the server may have unfinished before it reads no more frames from any client.
+
+    The relay counts each client's event in as its handler hands it to the
+    store (``take``) and out once it is answered (``done``).  While more than
+    ``budget`` are unfinished, every connection's reader waits before its next
+    read (``wait``): TCP pushes back on the clients, and the server spends its
+    time finishing what it took rather than parsing frames it cannot answer
+    yet.  Reading starts again once a quarter of the budget is done.  One
+    client cannot close it alone (a session has at most a few events on their
+    way), so a flood does not hold back others' frames.
+    """
+
+    def __init__(self, budget: int = ADMIT_BACKLOG) -> None:
+        self.budget = budget
+        self.backlog = 0
+        self.closed = 0  # times it closed: for the tests, and for operators
+        self._open = threading.Event()
+        self._open.set()
+
+    def take(self) -> None:
+        self.backlog += 1
+        if self.backlog >= self.budget and self._open.is_set():
+            self.closed += 1
+            self._open.clear()
+
+    def done(self) -> None:
+        self.backlog -= 1
+        if self.backlog <= self.budget * 3 // 4 and not self._open.is_set():
+            self._open.set()
+
+    def wait(self, still: Callable[[], bool]) -> None:
+        """Wait while over budget; checked again each second, so that a connection that closed meanwhile
+        (``still()`` false) does not keep its reader."""
+        while not self._open.is_set() and still():
+            self._open.wait(1.0)
 
 
 def frame_bytes(data: str | bytes) -> bytes:
@@ -84,6 +123,7 @@ class WholeWrites:
         self._raw = getattr(sock, "_sock", sock)
         self._rest = b""  # the end of a frame ``try_send`` could not write: it goes before anything else
         self.before_read: Callable[[], None] | None = None  # called before each read: it may wait (read-ahead)
+        self.after_read: Callable[[], None] | None = None  # called after each read, before the bytes are parsed
 
     @property
     def pending(self) -> bool:
@@ -140,7 +180,10 @@ class WholeWrites:
     def recv(self, size: int) -> bytes:
         if self.before_read is not None:
             self.before_read()
-        return self.sock.recv(size)
+        data = self.sock.recv(size)
+        if self.after_read is not None and data:
+            self.after_read()
+        return data
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -174,8 +217,10 @@ class Outbox:
     frames it cannot handle yet.
     """
 
-    def __init__(self, ws, timeout_s: float, limit: int = QUEUE_LIMIT, read_ahead: int = READ_AHEAD) -> None:
+    def __init__(self, ws, timeout_s: float, limit: int = QUEUE_LIMIT, read_ahead: int = READ_AHEAD,
+                 admission: Admission | None = None) -> None:
         self.ws = ws
+        self.admission = admission
         self.wire = ws.sock = WholeWrites(ws.sock, timeout_s)
         self.timeout_s = timeout_s
         self.limit = limit
@@ -194,6 +239,8 @@ class Outbox:
         self._room = threading.Event()  # set when the relay has taken frames, and more may be read
         if self._raw:
             self.wire.before_read = self._wait_for_room
+            if admission is not None:  # a reader that waited for bytes while there was room waits now
+                self.wire.after_read = self._admitted
 
     def greeted_when(self, greeted: Callable[[], bool], within_s: float) -> None:
         """Close the connection unless ``greeted()`` (it said hello) within ``within_s`` seconds of now."""
@@ -310,12 +357,22 @@ class Outbox:
         return frame
 
     def _wait_for_room(self) -> None:
-        """Before the reader reads more from the client: wait while ``read_ahead`` frames wait to be handled.
+        """Before the reader reads more from the client: wait while ``read_ahead`` frames wait to be handled, and
+        while the server has more work unfinished than it admits (``Admission``).
 
         Checked again each second, so that a connection that closed meanwhile does not keep its reader."""
         while self._open and self.ws.connected and len(self.ws.input_buffer) >= self.read_ahead:
             self._room.clear()
             self._room.wait(1.0)
+        self._admitted()
+
+    def _admitted(self) -> None:
+        """Wait while the server has more work unfinished than it admits (``Admission``)."""
+        if self.admission is not None:
+            self.admission.wait(self._reading)
+
+    def _reading(self) -> bool:
+        return self._open and self.ws.connected
 
     @property
     def queued(self) -> int:
@@ -445,9 +502,10 @@ def _patched() -> bool:
 
 
 @contextmanager
-def outbox(ws, timeout_s: float, limit: int = QUEUE_LIMIT, read_ahead: int = READ_AHEAD) -> Iterator[Outbox]:
+def outbox(ws, timeout_s: float, limit: int = QUEUE_LIMIT, read_ahead: int = READ_AHEAD,
+           admission: Admission | None = None) -> Iterator[Outbox]:
     """Give a websocket its own writer for as long as the block runs."""
-    box = Outbox(ws, timeout_s, limit, read_ahead)
+    box = Outbox(ws, timeout_s, limit, read_ahead, admission)
     try:
         yield box
     finally:

@@ -1,0 +1,76 @@
+"""Read-side admission: past ``ADMIT_BACKLOG`` clients' events taken and not yet answered, the server reads no
+socket until it has answered some (``wire.Admission``), so TCP pushes back on every client instead of the server
+parsing frames it cannot finish; once it catches up, what waited is read and answered.
+
+Real server, real sockets: another process holds the database locked, so a customer's message is taken and cannot
+be answered; with a budget of one, a second customer's frame (which needs no disk) is not read until the lock goes.
+"""
+
+from __future__ import annotations
+
+import select
+
+from tests.chatters import ask, new_id
+from tests.liveserver import ALICE, UNPACED
+from tests.test_health_live import get, sample
+from tests.test_locked_database_live import _answer, chatting, database_locked
+from tests.wsclient import Client
+
+
+def answered(client: Client, within_s: float) -> list[str]:
+    """Return the ids of the acks a client gets within ``within_s`` (what else it gets is not what is asked)."""
+    ids = []
+    while select.select([client.ws.sock], [], [], within_s)[0]:
+        frame = client.recv()
+        if frame["type"] == "ack":
+            ids.append(frame["id"])
+    return ids
+
+
+def taken_says(server) -> float:
+    return sample(get(server, "/metrics")[2], "relaydesk_frames_in_total", role="customer", type="say")
+
+
+def test_past_its_backlog_the_server_reads_no_socket_until_it_has_answered_some(start_server):
+    server = start_server(ALICE, ADMIT_BACKLOG=1, **UNPACED)
+    customer, rep = chatting(server)
+    other = Client(server, "customer")
+    ask(other, name="Dana")
+    try:
+        with database_locked(server):
+            said = new_id()
+            customer.send(type="say", id=said, text="taken, and held by the lock")
+            while taken_says(server) < 1:  # its handler took it: one event unfinished, the budget
+                pass
+            typing = new_id()
+            other.send(type="typing", id=typing, typing=True)  # needs no disk: answered at once when read
+            assert typing not in answered(other, within_s=1.0), "read while over the backlog"
+        other.expect("ack", id=typing, timeout=30)  # read once the message was answered
+        answer = _answer(customer, said)
+        assert answer["type"] == "ack" or answer["code"] == "storage", answer
+    finally:
+        customer.close()
+        rep.close()
+        other.close()
+
+
+def test_under_its_backlog_a_frame_that_needs_no_disk_is_read_while_a_message_waits_for_it(start_server):
+    server = start_server(ALICE, ADMIT_BACKLOG=2, **UNPACED)  # the same, one more in the budget
+    customer, rep = chatting(server)
+    other = Client(server, "customer")
+    ask(other, name="Dana")
+    try:
+        with database_locked(server):
+            said = new_id()
+            customer.send(type="say", id=said, text="taken, and held by the lock")
+            while taken_says(server) < 1:
+                pass
+            typing = new_id()
+            other.send(type="typing", id=typing, typing=True)
+            other.expect("ack", id=typing, timeout=30)  # while the message still waits
+            assert select.select([customer.ws.sock], [], [], 0)[0] == []
+        _answer(customer, said)
+    finally:
+        customer.close()
+        rep.close()
+        other.close()
