@@ -27,7 +27,8 @@ class BrokenStream(AssertionError):
 
 
 class RawClient:
-    def __init__(self, server, role: str, cookie: str | None = None, receive_buffer: int | None = None) -> None:
+    def __init__(self, server, role: str, cookie: str | None = None, receive_buffer: int | None = None,
+                 extensions: str = "") -> None:
         self.role = role
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if receive_buffer:  # set before connecting, so the window stays small
@@ -37,12 +38,14 @@ class RawClient:
         key = base64.b64encode(os.urandom(16))
         headers = [f"GET /ws/{role} HTTP/1.1", f"Host: 127.0.0.1:{server.port}", "Upgrade: websocket",
                    "Connection: Upgrade", f"Sec-WebSocket-Key: {key.decode()}", "Sec-WebSocket-Version: 13",
-                   f"Origin: {server.url}"] + ([f"Cookie: {cookie}"] if cookie else [])
+                   f"Origin: {server.url}"] + ([f"Cookie: {cookie}"] if cookie else []) + \
+            ([f"Sec-WebSocket-Extensions: {extensions}"] if extensions else [])
         self.sock.sendall(("\r\n".join(headers) + "\r\n\r\n").encode())
         self.buffer, self.bytes_read = b"", 0
         while b"\r\n\r\n" not in self.buffer:
             self._fill(4096)
         head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        self.head = head
         assert head.startswith(b"HTTP/1.1 101"), head
         accept = base64.b64encode(hashlib.sha1(key + WS_GUID).digest())
         assert b"Sec-WebSocket-Accept: " + accept in head, head

@@ -265,6 +265,11 @@ def _add_sockets(app: Flask) -> None:
             abort(403)
         if request.path == "/ws/rep" and auth.current_rep() is None:
             abort(401)
+        if request.path.startswith("/ws/"):
+            # No permessage-deflate (simple-websocket agrees to it whenever a client offers, as browsers do): the
+            # relay's frames go out uncompressed anyway (``wire.frame_bytes``), and inflating each of a client's
+            # small frames cost the hub ~5 µs and its socket a 32 KiB zlib window once the first one came.
+            request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
 
     @sock.route("/ws/customer")
     def customer_socket(ws):
