@@ -39,6 +39,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -363,23 +364,28 @@ class Run:
     server_cpu: float
     generator_cpu: list[float]
     cpu_us: float = float("nan")  # the server's CPU-µs per message received (less noisy than rates on a busy machine)
+    window_us: float = float("nan")  # its CPU-µs within the run's window per message delivered within it
 
     def line(self) -> str:
         generators = " ".join(f"{cpu:3.0%}" for cpu in self.generator_cpu)
         return (f"{self.target:<11} {self.sessions:>5} {self.offered:>9,.0f} {self.sent:>9,.0f}"
                 f" {self.delivered:>10,.0f} {self.p50:>8.1f} {self.p99:>8.1f} {self.lost:>7} {self.server_cpu:>6.0%}"
-                f" {self.cpu_us:>7.0f}   {generators}")
+                f" {self.cpu_us:>7.0f} {self.window_us:>7.0f}   {generators}")
 
 
 HEADER = (f"{'server':<11} {'sess.':>5} {'offered/s':>9} {'sent/s':>9} {'deliv./s':>10} {'p50 ms':>8} {'p99 ms':>8}"
-          f" {'unrecv.':>7} {'srv CPU':>6} {'µs/msg':>7}   generators' CPU")
+          f" {'unrecv.':>7} {'srv CPU':>6} {'µs/msg':>7} {'µs/win':>7}   generators' CPU")
 
 
 def load_run(generators: Generators, target: Target, sessions: int, rate: float, seconds: float) -> Run:
     cpu = cpu_seconds(target.pid)
     if os.environ.get("BENCH_TRACE"):  # for a profiler started from outside: the load is on from now
         print(f"running {target.name} {sessions} sessions at {rate:,.0f}/s", file=sys.stderr, flush=True)
+    in_window: list[float] = []  # the server's CPU as the window ends: what it spent on the load, not the drain
+    timer = threading.Timer(seconds, lambda: in_window.append(cpu_seconds(target.pid) - cpu))
+    timer.start()
     answers = generators.call("run", rate_per_customer=rate / sessions, seconds=seconds)
+    timer.join()
     used = cpu_seconds(target.pid) - cpu
     server_cpu = used / max(answer["wall"] for answer in answers)
     received = sum(answer["received"] for answer in answers)
@@ -387,11 +393,12 @@ def load_run(generators: Generators, target: Target, sessions: int, rate: float,
     sent = sum(answer["sent"] for answer in answers)
     for error in [error for answer in answers for error in answer["errors"]][:3]:
         print(f"  a customer got an error: {error}", flush=True)
-    return Run(target.name, sessions, rate, sent / seconds,
-               sum(answer["delivered_in_window"] for answer in answers) / seconds,
+    delivered = sum(answer["delivered_in_window"] for answer in answers)
+    return Run(target.name, sessions, rate, sent / seconds, delivered / seconds,
                percentile(latencies, 0.5), percentile(latencies, 0.99),
                sent - received, server_cpu,
-               [answer["cpu"] / answer["wall"] for answer in answers], used * 1e6 / max(received, 1))
+               [answer["cpu"] / answer["wall"] for answer in answers], used * 1e6 / max(received, 1),
+               in_window[0] * 1e6 / max(delivered, 1))
 
 
 def ladder(generators: Generators, target: Target, sessions: int, loads: list[float] | None, seconds: float,

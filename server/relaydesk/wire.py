@@ -31,7 +31,7 @@ QUEUE_LIMIT = 4 * 1024 * 1024  # characters waiting for a reader before its conn
 SAY_HELLO = 1008  # the close code for a websocket that said nothing in time (policy violation)
 READ_AHEAD = 32  # frames read from a client and not yet handled before its socket is read no more, for now
 WRITE_AT_ONCE = 64 * 1024  # bytes of queued frames joined into one write
-ADMIT_BACKLOG = 2000  # clients' events taken and not yet answered before no socket is read, for now
+ADMIT_BACKLOG = 500  # clients' events taken and not yet answered before no socket is read, for now
 
 
 class Admission:
