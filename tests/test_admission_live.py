@@ -9,6 +9,7 @@ be answered; with a budget of one, a second customer's frame (which needs no dis
 from __future__ import annotations
 
 import select
+import time
 
 from tests.chatters import ask, new_id
 from tests.liveserver import ALICE, UNPACED
@@ -27,8 +28,11 @@ def answered(client: Client, within_s: float) -> list[str]:
     return ids
 
 
-def taken_says(server) -> float:
-    return sample(get(server, "/metrics")[2], "relaydesk_frames_in_total", role="customer", type="say")
+def says_taken(server) -> None:
+    """Wait until the server's handler took the customer's message (counted as its frame is handled)."""
+    deadline = time.monotonic() + 30  # a bound on a hang, not a measure
+    while sample(get(server, "/metrics")[2], "relaydesk_frames_in_total", role="customer", type="say") < 1:
+        assert time.monotonic() < deadline, "the message was never taken"
 
 
 def test_past_its_backlog_the_server_reads_no_socket_until_it_has_answered_some(start_server):
@@ -40,8 +44,7 @@ def test_past_its_backlog_the_server_reads_no_socket_until_it_has_answered_some(
         with database_locked(server):
             said = new_id()
             customer.send(type="say", id=said, text="taken, and held by the lock")
-            while taken_says(server) < 1:  # its handler took it: one event unfinished, the budget
-                pass
+            says_taken(server)  # one event unfinished: the budget
             typing = new_id()
             other.send(type="typing", id=typing, typing=True)  # needs no disk: answered at once when read
             assert typing not in answered(other, within_s=1.0), "read while over the backlog"
@@ -63,8 +66,7 @@ def test_under_its_backlog_a_frame_that_needs_no_disk_is_read_while_a_message_wa
         with database_locked(server):
             said = new_id()
             customer.send(type="say", id=said, text="taken, and held by the lock")
-            while taken_says(server) < 1:
-                pass
+            says_taken(server)
             typing = new_id()
             other.send(type="typing", id=typing, typing=True)
             other.expect("ack", id=typing, timeout=30)  # while the message still waits
