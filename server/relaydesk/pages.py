@@ -10,6 +10,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, send_from_directory
 
+from . import bytecode
 from .assets import IMMUTABLE, Served, digest
 from .auth import current_rep, relay, store
 from .i18n import LANGUAGES, _, mo_bytes
@@ -29,15 +30,30 @@ def served() -> Served:
     return current_app.extensions["relaydesk_assets"]
 
 
+def python_sources(web: Path) -> dict[str, bytes]:
+    """Every Python file the browser runs of ours, by its name in the archive (relative to Pyodide's home)."""
+    sources = {f"relaydesk/{name}": (PACKAGE_DIR / name).read_bytes() for name in SHARED_MODULES}
+    sources |= {f"relaydesk_web/{path.name}": path.read_bytes() for path in sorted(web.glob("py/relaydesk_web/*.py"))}
+    return sources
+
+
 @cache
 def _archive(web: Path) -> tuple[str, bytes]:
-    """Zip every Python file the browser runs, once per process: one request, not one each (PyScript unpacks it)."""
+    """Zip every Python file the browser runs, once per process: one request, not one each (PyScript unpacks it).
+
+    With each module's compiled ``.pyc`` where one was made from that very source for the served Pyodide, and those
+    of PyScript's own package (``relaydesk.bytecode``): Pyodide then compiles none of them as the page starts.
+    """
+    sources = python_sources(web)
+    tag, compiled = bytecode.cached(web, sources | bytecode.pyscript_sources(web))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        sources = [(f"relaydesk/{name}", PACKAGE_DIR / name) for name in SHARED_MODULES]
-        sources += [(f"relaydesk_web/{path.name}", path) for path in sorted(web.glob("py/relaydesk_web/*.py"))]
-        for name, path in sources:  # a fixed date in each entry: the same files make the same archive, and URL
-            archive.writestr(zipfile.ZipInfo(name), path.read_bytes(), zipfile.ZIP_DEFLATED)
+        for name, source in sources.items():  # a fixed date in each entry: the same files make the same archive
+            archive.writestr(zipfile.ZipInfo(name), source, zipfile.ZIP_DEFLATED)
+        for name, pyc in sorted(compiled.items()):
+            folder, module = name.rsplit("/", 1)
+            archive.writestr(zipfile.ZipInfo(f"{folder}/__pycache__/{module[:-3]}.{tag}.pyc"), pyc,
+                             zipfile.ZIP_DEFLATED)
         for lang in LANGUAGES:  # the catalogs, compiled from the same .po as the server's (relaydesk_web.i18n)
             mo = mo_bytes(lang)
             if mo is not None:
