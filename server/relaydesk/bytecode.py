@@ -78,7 +78,7 @@ def compile_missing(web_dir: Path, sources: dict[str, bytes]) -> int:
     if not missing:
         return 0
     files = [{"path": path, "source": source.decode("utf-8")} for path, source in missing]
-    result = subprocess.run([node, str(SCRIPT), str(web_dir / "build" / "pyodide")], input=json.dumps(files),
+    result = subprocess.run([node, str(SCRIPT), str(web_dir / "build" / "pyodide"), "modules"], input=json.dumps(files),
                             capture_output=True, text=True, check=True)
     compiled = json.loads(result.stdout)
     folder.mkdir(parents=True, exist_ok=True)
@@ -87,3 +87,45 @@ def compile_missing(web_dir: Path, sources: dict[str, bytes]) -> int:
             (folder / f"{_key(path, source)}.pyc").write_bytes(base64.b64decode(pyc))
     (folder / "TAG").write_text(compiled["tag"])
     return sum(pyc is not None for pyc in compiled["files"])
+
+
+STDLIB = "python_stdlib.zip"
+
+
+def stdlib(web_dir: Path) -> Path | None:
+    """The served Pyodide's standard library with its start's modules compiled (``compile_stdlib``), if made."""
+    folder = _folder(web_dir)
+    return folder / STDLIB if folder is not None and (folder / STDLIB).exists() else None
+
+
+def stdlib_imports(sources: dict[str, bytes]) -> list[str]:
+    """The top-level modules ``sources`` import (the standard library's among them), without duplicates."""
+    import ast
+
+    named: dict[str, None] = {}
+    for source in sources.values():
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                named.update(dict.fromkeys(alias.name for alias in node.names))
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                named[node.module] = None
+    return list(named)
+
+
+def compile_stdlib(web_dir: Path, sources: dict[str, bytes]) -> bool:
+    """Make the served Pyodide's standard library zip with the modules a page's start imports as ``.pyc`` (Pyodide's
+    holds only sources, compiled at every start), and its Brotli and gzip copies; False when already made."""
+    folder = _folder(web_dir)
+    node = shutil.which("node")
+    if folder is None or node is None or stdlib(web_dir) is not None:
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    made = folder / f"{STDLIB}.partial"
+    subprocess.run([node, str(SCRIPT), str(web_dir / "build" / "pyodide"), "stdlib", str(made)],
+                   input=json.dumps(stdlib_imports(sources)), capture_output=True, text=True, check=True)
+    from whitenoise.compress import Compressor
+
+    for copy in Compressor(quiet=True).compress(str(made)):  # whatever its name: WhiteNoise's set-up skips .zip
+        Path(copy).rename(folder / f"{STDLIB}{Path(copy).suffix}")
+    made.rename(folder / STDLIB)  # last: the server serves it once it is there, with its copies
+    return True

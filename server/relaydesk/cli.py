@@ -121,6 +121,12 @@ def _compile_bytecode(web_dir: Path) -> None:
         click.echo(f"Python bytecode not compiled ({failed}): the pages compile their Python as they start")
         return
     click.echo(f"Python bytecode: {compiled} module(s) compiled, in {web_dir / bytecode.CACHE}")
+    try:
+        made = bytecode.compile_stdlib(web_dir, sources)
+    except (OSError, subprocess.CalledProcessError) as failed:
+        click.echo(f"Pyodide's standard library not compiled ({failed}): the pages use Pyodide's own")
+        return
+    click.echo(f"Pyodide's standard library, compiled: {bytecode.stdlib(web_dir) if made else 'kept from before'}")
 
 
 @main.group()

@@ -62,11 +62,11 @@ function unpack(pyodide, files) {
 }
 
 // In the worker: take the snapshot the page asked for ({archive, imports, lang, build, key}), keep it, say how it went.
-async function takeSnapshot({ archive, imports, lang, build, key }) {
+async function takeSnapshot({ archive, stdlib, imports, lang, build, key }) {
   const cache = await store();
   if (!cache) return "no storage";
   const files = fetch(archive).then((response) => response.arrayBuffer()); // in the HTTP cache: the page loaded it
-  const pyodide = await load({ _makeSnapshot: true });
+  const pyodide = await load({ _makeSnapshot: true, stdLibURL: stdlib });
   unpack(pyodide, await files);
   pyodide.runPython(`NAMES = ${JSON.stringify(imports)}\nLANG = ${JSON.stringify(lang)}\n${IMPORTS}`);
   const snapshot = pyodide.makeMemorySnapshot();
@@ -96,8 +96,11 @@ if (!IN_PAGE) {
 
 const script = IN_PAGE ? document.querySelector("script[type=module][data-imports]") : null;
 const archive = script?.dataset.archive;
+// Pyodide's standard library with the modules its start imports compiled, where the server has it (bytecode.py)
+const STDLIB = script?.dataset.stdlib ? new URL(script.dataset.stdlib, location.href).href : undefined;
 const WARM = script?.dataset.warm !== "no"; // WARM_STARTS: off, every start is an ordinary one and none is kept
-const BUILD = `${new URL(import.meta.url).pathname}?archive=${archive}`; // this Pyodide, this file, our Python
+// this Pyodide, this file, our Python, the standard library's bytecode
+const BUILD = `${new URL(import.meta.url).pathname}?archive=${archive}&stdlib=${script?.dataset.stdlib}`;
 const LANG = IN_PAGE ? document.documentElement.lang || "en" : null; // the page's language: its catalog is read
 // into the snapshot too, so a warm French start does not read it again
 const KEY = `${BUILD}&imports=${script?.dataset.imports}&lang=${LANG}`; // and the page's modules: one for each kind
@@ -117,7 +120,7 @@ async function keepSnapshot() {
   globalThis.relaydeskSnapshot = await new Promise((resolve) => {
     worker.onmessage = ({ data }) => resolve(data); // "saved", read by bench/boot.py and e2e before a warm start
     worker.onerror = () => resolve("not taken"); // no module workers here (an old browser): every start is ordinary
-    worker.postMessage({ archive: new URL(archive, location.href).href, imports: script.dataset.imports,
+    worker.postMessage({ archive: new URL(archive, location.href).href, stdlib: STDLIB, imports: script.dataset.imports,
                          lang: LANG, build: BUILD, key: KEY });
   });
   worker.terminate();
@@ -129,7 +132,7 @@ async function boot() {
   const kept = cache && (await cache.match(KEY));
   if (kept) {
     try {
-      const pyodide = await load({ _loadSnapshot: kept.arrayBuffer() });
+      const pyodide = await load({ _loadSnapshot: kept.arrayBuffer(), stdLibURL: STDLIB });
       performance.mark("relaydesk:python-started");
       pyodide.runPython("import random; random.seed()"); // not the snapshot's sequence again
       if (files) unpack(pyodide, await files); // the files: a snapshot holds the memory of Python, not its files
@@ -140,7 +143,7 @@ async function boot() {
       await cache.delete(KEY); // unreadable: an ordinary start, and a new snapshot once the page has started
     }
   }
-  const pyodide = await load();
+  const pyodide = await load({ stdLibURL: STDLIB });
   performance.mark("relaydesk:python-started");
   if (files) unpack(pyodide, await files);
   performance.mark("relaydesk:files-unpacked");
