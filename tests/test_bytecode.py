@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from relaydesk import bytecode
+from relaydesk.assets import Served
 from relaydesk.pages import _archive, python_sources
 
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -52,7 +53,8 @@ PURE = "relaydesk.protocol relaydesk.notes relaydesk_web.effects relaydesk_web.s
 def web(tmp_path_factory) -> Path:
     """A web folder of our own (its Python copied, Pyodide's build shared), with an empty bytecode cache."""
     web = tmp_path_factory.mktemp("web")
-    (web / "build").symlink_to(WEB / "build")
+    for shared in ("build", "static", "node_modules"):
+        (web / shared).symlink_to(WEB / shared)
     shutil.copytree(WEB / "py", web / "py")
     return web
 
@@ -100,3 +102,43 @@ def test_a_changed_source_goes_out_without_the_bytecode_of_the_old_one(tmp_path,
     assert "relaydesk_web/__pycache__/state.cpython-314.pyc" not in names
     assert "relaydesk_web/__pycache__/effects.cpython-314.pyc" in names
     assert compiled_in_pyodide(tmp_path, web, "relaydesk_web.state") == ["/home/pyodide/relaydesk_web/state.py"]
+
+
+# Start Pyodide from a standard library zip and say where some modules came from (zipimport names the file it read).
+START = """
+import { pathToFileURL } from "node:url";
+const [folder, stdlib] = process.argv.slice(2);
+const { loadPyodide } = await import(pathToFileURL(`${folder}/pyodide.mjs`).href);
+const pyodide = await loadPyodide({ indexURL: `${folder}/`, stdLibURL: stdlib || undefined });
+console.log(pyodide.runPython(`
+import asyncio, html, json, sys
+json.dumps({name: sys.modules[name].__file__ for name in ("asyncio", "json.decoder", "html.entities")})
+`));
+"""
+
+
+def started_from(tmp_path: Path, stdlib: Path | None) -> dict[str, str]:
+    script = tmp_path / "start.mjs"
+    script.write_text(START)
+    result = subprocess.run([str(NODE), str(script), str(PYODIDE), str(stdlib or "")],
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_pyodide_starts_from_a_standard_library_compiled_for_its_start(tmp_path, web):
+    assert bytecode.stdlib(web) is None and Served(web).stdlib.endswith("/python_stdlib.zip")  # Pyodide's own
+    assert started_from(tmp_path, None)["asyncio"].endswith("/asyncio/__init__.py")  # ... all sources, compiled
+
+    assert bytecode.compile_stdlib(web, python_sources(web) | bytecode.pyscript_sources(web))
+    made = bytecode.stdlib(web)
+    assert made is not None and Path(f"{made}.br").exists() and Path(f"{made}.gz").exists()
+    names = set(zipfile.ZipFile(made).namelist())
+    assert {"asyncio/__init__.pyc", "json/decoder.pyc", "html/entities.pyc"} <= names  # Pyodide's start, PyScript's
+    assert "asyncio/__init__.py" not in names
+    assert "xmlrpc/client.py" in names and "xmlrpc/client.pyc" not in names  # imported by no start: as it was
+
+    assert set(started_from(tmp_path, made).values()) == {
+        "/lib/python314.zip/asyncio/__init__.pyc", "/lib/python314.zip/json/decoder.pyc",
+        "/lib/python314.zip/html/entities.pyc"}
+    served = Served(web)
+    assert served.stdlib.startswith(served.pyodide + "stdlib-") and served.files[served.stdlib] == made
