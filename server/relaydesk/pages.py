@@ -8,7 +8,7 @@ import zipfile
 from functools import cache
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, send_from_directory
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, send_from_directory
 
 from . import bytecode
 from .assets import IMMUTABLE, Served, digest
@@ -174,8 +174,10 @@ def python_archive(version: str):
 
 @bp.get("/bench/bare-pyodide")
 def bare_pyodide():
-    """The baseline bench/boot.py measures our pages against: Pyodide alone, served as the pages' Pyodide is."""
-    return render_template("bench-bare-pyodide.html", pyodide=served().pyodide)
+    """The baseline bench/boot.py measures our pages against: Pyodide alone, served as the pages' Pyodide is.
+    ``?stdlib=compiled``: from the standard library the pages start from (``relaydesk.bytecode``), for comparison."""
+    stdlib = served().stdlib if request.args.get("stdlib") == "compiled" else ""
+    return render_template("bench-bare-pyodide.html", pyodide=served().pyodide, stdlib=stdlib)
 
 
 @bp.get("/bench/bare-pyscript")

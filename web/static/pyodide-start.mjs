@@ -105,6 +105,7 @@ const LANG = IN_PAGE ? document.documentElement.lang || "en" : null; // the page
 // into the snapshot too, so a warm French start does not read it again
 const KEY = `${BUILD}&imports=${script?.dataset.imports}&lang=${LANG}`; // and the page's modules: one for each kind
 const files = archive ? fetch(archive).then((response) => response.arrayBuffer()) : null; // preloaded by the page
+files?.then(() => performance.mark("relaydesk:archive-fetched"));
 
 // Once the page's script has run and the page has been idle a moment: the worker's Python start then shares the
 // machine with nothing the page waits for.
