@@ -3,7 +3,7 @@
 //
 // Mode "modules": stdin a JSON list of {path, source}; stdout JSON {tag, files: [base64 .pyc, or null where a source
 // does not compile]}. Hash-based .pyc (checked: Python compares the source's hash before using one), so the
-// unpacked files' dates do not matter.
+// unpacked files' dates do not matter; docstrings left out (nothing reads them).
 //
 // Mode "stdlib": stdin a JSON list of standard-library module names the pages import; writes to <out> Pyodide's
 // standard library zip with each module Pyodide imports as it starts, or the pages import, as a .pyc in place of
@@ -21,21 +21,34 @@ for await (const chunk of process.stdin.setEncoding("utf8")) input += chunk; // 
 pyodide.globals.set("INPUT", pyodide.toPy(JSON.parse(input)));
 
 const MODULES = `
-import base64, py_compile, sys
+import ast, base64, importlib.util, marshal, sys
 TAG = sys.implementation.cache_tag
+
+
+def without_docstrings(tree):  # nothing of ours reads __doc__: a smaller archive
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            if len(body) > 1:
+                del body[0]  # not a pass in its place: a module's "from __future__" must stay first
+            else:
+                body[0] = ast.copy_location(ast.Pass(), body[0])
+    return tree
+
+
 OUT = []
-for number, file in enumerate(INPUT):
-    source = f"/tmp/relaydesk-bytecode/{number}.py"
-    with open(source, "w", encoding="utf-8", newline="") as written:
-        written.write(file["source"])
+for file in INPUT:
+    source = file["source"].encode()
     try:
-        compiled = py_compile.compile(source, f"{source}c", file["path"], doraise=True,
-                                      invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
-    except py_compile.PyCompileError:
+        code = compile(without_docstrings(ast.parse(source, file["path"])), file["path"], "exec", dont_inherit=True)
+    except SyntaxError:
         OUT.append(None)
-    else:
-        with open(compiled, "rb") as read:
-            OUT.append(base64.b64encode(read.read()).decode())
+        continue
+    # hash-based and checked (0b11): Python hashes the source it finds and uses this only if it is the same
+    header = importlib.util.MAGIC_NUMBER + (0b11).to_bytes(4, "little") + importlib.util.source_hash(source)
+    OUT.append(base64.b64encode(header + marshal.dumps(code)).decode())
 `;
 
 const STDLIB = `
@@ -67,7 +80,6 @@ if (mode === "stdlib") {
   writeFileSync(out, pyodide.FS.readFile("/tmp/python_stdlib.zip"));
   process.stdout.write(JSON.stringify({ compiled: pyodide.globals.get("COMPILED") }));
 } else {
-  pyodide.FS.mkdirTree("/tmp/relaydesk-bytecode");
   pyodide.runPython(MODULES);
   process.stdout.write(JSON.stringify({ tag: pyodide.globals.get("TAG"), files: pyodide.globals.get("OUT").toJs() }));
 }

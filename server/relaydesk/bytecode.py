@@ -36,7 +36,7 @@ def _folder(web_dir: Path) -> Path | None:
 
 
 def _key(path: str, source: bytes) -> str:
-    return hashlib.sha256(path.encode() + b"\0" + source).hexdigest()
+    return hashlib.sha256(f"{path}\0no docstrings\0".encode() + source).hexdigest()
 
 
 def pyscript_sources(web_dir: Path) -> dict[str, bytes]:
