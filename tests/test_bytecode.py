@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 import zipfile
 from pathlib import Path
 
+import brotli
 import pytest
 
 from relaydesk import bytecode
 from relaydesk.assets import Served
 from relaydesk.pages import _archive, python_sources
+from tests.test_assets_live import YEAR, fetch
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 PYODIDE = WEB / "build" / "pyodide"
@@ -142,3 +145,15 @@ def test_pyodide_starts_from_a_standard_library_compiled_for_its_start(tmp_path,
         "/lib/python314.zip/html/entities.pyc"}
     served = Served(web)
     assert served.stdlib.startswith(served.pyodide + "stdlib-") and served.files[served.stdlib] == made
+
+
+def test_the_pages_start_pyodide_from_the_compiled_standard_library_sent_compressed(web, start_server):
+    bytecode.compile_stdlib(web, python_sources(web) | bytecode.pyscript_sources(web))  # unless made above
+    server = start_server(WEB_DIR=str(web))
+    page = fetch(server, "/")[2].decode()
+    url = re.search(r'data-stdlib="(/assets/pyodide-[0-9a-f]+/stdlib-[0-9a-f]+\.zip)"', page)[1]
+    assert f'<link rel="preload" as="fetch" crossorigin href="{url}">' in page  # fetched at once, not when asked
+
+    status, headers, body = fetch(server, url, "gzip, deflate, br")
+    assert status == 200 and headers["Cache-Control"] == YEAR and headers["Content-Encoding"] == "br"
+    assert brotli.decompress(body) == bytecode.stdlib(web).read_bytes()
