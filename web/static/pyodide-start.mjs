@@ -61,7 +61,7 @@ const HOME = "/home/pyodide";
 
 // Read the archive's files in JavaScript, while Python starts: [{path, data}]. Pyodide's unpackArchive does it in
 // Python once Python is up (zipfile, shutil: ~20 ms, and over 100 ms on a start from compiled bytecode, whose
-// interpreter has run less by then). Our server's zip: entries stored or deflated, no zip64.
+// interpreter has run less by then). Our server's zip: entries stored (it comes compressed as a whole), no zip64.
 async function readZip(buffer) {
   const view = new DataView(buffer);
   let end = buffer.byteLength - 22; // the end-of-central-directory record: no comment in ours, but look back anyway
