@@ -14,9 +14,11 @@ The customer page and the console are measured in English and in French (``?lang
 French catalog (``relaydesk_web/locale/fr.mo``, in the same Python archive) and run every word through it; the
 ratio French / English is printed per page.
 
-Two baselines: bare Pyodide (``/bench/bare-pyodide``), which the ratios are to, and bare PyScript
-(``/bench/bare-pyscript``: PyScript on the same Pyodide, with the pages' preloads, running one line), which shows
-what PyScript itself costs.  An app page keeps a memory snapshot of Python for warm starts
+Three baselines: bare Pyodide (``/bench/bare-pyodide``), which the ratios are to; "bare compiled", the same
+started from the standard library the pages start from (``?stdlib=compiled``: the modules a start imports
+compiled, see ``relaydesk.bytecode``), which shows what that alone gains; and bare PyScript
+(``/bench/bare-pyscript``: PyScript on Pyodide as published, with the pages' preloads, running one line), which
+shows what PyScript itself costs.  An app page keeps a memory snapshot of Python for warm starts
 (``web/static/pyodide-start.mjs``): a cold run waits until it is kept before the reload, as a visitor coming back
 another day finds it.  On loopback, Firefox ESR's times for the customer page follow (``bench/firefox.py``; skipped
 with ``--no-firefox``, or when Firefox or puppeteer-core is missing).
@@ -169,6 +171,7 @@ def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only:
         cookie = sign_in(server, "alice")
         pages = {
             "bare Pyodide": (f"{server.url}/bench/bare-pyodide", None),
+            "bare compiled": (f"{server.url}/bench/bare-pyodide?stdlib=compiled", None),
             "bare PyScript": (f"{server.url}/bench/bare-pyscript", None),
             "customer page": (f"{server.url}/?lang=en", None),
             "rep console": (f"{server.url}/rep?lang=en", tuple(cookie.split("=", 1))),

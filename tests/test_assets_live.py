@@ -1,11 +1,14 @@
 """What pages load, on the wire: compressed by Accept-Encoding, kept for good under hashed URLs, pages not kept."""
 
+import gzip
 import io
 import json
 import re
 import urllib.error
 import urllib.request
 import zipfile
+
+import brotli
 
 YEAR = "public, max-age=31536000, immutable"
 
@@ -70,6 +73,10 @@ def test_the_browser_s_python_comes_in_one_archive_under_its_hash(live_server):
     names = zipfile.ZipFile(io.BytesIO(body)).namelist()
     assert "relaydesk/protocol.py" in names and "relaydesk_web/customer.py" in names
     assert "relaydesk/store.py" not in names  # only what the browser runs: none of the server's own
+    for coding, unpack in (("br", brotli.decompress), ("gzip", gzip.decompress)):  # stored entries, sent compressed
+        status, headers, compressed = fetch(live_server, archive, f"{coding}, deflate")
+        assert headers["Content-Encoding"] == coding and headers["Vary"] == "Accept-Encoding"
+        assert unpack(compressed) == body and len(compressed) < len(body) / 2
     assert fetch(live_server, re.sub(r"-[0-9a-f]+\.zip", "-000000000000.zip", archive))[0] == 404
 
 

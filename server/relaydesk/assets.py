@@ -185,6 +185,15 @@ class Served:
         pyodide_start = web_dir / "static" / PYODIDE_START
         self.pyodide_start = f"{self.pyodide}start-{digest(pyodide_start.read_bytes())}.mjs"
         self.files = {self.start_script: start, self.pyodide_start: pyodide_start}
+        # Pyodide's standard library with the modules a start imports compiled (relaydesk.bytecode), where made for
+        # this Pyodide: its start then compiles none of them; else Pyodide's own, all sources
+        from .bytecode import stdlib
+
+        compiled = stdlib(web_dir)
+        self.stdlib = f"{self.pyodide}python_stdlib.zip"
+        if compiled is not None:
+            self.stdlib = f"{self.pyodide}stdlib-{digest(compiled.read_bytes())}.zip"
+            self.files[self.stdlib] = compiled
         chart = web_dir / "node_modules" / CHART_SCRIPT
         self.chart_script = f"/assets/chart-{digest(chart.read_bytes())}.umd.min.js" if chart.exists() else None
         if self.chart_script:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .store import Rep, Store
 
 DATA_HELP = "Folder for the database, files and relaydesk.cfg (default: ./instance)."
@@ -90,7 +92,41 @@ def assets(web: str | None) -> None:
     from .app import REPO_WEB_DIR
     from .assets import build
 
-    click.echo(f"Browser runtime ready in {build(Path(web) if web else REPO_WEB_DIR)}")
+    web_dir = Path(web) if web else REPO_WEB_DIR
+    click.echo(f"Browser runtime ready in {build(web_dir)}")
+    _compile_bytecode(web_dir)
+
+
+@main.command()
+@click.option("--web", type=click.Path(file_okay=False, exists=True), help="The web folder (default: ours).")
+def bytecode(web: str | None) -> None:
+    """Compile the browser's Python with Pyodide's own (under Node), for faster cold starts (run by `assets`)."""
+    from pathlib import Path
+
+    from .app import REPO_WEB_DIR
+
+    _compile_bytecode(Path(web) if web else REPO_WEB_DIR)
+
+
+def _compile_bytecode(web_dir: Path) -> None:
+    import subprocess
+
+    from . import bytecode
+    from .pages import python_sources
+
+    sources = python_sources(web_dir) | bytecode.pyscript_sources(web_dir)
+    try:
+        compiled = bytecode.compile_missing(web_dir, sources)
+    except (OSError, subprocess.CalledProcessError) as failed:  # no Node, or Pyodide would not start under it
+        click.echo(f"Python bytecode not compiled ({failed}): the pages compile their Python as they start")
+        return
+    click.echo(f"Python bytecode: {compiled} module(s) compiled, in {web_dir / bytecode.CACHE}")
+    try:
+        made = bytecode.compile_stdlib(web_dir, sources)
+    except (OSError, subprocess.CalledProcessError) as failed:
+        click.echo(f"Pyodide's standard library not compiled ({failed}): the pages use Pyodide's own")
+        return
+    click.echo(f"Pyodide's standard library, compiled: {bytecode.stdlib(web_dir) if made else 'kept from before'}")
 
 
 @main.group()

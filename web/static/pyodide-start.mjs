@@ -57,16 +57,59 @@ async function store() {
   }
 }
 
+const HOME = "/home/pyodide";
+
+// Read the archive's files in JavaScript, while Python starts: [{path, data}]. Pyodide's unpackArchive does it in
+// Python once Python is up (zipfile, shutil: ~20 ms, and over 100 ms on a start from compiled bytecode, whose
+// interpreter has run less by then). Our server's zip: entries stored (it comes compressed as a whole), no zip64.
+async function readZip(buffer) {
+  const view = new DataView(buffer);
+  let end = buffer.byteLength - 22; // the end-of-central-directory record: no comment in ours, but look back anyway
+  while (end > 0 && view.getUint32(end, true) !== 0x06054b50) end--;
+  const count = view.getUint16(end + 10, true);
+  const names = new TextDecoder();
+  const reads = [];
+  for (let at = view.getUint32(end + 16, true), n = 0; n < count; n++) {
+    const method = view.getUint16(at + 10, true);
+    const size = view.getUint32(at + 20, true);
+    const nameLength = view.getUint16(at + 28, true);
+    const local = view.getUint32(at + 42, true);
+    const path = names.decode(new Uint8Array(buffer, at + 46, nameLength));
+    at += 46 + nameLength + view.getUint16(at + 30, true) + view.getUint16(at + 32, true);
+    if (path.endsWith("/")) continue;
+    const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
+    const bytes = new Uint8Array(buffer, start, size);
+    if (method === 0) reads.push({ path, data: bytes });
+    else if (method === 8) {
+      const inflated = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+      reads.push(new Response(inflated).arrayBuffer().then((data) => ({ path, data: new Uint8Array(data) })));
+    } else throw new Error(`zip method ${method}`);
+  }
+  return Promise.all(reads);
+}
+
+function read(files) { // the archive's files, or the archive itself where this browser cannot inflate
+  return globalThis.DecompressionStream ? files.then(readZip) : files;
+}
+
 function unpack(pyodide, files) {
-  pyodide.unpackArchive(files, "zip", { extractDir: "/home/pyodide" });
+  if (!Array.isArray(files)) {
+    pyodide.unpackArchive(files, "zip", { extractDir: HOME });
+    return;
+  }
+  for (const { path, data } of files) {
+    const full = `${HOME}/${path}`;
+    pyodide.FS.mkdirTree(full.slice(0, full.lastIndexOf("/")));
+    pyodide.FS.writeFile(full, data, { canOwn: true });
+  }
 }
 
 // In the worker: take the snapshot the page asked for ({archive, imports, lang, build, key}), keep it, say how it went.
-async function takeSnapshot({ archive, imports, lang, build, key }) {
+async function takeSnapshot({ archive, stdlib, imports, lang, build, key }) {
   const cache = await store();
   if (!cache) return "no storage";
-  const files = fetch(archive).then((response) => response.arrayBuffer()); // in the HTTP cache: the page loaded it
-  const pyodide = await load({ _makeSnapshot: true });
+  const files = read(fetch(archive).then((response) => response.arrayBuffer())); // in the HTTP cache: the page's
+  const pyodide = await load({ _makeSnapshot: true, stdLibURL: stdlib });
   unpack(pyodide, await files);
   pyodide.runPython(`NAMES = ${JSON.stringify(imports)}\nLANG = ${JSON.stringify(lang)}\n${IMPORTS}`);
   const snapshot = pyodide.makeMemorySnapshot();
@@ -96,12 +139,16 @@ if (!IN_PAGE) {
 
 const script = IN_PAGE ? document.querySelector("script[type=module][data-imports]") : null;
 const archive = script?.dataset.archive;
+// Pyodide's standard library with the modules its start imports compiled, where the server has it (bytecode.py)
+const STDLIB = script?.dataset.stdlib ? new URL(script.dataset.stdlib, location.href).href : undefined;
 const WARM = script?.dataset.warm !== "no"; // WARM_STARTS: off, every start is an ordinary one and none is kept
-const BUILD = `${new URL(import.meta.url).pathname}?archive=${archive}`; // this Pyodide, this file, our Python
+// this Pyodide, this file, our Python, the standard library's bytecode
+const BUILD = `${new URL(import.meta.url).pathname}?archive=${archive}&stdlib=${script?.dataset.stdlib}`;
 const LANG = IN_PAGE ? document.documentElement.lang || "en" : null; // the page's language: its catalog is read
 // into the snapshot too, so a warm French start does not read it again
 const KEY = `${BUILD}&imports=${script?.dataset.imports}&lang=${LANG}`; // and the page's modules: one for each kind
-const files = archive ? fetch(archive).then((response) => response.arrayBuffer()) : null; // preloaded by the page
+const files = archive ? read(fetch(archive).then((response) => response.arrayBuffer())) : null; // preloaded
+files?.then(() => performance.mark("relaydesk:archive-read"));
 
 // Once the page's script has run and the page has been idle a moment: the worker's Python start then shares the
 // machine with nothing the page waits for.
@@ -117,7 +164,7 @@ async function keepSnapshot() {
   globalThis.relaydeskSnapshot = await new Promise((resolve) => {
     worker.onmessage = ({ data }) => resolve(data); // "saved", read by bench/boot.py and e2e before a warm start
     worker.onerror = () => resolve("not taken"); // no module workers here (an old browser): every start is ordinary
-    worker.postMessage({ archive: new URL(archive, location.href).href, imports: script.dataset.imports,
+    worker.postMessage({ archive: new URL(archive, location.href).href, stdlib: STDLIB, imports: script.dataset.imports,
                          lang: LANG, build: BUILD, key: KEY });
   });
   worker.terminate();
@@ -129,7 +176,7 @@ async function boot() {
   const kept = cache && (await cache.match(KEY));
   if (kept) {
     try {
-      const pyodide = await load({ _loadSnapshot: kept.arrayBuffer() });
+      const pyodide = await load({ _loadSnapshot: kept.arrayBuffer(), stdLibURL: STDLIB });
       performance.mark("relaydesk:python-started");
       pyodide.runPython("import random; random.seed()"); // not the snapshot's sequence again
       if (files) unpack(pyodide, await files); // the files: a snapshot holds the memory of Python, not its files
@@ -140,7 +187,7 @@ async function boot() {
       await cache.delete(KEY); // unreadable: an ordinary start, and a new snapshot once the page has started
     }
   }
-  const pyodide = await load();
+  const pyodide = await load({ stdLibURL: STDLIB });
   performance.mark("relaydesk:python-started");
   if (files) unpack(pyodide, await files);
   performance.mark("relaydesk:files-unpacked");
