@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from simple_websocket import ConnectionClosed
 
@@ -155,36 +155,31 @@ class _Lookups:
 
     __slots__ = ("customers", "members", "reps", "sessions")
 
-    def __init__(self, members: dict[int, set[int]] | None = None) -> None:
-        self.members: dict[int, set[int]] = {} if members is None else members  # session -> its reps' ids
+    def __init__(self) -> None:
+        self.members: dict[int, set[int]] = {}  # session -> its reps' ids
         self.reps: dict[int, list[RepConnection]] = {}  # rep -> their consoles
         self.sessions: dict[int, list[RepConnection]] = {}  # session -> its reps' consoles
         self.customers: dict[int, list[CustomerConnection]] = {}  # session -> its customer's pages
 
-    def reps_of(self, hub: Hub, session_id: int) -> set[int]:
-        found = self.members.get(session_id)
+    @staticmethod
+    def _kept(table: dict, key: int, look_up: Callable[[], Any]) -> Any:
+        found = table.get(key)
         if found is None:
-            found = self.members[session_id] = set(hub.store.participant_ids(session_id))
+            found = table[key] = look_up()
         return found
+
+    def reps_of(self, hub: Hub, session_id: int) -> set[int]:
+        return self._kept(self.members, session_id, lambda: set(hub.store.participant_ids(session_id)))
 
     def rep_conns(self, hub: Hub, rep_id: int) -> list[RepConnection]:
-        found = self.reps.get(rep_id)
-        if found is None:
-            found = self.reps[rep_id] = hub.rep_conns(rep_id)
-        return found
+        return self._kept(self.reps, rep_id, lambda: hub.rep_conns(rep_id))
 
     def session_reps(self, hub: Hub, session_id: int) -> list[RepConnection]:
-        found = self.sessions.get(session_id)
-        if found is None:
-            found = self.sessions[session_id] = [conn for rep_id in self.reps_of(hub, session_id)
-                                                 for conn in self.rep_conns(hub, rep_id)]
-        return found
+        return self._kept(self.sessions, session_id, lambda: [
+            conn for rep_id in self.reps_of(hub, session_id) for conn in self.rep_conns(hub, rep_id)])
 
     def customer_conns(self, hub: Hub, session_id: int) -> list[CustomerConnection]:
-        found = self.customers.get(session_id)
-        if found is None:
-            found = self.customers[session_id] = hub.customer_conns(session_id)
-        return found
+        return self._kept(self.customers, session_id, lambda: hub.customer_conns(session_id))
 
 
 class _Batch(threading.local):
@@ -334,7 +329,7 @@ class Hub:
             for item in sends:
                 if broker is not None and publish:
                     broker.publish(item)
-                recipients = self.recipients(item, sender, lookups.members, lookups)
+                recipients = self.recipients(item, sender, lookups)
                 if broker is not None and item.event is not None:
                     recipients = self._in_order(item, recipients)
                 else:
@@ -400,12 +395,12 @@ class Hub:
                 conn.seen[session_id] = latest[-1].seq
 
     def recipients(self, item: Send, sender: Connection | None = None,
-                   members: dict[int, set[int]] | None = None, lookups: _Lookups | None = None) -> list[Connection]:
+                   lookups: _Lookups | None = None) -> list[Connection]:
         """Return the connections a ``Send`` reaches: its addressee, less ``skip``, less whoever may not see its
-        event (``members`` keeps each session's reps, ``lookups`` each person's connections, for the length of one
+        event (``lookups`` keeps each session's reps and each person's connections for the length of one
         delivery)."""
-        to, event, members = item.to, item.event, {} if members is None else members
-        lookups = _Lookups(members) if lookups is None else lookups
+        to, event = item.to, item.event
+        lookups = _Lookups() if lookups is None else lookups
         conns: list[Connection]
         match to:
             case Sender():
