@@ -96,6 +96,33 @@ class Wire:
 PYTHON_STARTED = "performance.getEntriesByName('relaydesk:python-started')[0]?.startTime || 0"
 
 
+def run_order(pages: dict, run: int) -> list:
+    """The pages in the order one run measures them: every page once, interleaved, so a noisy moment hits every
+    page alike.
+
+    A page loaded just after another's context closed pays for that teardown
+    (~20 ms here, more after a page that ran Python): so each French page is
+    measured right beside its English one, first in one run and second in the
+    next, and in each pair of runs each of the two follows once its partner
+    and once the page before the pair.  Measured the old way (the whole order
+    reversed every other run, so the French console always followed a console
+    or the customer page in French), the French console read ×1.02–1.20 of the
+    English one from run to run.  The baselines come first, in the reverse
+    order every other run.
+    """
+    groups: list[list] = []
+    for name, page in pages.items():
+        english = FRENCH.get(name)
+        if english in pages:
+            next(group for group in groups if group[0][0] == english).append((name, page))
+        else:
+            groups.append([(name, page)])
+    if run % 2:
+        baselines = [group for group in groups if group[0][0].startswith("bare")][::-1]
+        groups = baselines + [group[::-1] for group in groups if not group[0][0].startswith("bare")]
+    return [item for group in groups for item in group]
+
+
 def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict | None) -> tuple[float, ...]:
     """Return (cold ms, warm ms, cold bytes, warm bytes, ms loading the catalog, cold ms and warm ms when Python
     was up) to Connected for one fresh context."""
@@ -120,6 +147,9 @@ def measure_once(browser, url: str, cookie: tuple[str, str] | None, link: dict |
     warm_bytes = wire.take()
     context.close()
     return cold, warm, cold_bytes, warm_bytes, catalog_ms, cold_python, warm_python
+
+
+FRENCH = {"customer (fr)": "customer page", "console (fr)": "rep console"}  # each French page, its English one
 
 
 class QueueWatch:
@@ -185,11 +215,8 @@ def main(runs: int = 5, links: tuple[str, ...] = ("loopback", "emulated"), only:
         for link_name in links:
             link = LINKS[link_name]
             results: dict[str, list[list[float]]] = {name: [[] for _ in range(7)] for name in pages}
-            order = list(pages.items())
-            for run in range(runs):  # interleaved, so a noisy moment hits every page alike; and every other run in
-                # the reverse order, since a page loaded just after another's context closed pays for that teardown
-                # (~20 ms here): measured always after the English console, the French one read ×1.02–1.07 of it
-                for name, (url, page_cookie) in (order if run % 2 == 0 else order[::-1]):
+            for run in range(runs):
+                for name, (url, page_cookie) in run_order(pages, run):
                     try:
                         measured = measure_once(browser, url, page_cookie, link)
                     except TimeoutError:  # a machine too busy for this run: say so, and go on with the others
@@ -228,7 +255,7 @@ def report(link_name: str, runs: int, results: dict[str, list[list[float]]]) -> 
                 after = [whole - up for whole, up in zip(connected, python, strict=True)]
                 print(f"{'':14} {start}: Python up at median {statistics.median(python):7.1f} ms, then"
                       f" {statistics.median(after):6.1f} ms to Connected (PyScript, our modules, the socket)")
-    for french, english in (("customer (fr)", "customer page"), ("console (fr)", "rep console")):
+    for french, english in FRENCH.items():
         if french not in results or english not in results:
             continue
         ratios = [statistics.median(results[french][i]) / statistics.median(results[english][i]) for i in (0, 1)]
