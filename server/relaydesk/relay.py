@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 
 # A session's events on their way to disk at most (``Relay._record``): past that, the handler waits, so it reads no
 # more of its client's frames, and a client that sends faster than the server stores is held back by its socket.
-IN_FLIGHT = 8
+IN_FLIGHT = 32
 
 
 def event_view(event: Event, for_rep: bool) -> dict:
