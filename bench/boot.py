@@ -107,8 +107,8 @@ def run_order(pages: dict, run: int) -> list:
     and once the page before the pair.  Measured the old way (the whole order
     reversed every other run, so the French console always followed a console
     or the customer page in French), the French console read ×1.02–1.20 of the
-    English one from run to run.  The baselines come first, in the reverse
-    order every other run.
+    English one from run to run.  The pages measured alone (the baselines)
+    come first, in the reverse order every other run.
     """
     groups: list[list] = []
     for name, page in pages.items():
@@ -117,9 +117,9 @@ def run_order(pages: dict, run: int) -> list:
             next(group for group in groups if group[0][0] == english).append((name, page))
         else:
             groups.append([(name, page)])
-    if run % 2:
-        baselines = [group for group in groups if group[0][0].startswith("bare")][::-1]
-        groups = baselines + [group[::-1] for group in groups if not group[0][0].startswith("bare")]
+    if run % 2:  # the pages measured alone (the baselines) reversed; each pair swapped
+        groups = [group for group in groups if len(group) == 1][::-1] + [group[::-1] for group in groups
+                                                                         if len(group) > 1]
     return [item for group in groups for item in group]
 
 

@@ -79,7 +79,7 @@ DEFAULTS: dict[str, object] = {
     "GROUP_COMMIT": True,  # store the events that come during a commit in the next one (False only to measure)
     "DB_WORKER": "thread",  # what writes to SQLite off the hub: "thread" (its own) or "pool" (gevent's threadpool)
     "PIPELINED": True,  # read a client's next frame while its message goes to disk (False only to measure)
-    "ADMIT_BACKLOG": 500,  # clients' events taken and not yet answered before no socket is read until some are
+    "ADMIT_BACKLOG": wire.ADMIT_BACKLOG,  # clients' events taken, not yet answered, before no socket is read
     "GC_THRESHOLD": 20_000,  # allocations between young garbage collections in ``relaydesk serve`` (Python's: 700)
     "GIL_SWITCH_MS": 5,  # how long the hub may keep the GIL from the commit thread (5: Python's own; to measure)
     **throttle.DEFAULTS,
