@@ -13,7 +13,10 @@ In one invocation:
 1. Relaydesk, 100 sessions: offered 500 msg/s, doubled until it saturates
    (delivers < 90 % of what was sent), then 4× the peak; the same loads with
    500 sessions; then the bare relay (no storage, no acks, no checks) at the
-   same loads.  Saturated throughput is printed as a ratio of the bare relay's.
+   same loads; then the stored relay (``bench/echo_server.py``: each frame
+   stored in SQLite by group commit, acked once on disk and sent on; nothing
+   else), the floor under any relay that acks only what is on disk.
+   Saturated throughput is printed as a ratio of the bare relay's.
 2. A flood: one customer sends as fast as it can while another, at 20 msg/s,
    measures its p99 (next to the same client alone).
 3. Server RSS and file descriptors per idle socket, with 2,000 idle sockets.
@@ -52,6 +55,7 @@ from tests.liveserver import UNPACED, LiveServer
 from tests.wsclient import sign_in
 
 TICK = os.sysconf("SC_CLK_TCK")
+STORED = "stored relay"  # bench/echo_server.py's /stored/ rooms: stored, acked once on disk, sent on
 SATURATED = 0.9  # delivered below this share of what was sent: the server no longer keeps up
 ALWAYS_UP_TO = 2000  # msg/s: the doubling goes at least this far, whatever one noisy run says
 
@@ -83,16 +87,18 @@ class Target:
     url: str  # http://host:port
     pid: int
     cookies: list[str] = field(default_factory=list)  # Relaydesk only
+    room: str = "room"  # the echo server's: where customers send (``stored``: stored, acked, then sent on)
 
     @property
     def bare(self) -> bool:
         return not self.cookies
 
 
-def start_bare() -> tuple[subprocess.Popen, Target]:
+def start_bare(name: str = "bare relay") -> tuple[subprocess.Popen, Target]:
+    """The echo server, as the bare relay or as the stored relay (``name``)."""
     process = subprocess.Popen([sys.executable, "-m", "bench.echo_server"], stdout=subprocess.PIPE, text=True)
     url = process.stdout.readline().split()[-1]
-    return process, Target("bare relay", url, process.pid)
+    return process, Target(name, url, process.pid, room="stored" if name == STORED else "room")
 
 
 def start_relaydesk(folder: Path, reps: int, settings: dict) -> tuple[LiveServer, Target]:
@@ -158,7 +164,7 @@ class Generator:
         for index in indexes:
             rep = index % self.reps_total
             if self.target.bare:
-                self.customers.append(Customer(index, rep, await self._connect(f"/room/rep{rep}")))
+                self.customers.append(Customer(index, rep, await self._connect(f"/{self.target.room}/rep{rep}")))
                 continue
             ws = await self._connect("/ws/customer")
             await ws.send(json.dumps({"type": "request", "id": secrets.token_urlsafe(12),
@@ -531,7 +537,7 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--kill-sessions", type=int, default=40, help="sessions in the kill -9 run (0: none)")
     parser.add_argument("--kill-reps", type=int, default=4)
     parser.add_argument("--kill-rate", type=float, default=2000)
-    parser.add_argument("--only", choices=("relaydesk", "bare"), help="run one server only")
+    parser.add_argument("--only", choices=("relaydesk", "bare", "stored"), help="run one server only")
     parser.add_argument("--setting", action="append", default=[], help="a Relaydesk setting, NAME=VALUE")
     parser.add_argument("--smoke", action="store_true", help="small sizes: a check that the bench runs, < 1 min")
     args = parser.parse_args(argv)
@@ -549,7 +555,7 @@ def main(argv: list[str] | None = None) -> None:
     loads: list[float] | None = [float(n) for n in args.loads.split(",")] if args.loads else None
     print(f"Load: {args.reps} reps, {args.procs} generator processes, {args.seconds:g} s a run;"
           f" Relaydesk settings {settings or 'as shipped'}; {os.cpu_count()} cores", flush=True)
-    results: dict[str, list[Run]] = {"Relaydesk": [], "bare relay": []}
+    results: dict[str, list[Run]] = {"Relaydesk": [], "bare relay": [], STORED: []}
     with tempfile.TemporaryDirectory() as folder:
         print(f"before: {fsync_ms(Path(folder))}, load average {os.getloadavg()[0]:.1f}", flush=True)
         if args.only != "bare":
@@ -558,16 +564,20 @@ def main(argv: list[str] | None = None) -> None:
                 loads = _target_runs(target, args, sessions, loads, results["Relaydesk"])
             finally:
                 server.stop()
-        if args.only != "relaydesk":
-            process, target = start_bare()
-            try:
-                _target_runs(target, args, sessions, loads, results["bare relay"])
-            finally:
-                process.terminate()
-                process.wait()
+        for name, only in (("bare relay", "bare"), (STORED, "stored")):
+            if args.only in (None, only):
+                process, target = start_bare(name)
+                try:
+                    _target_runs(target, args, sessions, loads, results[name])
+                finally:
+                    process.terminate()
+                    process.wait()
+        peaks = {name: max(run.delivered for run in runs) for name, runs in results.items() if runs}
+        if "bare relay" in peaks:
+            print("saturated throughput: " + ", ".join(
+                f"{name} {peak:,.0f}/s (×{peak / peaks['bare relay']:.2f} of the bare relay)"
+                for name, peak in peaks.items()), flush=True)
         if args.only is None:
-            ours, bare = (max(run.delivered for run in results[name]) for name in ("Relaydesk", "bare relay"))
-            print(f"saturated throughput: Relaydesk {ours:,.0f}/s, bare relay {bare:,.0f}/s, ratio {ours / bare:.2f}")
             for count in sessions:
                 mine = [run.delivered for run in results["Relaydesk"] if run.sessions == count]
                 print(f"Relaydesk, {count} sessions: at the highest load {mine[-1]:,.0f}/s delivered,"
