@@ -558,7 +558,7 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, list[Run]] = {"Relaydesk": [], "bare relay": [], STORED: []}
     with tempfile.TemporaryDirectory() as folder:
         print(f"before: {fsync_ms(Path(folder))}, load average {os.getloadavg()[0]:.1f}", flush=True)
-        if args.only != "bare":
+        if args.only in (None, "relaydesk"):
             server, target = start_relaydesk(Path(folder) / "relaydesk", args.reps, settings)
             try:
                 loads = _target_runs(target, args, sessions, loads, results["Relaydesk"])
@@ -582,7 +582,7 @@ def main(argv: list[str] | None = None) -> None:
                 mine = [run.delivered for run in results["Relaydesk"] if run.sessions == count]
                 print(f"Relaydesk, {count} sessions: at the highest load {mine[-1]:,.0f}/s delivered,"
                       f" {mine[-1] / max(mine):.0%} of its peak {max(mine):,.0f}/s")
-        if args.only != "bare" and args.kill_sessions:
+        if args.only in (None, "relaydesk") and args.kill_sessions:
             kill_during_load(Path(folder) / "killed", args, settings)
         print(f"after: {fsync_ms(Path(folder))}, load average {os.getloadavg()[0]:.1f}", flush=True)
 
