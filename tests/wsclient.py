@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -79,13 +80,21 @@ class Client:
             if matches(frame):
                 self.backlog.remove(frame)
                 return frame
-        self.ws.settimeout(timeout)
+        deadline = time.monotonic() + timeout  # for the whole wait: frames that do not match do not extend it
         for _ in range(200):
-            frame = self.recv()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self.ws.settimeout(left)
+            try:
+                frame = self.recv()
+            except websocket.WebSocketTimeoutException:
+                break
             if matches(frame):
                 return frame
             self.backlog.append(frame)
-        raise AssertionError(f"no {type} frame matching {match}")
+        seen = [frame.get("type") for frame in self.backlog[-10:]]
+        raise AssertionError(f"no {type} frame matching {match} within {timeout} s (the last others: {seen})")
 
     def close(self) -> None:
         self.ws.close()
