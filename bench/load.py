@@ -87,18 +87,22 @@ class Target:
     url: str  # http://host:port
     pid: int
     cookies: list[str] = field(default_factory=list)  # Relaydesk only
-    room: str = "room"  # the echo server's: where customers send (``stored``: stored, acked, then sent on)
 
     @property
     def bare(self) -> bool:
         return not self.cookies
+
+    @property
+    def room(self) -> str:
+        """Where the echo server's customers send: ``stored`` rooms store and ack each frame first."""
+        return "stored" if self.name == STORED else "room"
 
 
 def start_bare(name: str = "bare relay") -> tuple[subprocess.Popen, Target]:
     """The echo server, as the bare relay or as the stored relay (``name``)."""
     process = subprocess.Popen([sys.executable, "-m", "bench.echo_server"], stdout=subprocess.PIPE, text=True)
     url = process.stdout.readline().split()[-1]
-    return process, Target(name, url, process.pid, room="stored" if name == STORED else "room")
+    return process, Target(name, url, process.pid)
 
 
 def start_relaydesk(folder: Path, reps: int, settings: dict) -> tuple[LiveServer, Target]:
